@@ -1,0 +1,153 @@
+import { isUtf8 } from 'node:buffer';
+import { FrameSyntaxError } from './errors';
+import { decodeFieldValue, MAX_TABLE_DEPTH } from './field-value';
+import type { FieldTable } from './field-types';
+import type { Protocol } from './protocol-version';
+
+/** Largest integer a JS number holds exactly, as the high 32-bit word of a 64-bit value. */
+const SAFE_HIGH = 0x1fffff;
+
+/**
+ * Bounds-checked cursor over one frame payload. Every read checks that its bytes are present
+ * and throws {@link FrameSyntaxError} (502) otherwise, so truncated input can never surface as
+ * a RangeError or read into a neighbouring frame.
+ */
+export class Reader {
+  constructor(
+    readonly buf: Buffer,
+    public pos: number,
+    public end: number,
+    readonly protocol: Protocol = '0-9-1',
+  ) {}
+
+  /** Throws unless `n` more bytes are available. */
+  need(n: number, what: string): void {
+    if (this.end - this.pos < n) {
+      throw new FrameSyntaxError(`truncated ${what}: needs ${n} bytes, ${this.end - this.pos} left`);
+    }
+  }
+
+  /** Bytes not yet read. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  octet(): number {
+    if (this.pos >= this.end) this.need(1, 'octet');
+    return this.buf[this.pos++];
+  }
+
+  short(): number {
+    if (this.end - this.pos < 2) this.need(2, 'short');
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  long(): number {
+    if (this.end - this.pos < 4) this.need(4, 'long');
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** Unsigned 64-bit: a number when exact, otherwise a bigint. */
+  longlong(): number | bigint {
+    if (this.end - this.pos < 8) this.need(8, 'longlong');
+    const hi = this.buf.readUInt32BE(this.pos);
+    const lo = this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    return hi <= SAFE_HIGH ? hi * 0x100000000 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** Signed 64-bit: a number when exact, otherwise a bigint. */
+  signedLonglong(): number | bigint {
+    if (this.end - this.pos < 8) this.need(8, 'longlong');
+    const hi = this.buf.readInt32BE(this.pos);
+    const lo = this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    if (hi <= SAFE_HIGH && hi >= -SAFE_HIGH - 1) return hi * 0x100000000 + lo;
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /**
+   * Short string: one length octet, then that many bytes of UTF-8. Invalid UTF-8 is a
+   * {@link FrameSyntaxError}: short strings name things (queues, exchanges, keys, tags) and a
+   * silently replaced character would name something else.
+   */
+  shortstr(): string {
+    if (this.pos >= this.end) this.need(1, 'short string length');
+    const len = this.buf[this.pos];
+    const start = this.pos + 1;
+    const stop = start + len;
+    if (stop > this.end) {
+      throw new FrameSyntaxError(`truncated short string: claims ${len} bytes, ${this.end - start} left`);
+    }
+    this.pos = stop;
+    return decodeShortUtf8(this.buf, start, stop);
+  }
+
+  /** Long string as raw bytes (a copy, so the frame buffer is not pinned). */
+  longstr(): Buffer {
+    const len = this.long();
+    if (this.end - this.pos < len) {
+      throw new FrameSyntaxError(`truncated long string: claims ${len} bytes, ${this.end - this.pos} left`);
+    }
+    const v = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return v;
+  }
+
+  /** 64-bit seconds since the epoch. */
+  timestamp(): Date {
+    const s = this.longlong();
+    return new Date(Number(s) * 1000);
+  }
+
+  /** A field table: 4-byte size, then name/value pairs. */
+  table(depth = 0): FieldTable {
+    if (depth > MAX_TABLE_DEPTH) {
+      throw new FrameSyntaxError(`field tables nested deeper than ${MAX_TABLE_DEPTH} levels`);
+    }
+    const size = this.long();
+    if (this.end - this.pos < size) {
+      throw new FrameSyntaxError(`truncated table: claims ${size} bytes, ${this.end - this.pos} left`);
+    }
+    const stop = this.pos + size;
+    const outerEnd = this.end;
+    // Narrow the reader to the table so nothing inside can read past its declared size.
+    this.end = stop;
+    const table: FieldTable = {};
+    try {
+      while (this.pos < stop) {
+        const key = this.shortstr();
+        const value = decodeFieldValue(this, depth);
+        if (key === '__proto__') {
+          Object.defineProperty(table, key, { value, enumerable: true, writable: true, configurable: true });
+        } else {
+          table[key] = value;
+        }
+      }
+    } finally {
+      this.end = outerEnd;
+    }
+    return table;
+  }
+}
+
+/** Decodes a short UTF-8 run, rejecting invalid sequences. ASCII (the common case) is a loop. */
+export function decodeShortUtf8(buf: Buffer, start: number, stop: number): string {
+  if (stop - start <= 32) {
+    let ascii = true;
+    for (let i = start; i < stop; i++) {
+      if (buf[i] > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return buf.toString('latin1', start, stop);
+  }
+  const slice = buf.subarray(start, stop);
+  if (!isUtf8(slice)) throw new FrameSyntaxError('short string is not valid UTF-8');
+  return buf.toString('utf8', start, stop);
+}

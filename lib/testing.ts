@@ -1,0 +1,5 @@
+/**
+ * `rx-amqp/testing`: fakes and frame builders for marble tests.
+ * @packageDocumentation
+ */
+export { encodeFrame } from './protocol/frame';
