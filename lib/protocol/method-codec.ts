@@ -1,6 +1,6 @@
 import type { MethodDef, PropertiesDef } from './definitions';
-import { FrameSyntaxError } from './errors';
-import { FRAME_END, FrameType, toBuffer } from './frame';
+import { EncodeError, FrameSyntaxError } from './errors';
+import { FRAME_END, FRAME_MAX_CEILING, FRAME_OVERHEAD, FrameType, toBuffer } from './frame';
 import type { MethodInputs as MethodInputs091, Methods as Methods091 } from './generated/methods-0-9-1';
 import type { MethodInputs as MethodInputs08, Methods as Methods08 } from './generated/methods-0-8';
 import { methodTable } from './method-table';
@@ -116,9 +116,15 @@ export function writeHeaderFrame(w: Writer, channel: number, props: PropertiesDe
   }
 }
 
-/** Appends body frames carrying `body`, each payload at most `frameMax - 8` bytes. */
+/**
+ * Appends body frames carrying `body`, each payload at most `frameMax - 8` bytes. A frameMax
+ * of 0 is the spec's "no limit" (as `FrameParser` reads it); one that leaves no room for
+ * payload is an `EncodeError` (it would otherwise never finish).
+ */
 export function writeBodyFrames(w: Writer, channel: number, body: Uint8Array, frameMax: number): void {
-  const max = frameMax - 8;
+  const limit = frameMax === 0 ? FRAME_MAX_CEILING : frameMax;
+  if (!(limit > FRAME_OVERHEAD)) throw new EncodeError(`frame_max ${frameMax} leaves no room for a body frame's payload`);
+  const max = limit - FRAME_OVERHEAD;
   for (let off = 0; off < body.length; off += max) {
     const n = Math.min(max, body.length - off);
     w.ensure(n + 8);

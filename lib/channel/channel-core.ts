@@ -1,0 +1,437 @@
+import { BehaviorSubject, Subject } from 'rxjs';
+import type { MethodDef, PropertiesDef } from '../protocol/definitions';
+import { AmqpError, FrameError, UnexpectedFrameError } from '../protocol/errors';
+import { FrameType, type Frame } from '../protocol/frame';
+import { decodeArgs, writeBodyFrames, writeHeaderFrame, writeMethodFrame } from '../protocol/method-codec';
+import type { MethodTable } from '../protocol/method-table';
+import type { Protocol } from '../protocol/protocol-version';
+import { Reader } from '../protocol/reader';
+import { FrameSyntaxError } from '../protocol/errors';
+import type { OutputBuffer } from '../connection/output';
+import {
+  ChannelClosedError,
+  ConsumerCancelledError,
+  MessageReturnedError,
+  NotOpenError,
+  PublishNackedError,
+  UnsupportedError,
+} from '../connection/errors';
+import { Delivery, ReturnedMessage, type DeliverySettler } from '../delivery';
+import type { Message, MessageProperties } from '../message';
+import { Channel } from './channel';
+import { RpcQueue, type PendingCall } from './rpc-queue';
+import { ConfirmTracker } from './confirm-tracker';
+
+/** What a channel needs from its connection. */
+export interface ChannelHost {
+  readonly protocol: Protocol;
+  readonly table: MethodTable;
+  readonly out: OutputBuffer;
+  /** Largest frame this client sends (body frames are split to fit). */
+  readonly sendFrameMax: number;
+  /** Largest body accepted from the server. */
+  readonly maxBodySize: number;
+  /** Emits true while the server has blocked publishing (connection.blocked). */
+  readonly blocked$: BehaviorSubject<boolean>;
+  /** The connection's public face, for `channel.connection`. */
+  readonly api: unknown;
+  /** The channel is finished; its number may be reused. */
+  release(id: number): void;
+}
+
+/** A consumer registered on the channel. */
+export interface ConsumerHandle {
+  readonly noAck: boolean;
+  /** False once the subscriber left; deliveries still in flight are then requeued. */
+  active: boolean;
+  deliver(delivery: Delivery): void;
+  /** The consumer ended: by the server (error) or by the channel closing. */
+  end(error?: Error): void;
+}
+
+type ContentKind = 'basic.deliver' | 'basic.get-ok' | 'basic.return';
+
+const enum Expect {
+  Method,
+  Header,
+  Body,
+}
+
+/** Channel lifecycle. */
+export type ChannelState = 'opening' | 'open' | 'closing' | 'closed';
+
+/**
+ * The protocol state machine of one channel: the synchronous-method queue, content assembly
+ * (method + header + bodies -> message), consumers, publisher confirms, flow and the close
+ * handshakes. It never touches bytes of other channels and never does I/O itself: frames come
+ * in through {@link handleFrame} and go out through the connection's {@link OutputBuffer}.
+ */
+export class ChannelCore implements DeliverySettler {
+  state: ChannelState = 'opening';
+  readonly api: Channel;
+  readonly rpc: RpcQueue;
+  readonly consumers = new Map<string, ConsumerHandle>();
+  readonly confirms = new ConfirmTracker();
+  readonly returns$ = new Subject<ReturnedMessage>();
+  readonly flow$ = new BehaviorSubject<boolean>(true);
+  readonly alerts$ = new Subject<{ replyCode: number; replyText: string; details: object }>();
+  /** Settles with the reason the channel ended (undefined: closed by the client). */
+  readonly closed: Promise<Error | undefined>;
+  /** The error that ended the channel, if any. */
+  error: Error | undefined;
+  /** Ticket sent with every method that carries one (set by accessRequest). */
+  ticket: number;
+  /** Whether confirm.select succeeded. */
+  confirmMode = false;
+  /** Whether tx.select succeeded. */
+  txMode = false;
+  /** The queue last declared on this channel (the broker's "" shortcut). */
+  lastQueue = '';
+
+  private expect = Expect.Method;
+  private contentKind: ContentKind | null = null;
+  private contentArgs: Record<string, unknown> | null = null;
+  private contentProps: MessageProperties = {};
+  private bodySize = 0;
+  private bodyParts: Buffer[] = [];
+  private bodyReceived = 0;
+  private closePromise: Promise<void> | null = null;
+  private resolveClosed!: (e: Error | undefined) => void;
+
+  private readonly publishDef: MethodDef;
+  private readonly ackDef: MethodDef;
+  private readonly rejectDef: MethodDef;
+  private readonly nackDef: MethodDef | undefined;
+  private readonly basicProps: PropertiesDef;
+
+  constructor(
+    readonly id: number,
+    readonly host: ChannelHost,
+  ) {
+    const t = host.table;
+    this.publishDef = t.named('basic.publish');
+    this.ackDef = t.named('basic.ack');
+    this.rejectDef = t.named('basic.reject');
+    this.nackDef = t.byName.get('basic.nack');
+    this.basicProps = t.properties.get(60)!;
+    this.ticket = host.protocol === '0-8' ? 1 : 0;
+    this.rpc = new RpcQueue((call) => this.write(call.def, call.args));
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.api = new Channel(this);
+  }
+
+  /** Sends channel.open; `done` fires on open-ok or failure. */
+  open(done: (error?: Error) => void): void {
+    this.call('channel.open', {}, false, () => {
+      if (this.state === 'opening') this.state = 'open';
+      done();
+    }, done);
+  }
+
+  // ---- outgoing ------------------------------------------------------------------------
+
+  /** Writes one method frame now (no queueing). Throws if the channel is finished. */
+  write(def: MethodDef, args: object): void {
+    if (this.state === 'closed') throw new NotOpenError(`channel ${this.id} is closed`, { cause: this.error });
+    writeMethodFrame(this.host.out, this.id, def, args);
+    this.host.out.commit();
+  }
+
+  /** Looks a method up by name, with a typed error for one the dialect lacks. */
+  def(name: string): MethodDef {
+    const d = this.host.table.byName.get(name);
+    if (!d) throw new UnsupportedError(`AMQP ${this.host.protocol} has no ${name}`);
+    return d;
+  }
+
+  /**
+   * Queues a synchronous method (or, with `noReply`, one sent in order without awaiting a
+   * reply). Returns the pending call so the caller can withdraw it.
+   */
+  call(
+    name: string,
+    args: object,
+    noReply: boolean,
+    resolve: PendingCall['resolve'],
+    reject: PendingCall['reject'],
+  ): PendingCall {
+    const def = this.def(name);
+    const call: PendingCall = { def, args, noReply: noReply || !def.synchronous, sent: false, abandoned: false, resolve, reject };
+    if (this.state === 'closed' || (this.state === 'closing' && name !== 'channel.close')) {
+      reject(new NotOpenError(`channel ${this.id} is ${this.state}`, { cause: this.error }));
+      return call;
+    }
+    this.rpc.enqueue(call);
+    return call;
+  }
+
+  /**
+   * Writes basic.publish + header + body frames for one message, contiguously. Returns the
+   * confirm sequence number in confirm mode, else 0. Throws EncodeError (nothing written) for
+   * properties that cannot be encoded.
+   */
+  publish(message: Message, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): number {
+    if (this.state !== 'open') throw new NotOpenError(`channel ${this.id} is ${this.state}`, { cause: this.error });
+    const out = this.host.out;
+    const start = out.pos;
+    const body = message.body;
+    try {
+      writeMethodFrame(out, this.id, this.publishDef, { ticket: this.ticket, exchange, routingKey, mandatory, immediate });
+      writeHeaderFrame(out, this.id, this.basicProps, body.length, message.properties);
+    } catch (e) {
+      out.pos = start;
+      throw e;
+    }
+    if (body.length > 0) writeBodyFrames(out, this.id, body, this.host.sendFrameMax);
+    out.commit();
+    return this.confirmMode ? this.confirms.next() : 0;
+  }
+
+  /** DeliverySettler: ack / nack / reject a delivery tag. */
+  settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
+    if (this.state === 'closed' || this.state === 'opening') return false;
+    if (kind === 'ack') {
+      this.write(this.ackDef, { deliveryTag, multiple });
+    } else if (kind === 'nack' && this.nackDef) {
+      this.write(this.nackDef, { deliveryTag, multiple, requeue });
+    } else {
+      if (multiple) throw new UnsupportedError(`AMQP ${this.host.protocol} cannot reject several messages at once`);
+      this.write(this.rejectDef, { deliveryTag, requeue });
+    }
+    return true;
+  }
+
+  // ---- incoming ------------------------------------------------------------------------
+
+  /** Handles one frame for this channel. Throws typed errors that are fatal to the connection. */
+  handleFrame(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.METHOD:
+        return this.onMethodFrame(frame.payload as Buffer);
+      case FrameType.HEADER:
+        return this.onHeader(frame.payload as Buffer);
+      case FrameType.BODY:
+        return this.onBody(frame.payload as Buffer);
+      default:
+        throw new UnexpectedFrameError(`frame type ${frame.type} on channel ${this.id}`);
+    }
+  }
+
+  private onMethodFrame(payload: Buffer): void {
+    if (this.expect !== Expect.Method) {
+      throw new UnexpectedFrameError(`method frame on channel ${this.id} while content was being received`);
+    }
+    if (payload.length < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
+    const def = this.host.table.lookup(payload.readUInt16BE(0), payload.readUInt16BE(2));
+    const args = decodeArgs(def, payload, 4, payload.length, this.host.protocol) as Record<string, unknown>;
+    if (def.content) {
+      if (def.name !== 'basic.deliver' && def.name !== 'basic.get-ok' && def.name !== 'basic.return') {
+        throw new UnexpectedFrameError(`${def.name} is not expected from a server`);
+      }
+      this.contentKind = def.name;
+      this.contentArgs = args;
+      this.expect = Expect.Header;
+      return;
+    }
+    this.onMethod(def, args);
+  }
+
+  private onHeader(payload: Buffer): void {
+    if (this.expect !== Expect.Header) throw new UnexpectedFrameError(`content header on channel ${this.id} without a content method`);
+    const r = new Reader(payload, 0, payload.length, this.host.protocol);
+    const classId = r.short();
+    if (classId !== 60) throw new FrameSyntaxError(`content header for class ${classId}, expected 60 (basic)`);
+    r.short();
+    const size = r.longlong();
+    if (typeof size !== 'number' || size > this.host.maxBodySize) {
+      throw new AmqpError(`message body of ${size} bytes exceeds the limit of ${this.host.maxBodySize}`, 311);
+    }
+    const flags = r.short();
+    if ((flags & 0x3) !== 0) throw new FrameSyntaxError(`content header flags 0x${flags.toString(16)} name unknown properties`);
+    this.contentProps = this.basicProps.decode(r, flags) as MessageProperties;
+    if (r.pos !== r.end) throw new FrameSyntaxError('bytes after the content properties');
+    this.bodySize = size;
+    if (size === 0) return this.contentDone(Buffer.alloc(0));
+    this.bodyParts = [];
+    this.bodyReceived = 0;
+    this.expect = Expect.Body;
+  }
+
+  private onBody(payload: Buffer): void {
+    if (this.expect !== Expect.Body) throw new UnexpectedFrameError(`body frame on channel ${this.id} before a content header`);
+    const received = this.bodyReceived + payload.length;
+    if (received > this.bodySize) {
+      throw new FrameError(`body of ${received}+ bytes on channel ${this.id} exceeds the ${this.bodySize} declared`);
+    }
+    if (received === this.bodySize && this.bodyParts.length === 0) return this.contentDone(payload);
+    this.bodyParts.push(payload);
+    this.bodyReceived = received;
+    if (received === this.bodySize) {
+      const body = Buffer.concat(this.bodyParts, received);
+      this.bodyParts = [];
+      this.contentDone(body);
+    }
+  }
+
+  private contentDone(body: Buffer): void {
+    this.expect = Expect.Method;
+    const args = this.contentArgs!;
+    const kind = this.contentKind!;
+    const props = this.contentProps;
+    this.contentArgs = null;
+    this.contentKind = null;
+    if (kind === 'basic.deliver') {
+      const consumer = this.consumers.get(args.consumerTag as string);
+      const noAck = consumer?.noAck ?? false;
+      if (this.state !== 'open') return; // closing: the broker requeues it
+      const d = new Delivery(
+        this,
+        {
+          deliveryTag: args.deliveryTag as number,
+          redelivered: args.redelivered as boolean,
+          exchange: args.exchange as string,
+          routingKey: args.routingKey as string,
+          consumerTag: args.consumerTag as string,
+          noAck,
+        },
+        body,
+        props,
+      );
+      if (consumer?.active) consumer.deliver(d);
+      else if (consumer && !noAck) d.reject(true); // arrived after the subscriber left
+    } else if (kind === 'basic.get-ok') {
+      const head = this.rpc.head;
+      if (!head || head.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
+      const noAck = (head.args as { noAck?: boolean }).noAck ?? false;
+      const d = new Delivery(
+        this,
+        {
+          deliveryTag: args.deliveryTag as number,
+          redelivered: args.redelivered as boolean,
+          exchange: args.exchange as string,
+          routingKey: args.routingKey as string,
+          messageCount: args.messageCount as number,
+          noAck,
+        },
+        body,
+        props,
+      );
+      if (head.abandoned && !noAck) d.reject(true);
+      this.rpc.complete('basic.get-ok', args, d);
+    } else {
+      const returned = new ReturnedMessage(
+        args.replyCode as number,
+        args.replyText as string,
+        args.exchange as string,
+        args.routingKey as string,
+        body,
+        props,
+      );
+      if (this.confirmMode) {
+        this.confirms.returned(returned.exchange, returned.routingKey, new MessageReturnedError(returned.replyCode, returned.replyText, returned.exchange, returned.routingKey));
+      }
+      this.returns$.next(returned);
+    }
+  }
+
+  private onMethod(def: MethodDef, args: Record<string, unknown>): void {
+    const name = def.name;
+    switch (name) {
+      case 'basic.ack':
+        this.confirms.settle(args.deliveryTag as number, args.multiple as boolean, undefined);
+        return;
+      case 'basic.nack':
+        this.confirms.settle(args.deliveryTag as number, args.multiple as boolean, (seq) => new PublishNackedError(seq));
+        return;
+      case 'channel.close':
+        return this.onServerClose(args);
+      case 'channel.close-ok':
+        if (this.state !== 'closing') throw new UnexpectedFrameError(`channel.close-ok on channel ${this.id}, which was not closing`);
+        return this.finish(undefined);
+      case 'channel.flow':
+        this.write(this.def('channel.flow-ok'), { active: args.active });
+        if (this.flow$.value !== args.active) this.flow$.next(args.active as boolean);
+        return;
+      case 'basic.cancel': {
+        const tag = args.consumerTag as string;
+        const consumer = this.consumers.get(tag);
+        this.consumers.delete(tag);
+        if (!args.nowait) this.write(this.def('basic.cancel-ok'), { consumerTag: tag });
+        consumer?.end(new ConsumerCancelledError(tag));
+        return;
+      }
+      case 'channel.alert':
+        this.alerts$.next({ replyCode: args.replyCode as number, replyText: args.replyText as string, details: args.details as object });
+        return;
+    }
+    const head = this.rpc.head;
+    if (!head || !head.def.replies.includes(name)) {
+      throw new UnexpectedFrameError(`unexpected ${name} on channel ${this.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`);
+    }
+    this.rpc.complete(name, args);
+  }
+
+  // ---- closing ------------------------------------------------------------------------
+
+  private onServerClose(args: Record<string, unknown>): void {
+    const error = new ChannelClosedError(this.id, {
+      replyCode: args.replyCode as number,
+      replyText: args.replyText as string,
+      classId: args.classId as number,
+      methodId: args.methodId as number,
+    });
+    writeMethodFrame(this.host.out, this.id, this.def('channel.close-ok'), {});
+    this.host.out.commit();
+    this.finish(error);
+  }
+
+  /**
+   * Closes gracefully: waits for outstanding confirms, then channel.close / close-ok.
+   * Resolves when the channel is finished, whoever finished it.
+   */
+  close(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    if (this.closePromise) return this.closePromise;
+    const wasOpening = this.state === 'opening';
+    this.state = 'closing';
+    this.closePromise = (async () => {
+      if (!wasOpening) await this.confirms.drained(this.closed);
+      if (this.isFinished) return;
+      try {
+        // channel.close may be sent while a synchronous method is outstanding.
+        writeMethodFrame(this.host.out, this.id, this.def('channel.close'), { replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 });
+        this.host.out.commit();
+      } catch (e) {
+        this.finish(e as Error);
+      }
+      await this.closed;
+    })();
+    return this.closePromise;
+  }
+
+  private get isFinished(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Ends the channel: fails or completes everything that waits on it. Idempotent. */
+  finish(error: Error | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.error = error;
+    this.expect = Expect.Method;
+    this.bodyParts = [];
+    const failure = error ?? new NotOpenError(`channel ${this.id} closed`);
+    this.rpc.failAll(failure);
+    this.confirms.failAll(failure);
+    const consumers = [...this.consumers.values()];
+    this.consumers.clear();
+    for (const c of consumers) c.end(error);
+    // Side streams complete rather than error: the channel's own stream carries the error,
+    // and an error here would crash a subscriber that did not expect one.
+    this.returns$.complete();
+    this.flow$.complete();
+    this.alerts$.complete();
+    this.host.release(this.id);
+    this.resolveClosed(error);
+  }
+}

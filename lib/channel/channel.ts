@@ -1,0 +1,463 @@
+import { combineLatest, filter, Observable, take, type Subscription } from 'rxjs';
+import type { FieldTable } from '../protocol/field-types';
+import { UnsupportedError } from '../connection/errors';
+import type { Delivery, ReturnedMessage } from '../delivery';
+import { Message } from '../message';
+import type { ChannelCore, ConsumerHandle } from './channel-core';
+import type { Connection } from '../connection/connection';
+
+/** Permissions asked for by {@link Channel.accessRequest} (0-8 access tickets). */
+export interface AccessRequestOptions {
+  exclusive?: boolean;
+  passive?: boolean;
+  active?: boolean;
+  write?: boolean;
+  read?: boolean;
+}
+
+/** Options every method that carries a ticket accepts. */
+export interface TicketOption {
+  /** Access ticket; default: the one from the last accessRequest on this channel. */
+  ticket?: number;
+}
+
+/** Options of {@link Channel.exchangeDeclare}. Defaults follow the AMQP spec (all false). */
+export interface ExchangeDeclareOptions extends TicketOption {
+  passive?: boolean;
+  durable?: boolean;
+  autoDelete?: boolean;
+  internal?: boolean;
+  nowait?: boolean;
+  arguments?: FieldTable;
+}
+
+/** Options of {@link Channel.queueDeclare}. Defaults follow the AMQP spec (all false). */
+export interface QueueDeclareOptions extends TicketOption {
+  passive?: boolean;
+  durable?: boolean;
+  exclusive?: boolean;
+  autoDelete?: boolean;
+  nowait?: boolean;
+  arguments?: FieldTable;
+}
+
+/** The answer to queue.declare. */
+export interface QueueDeclareOk {
+  /** The queue's name (the server's choice when the request named none). */
+  queue: string;
+  messageCount: number;
+  consumerCount: number;
+}
+
+/** Options of bind/unbind methods. */
+export interface BindOptions extends TicketOption {
+  nowait?: boolean;
+  arguments?: FieldTable;
+}
+
+/** Options of {@link Channel.basicConsume}. */
+export interface ConsumeOptions extends TicketOption {
+  /** Client-chosen tag; default: the server picks one. */
+  consumerTag?: string;
+  noLocal?: boolean;
+  /** The broker considers messages acknowledged on delivery. */
+  noAck?: boolean;
+  exclusive?: boolean;
+  /** Send basic.consume without waiting for consume-ok (needs `consumerTag`). */
+  nowait?: boolean;
+  arguments?: FieldTable;
+}
+
+/** Options of {@link Channel.basicPublish} and {@link Channel.publish}. */
+export interface PublishOptions {
+  /** Return the message if no queue is bound for it. */
+  mandatory?: boolean;
+  /** Return the message if no consumer can take it at once (not supported by RabbitMQ). */
+  immediate?: boolean;
+}
+
+/** What {@link Channel.publish} emits once a message is settled. */
+export interface PublishResult {
+  /** The confirm sequence number (0 when the channel is not in confirm mode). */
+  sequence: number;
+  /** True when the broker confirmed it; false when it only reached the socket. */
+  confirmed: boolean;
+  exchange: string;
+  routingKey: string;
+}
+
+/** A message body as accepted by the publish methods: a Message, a string or bytes. */
+export type Publishable = Message | string | Uint8Array;
+
+/**
+ * An AMQP channel. Methods the server answers return a cold Observable that sends the method
+ * when subscribed and emits the reply once; methods the server never answers are written at
+ * once and return nothing. One synchronous method is outstanding at a time; the others wait
+ * their turn in order.
+ */
+export class Channel {
+  /** @internal */
+  constructor(readonly core: ChannelCore) {}
+
+  /** The channel number. */
+  get id(): number {
+    return this.core.id;
+  }
+
+  /** The connection the channel belongs to. */
+  get connection(): Connection {
+    return this.core.host.api as Connection;
+  }
+
+  /** Whether the channel is open (not opening, closing or closed). */
+  get isOpen(): boolean {
+    return this.core.state === 'open';
+  }
+
+  /** Whether `confirmSelect` put it in confirm mode. */
+  get confirmMode(): boolean {
+    return this.core.confirmMode;
+  }
+
+  /** The ticket sent with methods that carry one (from the last accessRequest). */
+  get ticket(): number {
+    return this.core.ticket;
+  }
+
+  /** Tags of the consumers live on this channel. */
+  get consumerTags(): string[] {
+    return [...this.core.consumers.entries()].filter(([, c]) => c.active).map(([tag]) => tag);
+  }
+
+  /** Mandatory or immediate messages the broker sent back. Completes when the channel ends. */
+  get returns$(): Observable<ReturnedMessage> {
+    return this.core.returns$.asObservable();
+  }
+
+  /** Whether the server lets this channel publish (channel.flow); starts true. */
+  get flow$(): Observable<boolean> {
+    return this.core.flow$.asObservable();
+  }
+
+  /** 0-8 `channel.alert` notices. */
+  get alerts$(): Observable<{ replyCode: number; replyText: string; details: object }> {
+    return this.core.alerts$.asObservable();
+  }
+
+  /** Resolves when the channel ends, with the error that ended it (undefined: closed by us). */
+  get closed(): Promise<Error | undefined> {
+    return this.core.closed;
+  }
+
+  // ---- access (0-8 tickets) ----------------------------------------------------------
+
+  /** `access.request`: asks for a ticket for `realm`; it becomes the channel's default ticket. */
+  accessRequest(realm: string, options: AccessRequestOptions = {}): Observable<number> {
+    return this.request('access.request', { realm, ...options }, false, (a) => {
+      const ticket = (a as { ticket: number }).ticket;
+      this.core.ticket = ticket;
+      return ticket;
+    });
+  }
+
+  // ---- exchanges ---------------------------------------------------------------------
+
+  /** `exchange.declare`. */
+  exchangeDeclare(exchange: string, type = 'direct', options: ExchangeDeclareOptions = {}): Observable<void> {
+    return this.request('exchange.declare', { ...this.ticketed(options), exchange, type }, !!options.nowait, noValue);
+  }
+
+  /** `exchange.delete`. */
+  exchangeDelete(exchange: string, options: TicketOption & { ifUnused?: boolean; nowait?: boolean } = {}): Observable<void> {
+    return this.request('exchange.delete', { ...this.ticketed(options), exchange }, !!options.nowait, noValue);
+  }
+
+  /** `exchange.bind` (RabbitMQ extension, 0-9-1): routes from `source` to `destination`. */
+  exchangeBind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
+    return this.request('exchange.bind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, noValue);
+  }
+
+  /** `exchange.unbind` (RabbitMQ extension, 0-9-1). */
+  exchangeUnbind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
+    return this.request('exchange.unbind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, noValue);
+  }
+
+  // ---- queues ------------------------------------------------------------------------
+
+  /** `queue.declare`; an empty name lets the server choose one. */
+  queueDeclare(queue = '', options: QueueDeclareOptions = {}): Observable<QueueDeclareOk> {
+    return this.request('queue.declare', { ...this.ticketed(options), queue }, !!options.nowait, (a) => {
+      const ok = options.nowait ? { queue, messageCount: 0, consumerCount: 0 } : (a as QueueDeclareOk);
+      this.core.lastQueue = ok.queue;
+      return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
+    });
+  }
+
+  /** `queue.bind`. */
+  queueBind(queue: string, exchange: string, routingKey = '', options: BindOptions = {}): Observable<void> {
+    return this.request('queue.bind', { ...this.ticketed(options), queue, exchange, routingKey }, !!options.nowait, noValue);
+  }
+
+  /** `queue.unbind`. */
+  queueUnbind(queue: string, exchange: string, routingKey = '', options: TicketOption & { arguments?: FieldTable } = {}): Observable<void> {
+    return this.request('queue.unbind', { ...this.ticketed(options), queue, exchange, routingKey }, false, noValue);
+  }
+
+  /** `queue.purge`: emits how many messages were removed. */
+  queuePurge(queue = '', options: TicketOption & { nowait?: boolean } = {}): Observable<number> {
+    return this.request('queue.purge', { ...this.ticketed(options), queue }, !!options.nowait, messageCount);
+  }
+
+  /** `queue.delete`: emits how many messages were deleted with it. */
+  queueDelete(queue = '', options: TicketOption & { ifUnused?: boolean; ifEmpty?: boolean; nowait?: boolean } = {}): Observable<number> {
+    return this.request('queue.delete', { ...this.ticketed(options), queue }, !!options.nowait, messageCount);
+  }
+
+  // ---- basic -------------------------------------------------------------------------
+
+  /** `basic.qos`: at most `prefetchCount` unacknowledged deliveries (0: no limit). */
+  basicQos(prefetchCount: number, options: { prefetchSize?: number; global?: boolean } = {}): Observable<void> {
+    return this.request('basic.qos', { prefetchCount, prefetchSize: options.prefetchSize ?? 0, global: options.global ?? false }, false, noValue);
+  }
+
+  /**
+   * `basic.consume` as a stream: subscribing starts the consumer, unsubscribing cancels it
+   * (`basic.cancel`; deliveries still in flight are requeued). A server `basic.cancel` (its
+   * queue was deleted) ends the stream with `ConsumerCancelledError`; the channel closing
+   * ends it with the channel's error, or completes it when the client closed it.
+   */
+  basicConsume(queue = '', options: ConsumeOptions = {}): Observable<Delivery> {
+    const core = this.core;
+    return new Observable<Delivery>((subscriber) => {
+      const noAck = options.noAck ?? false;
+      let tag: string | undefined;
+      let left = false;
+      const handle: ConsumerHandle = {
+        noAck,
+        active: true,
+        deliver: (d) => subscriber.next(d),
+        end: (error) => (error ? subscriber.error(error) : subscriber.complete()),
+      };
+      const register = (consumerTag: string) => {
+        tag = consumerTag;
+        core.consumers.set(consumerTag, handle);
+        if (left) this.cancelConsumer(consumerTag);
+      };
+      const args = { ...this.ticketed(options), queue, consumerTag: options.consumerTag ?? '' };
+      const call = core.call('basic.consume', args, !!options.nowait, (_reply, ok) => register(options.nowait ? args.consumerTag : (ok as { consumerTag: string }).consumerTag), (e) => subscriber.error(e));
+      return () => {
+        left = true;
+        handle.active = false;
+        if (tag !== undefined) this.cancelConsumer(tag);
+        else if (!call.sent) core.rpc.withdraw(call);
+      };
+    });
+  }
+
+  /** `basic.cancel` for a consumer tag; a consumer stream of this channel with it completes. */
+  basicCancel(consumerTag: string): Observable<void> {
+    return this.request('basic.cancel', { consumerTag }, false, () => {
+      const handle = this.core.consumers.get(consumerTag);
+      this.core.consumers.delete(consumerTag);
+      handle?.end();
+    });
+  }
+
+  private cancelConsumer(tag: string): void {
+    if (this.core.state !== 'open') return;
+    this.core.call('basic.cancel', { consumerTag: tag }, false, () => this.core.consumers.delete(tag), () => undefined);
+  }
+
+  /** `basic.get`: emits the next message of the queue, or null when it is empty. */
+  basicGet(queue = '', options: TicketOption & { noAck?: boolean } = {}): Observable<Delivery | null> {
+    return this.request('basic.get', { ...this.ticketed(options), queue, noAck: options.noAck ?? false }, false, (_a, content) => (content as Delivery | undefined) ?? null);
+  }
+
+  /**
+   * `basic.publish`: written at once, no answer. In confirm mode it still takes a sequence
+   * number (returned) so that `close()` waits for its confirm.
+   */
+  basicPublish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): number {
+    return this.core.publish(toMessage(message), exchange, routingKey, options.mandatory ?? false, options.immediate ?? false);
+  }
+
+  /**
+   * Publishes when subscribed and emits once settled: in confirm mode when the broker
+   * confirmed it (errors with `PublishNackedError` on a nack, `MessageReturnedError` when a
+   * mandatory message came back); otherwise once it is handed to the socket. Waits while the
+   * server has paused the channel (flow) or blocked the connection.
+   */
+  publish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): Observable<PublishResult> {
+    const core = this.core;
+    const msg = toMessage(message);
+    const mandatory = options.mandatory ?? false;
+    return new Observable<PublishResult>((subscriber) => {
+      let waiting: Subscription | undefined;
+      const go = () => {
+        const sequence = core.publish(msg, exchange, routingKey, mandatory, options.immediate ?? false);
+        if (sequence > 0) {
+          core.confirms.watch(sequence, {
+            mandatory,
+            exchange,
+            routingKey,
+            resolve: () => {
+              subscriber.next({ sequence, confirmed: true, exchange, routingKey });
+              subscriber.complete();
+            },
+            reject: (e) => subscriber.error(e),
+          });
+        } else {
+          // The output buffer flushes in a microtask queued by the write; this one runs after it.
+          queueMicrotask(() => {
+            subscriber.next({ sequence: 0, confirmed: false, exchange, routingKey });
+            subscriber.complete();
+          });
+        }
+      };
+      if (core.flow$.value && !core.host.blocked$.value) {
+        go();
+      } else {
+        waiting = combineLatest([core.flow$, core.host.blocked$])
+          .pipe(
+            filter(([flow, blocked]) => flow && !blocked),
+            take(1),
+          )
+          .subscribe({
+            next: () => {
+              try {
+                go();
+              } catch (e) {
+                subscriber.error(e);
+              }
+            },
+            complete: () => {
+              if (!subscriber.closed && core.state !== 'open') subscriber.error(core.error ?? new Error(`channel ${core.id} closed`));
+            },
+          });
+      }
+      return () => waiting?.unsubscribe();
+    });
+  }
+
+  /** `basic.ack`. */
+  basicAck(deliveryTag: number, multiple = false): void {
+    this.core.settle(deliveryTag, 'ack', multiple, false);
+  }
+
+  /** `basic.nack` (RabbitMQ extension; `basic.reject` in 0-8, where `multiple` is not possible). */
+  basicNack(deliveryTag: number, multiple = false, requeue = true): void {
+    this.core.settle(deliveryTag, 'nack', multiple, requeue);
+  }
+
+  /** `basic.reject`. */
+  basicReject(deliveryTag: number, requeue = true): void {
+    this.core.settle(deliveryTag, 'reject', false, requeue);
+  }
+
+  /** `basic.recover`: redeliver unacknowledged messages (requeued when `requeue`). */
+  basicRecover(requeue = true): Observable<void> {
+    if (this.core.host.protocol === '0-8') {
+      // 0-8's basic.recover (60/100) has no reply.
+      return this.request('basic.recover-async', { requeue }, true, noValue);
+    }
+    return this.request('basic.recover', { requeue }, false, noValue);
+  }
+
+  // ---- tx, confirm, flow -------------------------------------------------------------
+
+  /** `tx.select`. */
+  txSelect(): Observable<void> {
+    return this.request('tx.select', {}, false, () => {
+      this.core.txMode = true;
+    });
+  }
+
+  /** `tx.commit`. */
+  txCommit(): Observable<void> {
+    return this.request('tx.commit', {}, false, noValue);
+  }
+
+  /** `tx.rollback`. */
+  txRollback(): Observable<void> {
+    return this.request('tx.rollback', {}, false, noValue);
+  }
+
+  /** `confirm.select` (RabbitMQ extension, 0-9-1): publisher confirms from now on. */
+  confirmSelect(options: { nowait?: boolean } = {}): Observable<void> {
+    if (this.core.host.protocol === '0-8') {
+      return new Observable((s) => s.error(new UnsupportedError('publisher confirms do not exist in AMQP 0-8')));
+    }
+    return this.request('confirm.select', { nowait: options.nowait ?? false }, !!options.nowait, () => {
+      this.core.confirmMode = true;
+    });
+  }
+
+  /** `channel.flow`: asks the server to pause (false) or resume (true) deliveries. */
+  flow(active: boolean): Observable<boolean> {
+    return this.request('channel.flow', { active }, false, (a) => (a as { active: boolean }).active);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------
+
+  /**
+   * Closes the channel: waits for outstanding confirms, then `channel.close` / `close-ok`.
+   * Starts at once; the Promise settles when the channel is closed.
+   */
+  close(): Promise<void> {
+    return this.core.close();
+  }
+
+  /** `await using` support. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private ticketed<T extends TicketOption>(options: T): T & { ticket: number } {
+    return { ...options, ticket: options.ticket ?? this.core.ticket };
+  }
+
+  private request<T>(name: string, args: object, noReply: boolean, project: (args: object, content?: unknown) => T): Observable<T> {
+    const core = this.core;
+    return new Observable<T>((subscriber) => {
+      let settled = false;
+      const call = core.call(
+        name,
+        args,
+        noReply,
+        (_reply, replyArgs, content) => {
+          settled = true;
+          let value: T;
+          try {
+            value = project(replyArgs, content);
+          } catch (e) {
+            subscriber.error(e);
+            return;
+          }
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        (e) => {
+          settled = true;
+          subscriber.error(e);
+        },
+      );
+      return () => {
+        if (settled) return;
+        if (!core.rpc.withdraw(call)) call.abandoned = true;
+      };
+    });
+  }
+}
+
+function noValue(): void {
+  return undefined;
+}
+
+function messageCount(a: object): number {
+  return (a as { messageCount?: number }).messageCount ?? 0;
+}
+
+/** A Message from any publishable value. */
+export function toMessage(m: Publishable): Message {
+  return m instanceof Message ? m : new Message(m);
+}

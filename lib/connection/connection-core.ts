@@ -1,0 +1,425 @@
+import { BehaviorSubject, filter, map, Observable, Subject, take, type Subscription } from 'rxjs';
+import type { FieldTable } from '../protocol/field-types';
+import { AmqpError, FrameError, FrameSyntaxError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
+import { FrameParser, FrameType, FRAME_END, type Frame } from '../protocol/frame';
+import { decodeArgs, writeMethodFrame } from '../protocol/method-codec';
+import { methodTable, type MethodTable } from '../protocol/method-table';
+import { PROTOCOL_HEADERS, type Protocol } from '../protocol/protocol-version';
+import { ChannelCore, type ChannelHost } from '../channel/channel-core';
+import {
+  AuthenticationError,
+  ConnectionClosedError,
+  ConnectionLostError,
+  ConnectionTimeoutError,
+  HeartbeatTimeoutError,
+  NotOpenError,
+  ProtocolMismatchError,
+  RedirectError,
+} from './errors';
+import { Handshake, type TuneResult } from './handshake';
+import { HeartbeatMonitor } from './heartbeat';
+import type { ResolvedOptions } from './options';
+import { OutputBuffer } from './output';
+import type { Endpoint, Transport } from './transport';
+
+// Decoded method arguments; each handler knows the shape of the method it handles.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Args = any;
+
+/** Connection lifecycle. */
+export type ConnectionState = 'connecting' | 'handshake' | 'open' | 'closing' | 'closed';
+
+/** How a connection tells its owner about its life. */
+export interface ConnectionEvents {
+  /** open-ok arrived. */
+  opened(): void;
+  /** The connection is finished: `error` unless it was closed by the client. Called once. */
+  ended(error: Error | undefined): void;
+}
+
+const HEARTBEAT_FRAME = Uint8Array.of(FrameType.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME_END);
+/** How long a connection that failed with a protocol error waits for close-ok before dropping the socket. */
+const ERROR_CLOSE_GRACE = 1000;
+/** The longest a graceful close waits while the server blocks the connection (it reads nothing then). */
+const BLOCKED_CLOSE_LIMIT = 1000;
+
+/**
+ * One AMQP connection's protocol state machine: the handshake, channel demultiplexing (a
+ * Map from channel number to channel), heartbeats, blocked/unblocked, and both close
+ * handshakes. Bytes come in through the transport's `data` callback and leave through the
+ * {@link OutputBuffer}; no exception escapes a transport callback: anything thrown while
+ * handling input ends the connection with that (typed) error.
+ */
+export class ConnectionCore implements ChannelHost {
+  state: ConnectionState = 'connecting';
+  readonly protocol: Protocol;
+  readonly table: MethodTable;
+  readonly out: OutputBuffer;
+  readonly blocked$ = new BehaviorSubject<boolean>(false);
+  /** False while the socket's buffer is full; publishers wait for true. */
+  readonly writable$ = new BehaviorSubject<boolean>(true);
+  readonly channels = new Map<number, ChannelCore>();
+  /** Settles with the reason the connection ended (undefined: closed by the client). */
+  readonly closed: Promise<Error | undefined>;
+  /** The public Connection (set by it). */
+  api: unknown;
+  serverProperties: FieldTable = {};
+  tune: TuneResult;
+  sendFrameMax: number;
+  readonly maxBodySize: number;
+  blockedReason = '';
+  error: Error | undefined;
+
+  private readonly parser: FrameParser;
+  private readonly handshake: Handshake;
+  private transport: Transport | null = null;
+  private heartbeat: HeartbeatMonitor | null = null;
+  private timer: Subscription | null = null;
+  private headerProbe: Buffer | null = null;
+  private closePromise: Promise<void> | null = null;
+  private resolveClosed!: (e: Error | undefined) => void;
+  private readonly onFrameBound = (frame: Frame) => this.onFrame(frame);
+  private readonly methods$ = new Subject<string>();
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly endpoint: Endpoint,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.protocol = options.protocol;
+    this.table = methodTable(options.protocol);
+    this.parser = new FrameParser({ frameMax: Math.max(options.frameMax, 131072) });
+    this.handshake = new Handshake(options);
+    this.maxBodySize = options.maxBodySize;
+    this.tune = { channelMax: options.channelMax || 0xffff, frameMax: options.frameMax, heartbeat: 0 };
+    this.sendFrameMax = options.frameMax || 131072;
+    this.out = new OutputBuffer((bytes) => this.sink(bytes));
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  /** Opens the transport and starts the handshake. */
+  start(): void {
+    const { connectionTimeout, scheduler } = this.options;
+    if (connectionTimeout > 0) {
+      this.timer = scheduler.schedule(() => {
+        const stage = this.state === 'connecting' ? 'connecting' : `handshake, waiting for ${this.handshakeWaitingFor()}`;
+        this.fail(new ConnectionTimeoutError(connectionTimeout, stage));
+      }, connectionTimeout);
+    }
+    this.transport = this.options.transport(this.endpoint, {
+      connected: () => this.guard(() => this.onConnected()),
+      data: (chunk) => this.guard(() => this.onData(chunk)),
+      drain: () => this.guard(() => this.writable$.next(true)),
+      closed: (error) => this.guard(() => this.onTransportClosed(error)),
+    });
+  }
+
+  /** Whether the connection no longer accepts new work (closing or closed). */
+  get isClosing(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
+  }
+
+  // ---- channels ------------------------------------------------------------------------
+
+  /** Creates a channel with `id` (or the lowest free number) and sends channel.open. */
+  createChannel(id?: number): ChannelCore {
+    if (this.state !== 'open') throw new NotOpenError(`connection is ${this.state}`, { cause: this.error });
+    const max = this.tune.channelMax;
+    if (id === undefined) {
+      id = this.freeChannelId();
+    } else if (!Number.isInteger(id) || id < 1 || id > max) {
+      throw new AmqpError(`channel number ${id} is outside 1..${max} (the negotiated channel_max)`, ReplyCode.CHANNEL_ERROR);
+    } else if (this.channels.has(id)) {
+      throw new AmqpError(`channel ${id} is already open`, ReplyCode.CHANNEL_ERROR);
+    }
+    const channel = new ChannelCore(id, this);
+    this.channels.set(id, channel);
+    return channel;
+  }
+
+  private freeChannelId(): number {
+    const max = this.tune.channelMax;
+    for (let id = 1; id <= max; id++) if (!this.channels.has(id)) return id;
+    throw new AmqpError(`all ${max} channels are in use (the negotiated channel_max)`, ReplyCode.RESOURCE_ERROR);
+  }
+
+  /** ChannelHost: a channel finished. */
+  release(id: number): void {
+    this.channels.delete(id);
+  }
+
+  // ---- transport events ---------------------------------------------------------------
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new AmqpError(String(e)));
+    }
+  }
+
+  private onConnected(): void {
+    if (this.state !== 'connecting') return;
+    this.state = 'handshake';
+    this.out.bytes(PROTOCOL_HEADERS[this.protocol]);
+    this.out.flush();
+    this.handshake.step = 'start';
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.heartbeat?.noteRead();
+    if (this.state === 'handshake' && this.handshake.step === 'start' && (this.headerProbe || chunk[0] === 0x41)) {
+      // 'A': the server answered with its own protocol header, i.e. it refuses our version.
+      this.headerProbe = Buffer.concat([this.headerProbe ?? Buffer.alloc(0), chunk]);
+      if (this.headerProbe.length >= 8) throw new ProtocolMismatchError(this.protocol, this.headerProbe.subarray(0, 8));
+      return;
+    }
+    this.parser.push(chunk, this.onFrameBound);
+  }
+
+  private onTransportClosed(error: Error | undefined): void {
+    this.transport = null;
+    this.writable$.next(false);
+    if (this.state === 'closed') return;
+    if (this.state === 'closing') return this.finish(undefined);
+    if (this.state === 'connecting') {
+      return this.finish(new ConnectionLostError(`could not connect to ${this.where()}: ${error?.message ?? 'connection closed'}`, { cause: error }));
+    }
+    if (this.state === 'handshake') {
+      if (this.headerProbe) return this.finish(new ProtocolMismatchError(this.protocol, this.headerProbe));
+      if (this.handshake.step === 'tune') {
+        // The server hung up right after start-ok: how 0-8 (and servers without the
+        // authentication_failure_close capability) refuse a login.
+        return this.finish(new AuthenticationError(`${this.where()} closed the connection after the login: wrong username or password?`));
+      }
+      return this.finish(new ConnectionLostError(`${this.where()} closed the connection during the handshake (waiting for ${this.handshakeWaitingFor()})`, { cause: error }));
+    }
+    this.finish(new ConnectionLostError(`connection to ${this.where()} lost${error ? `: ${error.message}` : ''}`, { cause: error }));
+  }
+
+  // ---- frames ---------------------------------------------------------------------------
+
+  private onFrame(frame: Frame): void {
+    if (this.state === 'closed') return;
+    if (frame.type === FrameType.HEARTBEAT) {
+      if (frame.channel !== 0) throw new FrameError(`heartbeat frame on channel ${frame.channel}`);
+      return;
+    }
+    if (frame.channel === 0) {
+      if (frame.type !== FrameType.METHOD) throw new UnexpectedFrameError(`frame type ${frame.type} on channel 0`);
+      const payload = frame.payload as Buffer;
+      if (payload.length < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
+      const def = this.table.lookup(payload.readUInt16BE(0), payload.readUInt16BE(2));
+      const args = decodeArgs(def, payload, 4, payload.length, this.protocol) as Args;
+      return this.onConnectionMethod(def.name, args);
+    }
+    if (this.state === 'handshake') throw new UnexpectedFrameError(`frame on channel ${frame.channel} during the handshake`);
+    const channel = this.channels.get(frame.channel);
+    if (channel) return channel.handleFrame(frame);
+    if (frame.type === FrameType.METHOD && isCloseOk(frame.payload as Buffer)) return; // close handshakes that crossed
+    throw new AmqpError(`frame for channel ${frame.channel}, which is not open`, ReplyCode.CHANNEL_ERROR);
+  }
+
+  private onConnectionMethod(name: string, args: Args): void {
+    if (this.state === 'handshake') return this.onHandshakeMethod(name, args);
+    switch (name) {
+      case 'connection.close':
+        return this.onServerClose(args, undefined);
+      case 'connection.close-ok':
+        if (this.state !== 'closing') throw new UnexpectedFrameError('connection.close-ok without connection.close');
+        this.transport?.end();
+        return this.finish(undefined);
+      case 'connection.blocked':
+        this.blockedReason = args.reason ?? '';
+        if (!this.blocked$.value) this.blocked$.next(true);
+        return;
+      case 'connection.unblocked':
+        this.blockedReason = '';
+        if (this.blocked$.value) this.blocked$.next(false);
+        return;
+      case 'connection.update-secret-ok':
+        this.methods$.next(name);
+        return;
+      default:
+        throw new UnexpectedFrameError(`unexpected ${name} on channel 0`);
+    }
+  }
+
+  private onHandshakeMethod(name: string, args: Args): void {
+    const hs = this.handshake;
+    if (name === 'connection.close') return this.onServerClose(args, hs.step);
+    if (name === 'connection.start' && hs.step === 'start') {
+      this.send('connection.start-ok', hs.onStart(args));
+      this.serverProperties = hs.serverProperties;
+    } else if (name === 'connection.secure' && hs.step === 'tune') {
+      this.send('connection.secure-ok', hs.onSecure());
+    } else if (name === 'connection.tune' && hs.step === 'tune') {
+      const { tuneOk, open } = hs.onTune(args);
+      this.tune = tuneOk;
+      this.sendFrameMax = Math.min(tuneOk.frameMax || 0x7fffffff, this.options.frameMax || 0x7fffffff);
+      this.parser.frameMax = tuneOk.frameMax;
+      this.send('connection.tune-ok', tuneOk);
+      this.send('connection.open', open);
+    } else if (name === 'connection.open-ok' && hs.step === 'open-ok') {
+      this.opened();
+    } else if (name === 'connection.redirect' && hs.step === 'open-ok') {
+      throw new RedirectError(args.host, args.knownHosts);
+    } else {
+      throw new UnexpectedFrameError(`unexpected ${name} during the handshake (waiting for ${this.handshakeWaitingFor()})`);
+    }
+  }
+
+  private opened(): void {
+    this.state = 'open';
+    this.timer?.unsubscribe();
+    this.timer = null;
+    const seconds = this.tune.heartbeat;
+    if (seconds > 0) {
+      this.heartbeat = new HeartbeatMonitor(
+        seconds,
+        this.options.scheduler,
+        () => this.sendHeartbeat(),
+        () => this.fail(new HeartbeatTimeoutError(seconds)),
+      );
+      this.heartbeat.start();
+    }
+    this.events.opened();
+  }
+
+  private handshakeWaitingFor(): string {
+    const step = this.handshake.step;
+    return step === 'protocol-header' ? 'the TCP connection' : step === 'start' ? 'connection.start' : step === 'tune' ? 'connection.tune' : 'connection.open-ok';
+  }
+
+  private onServerClose(args: Args, handshakeStep: string | undefined): void {
+    const reason = {
+      replyCode: args.replyCode as number,
+      replyText: args.replyText as string,
+      classId: args.classId as number,
+      methodId: args.methodId as number,
+    };
+    this.send('connection.close-ok', {});
+    this.out.flush();
+    this.transport?.end();
+    if (handshakeStep === 'tune' && reason.replyCode === ReplyCode.ACCESS_REFUSED) {
+      return this.finish(new AuthenticationError(`login refused: ${reason.replyText}`));
+    }
+    this.finish(new ConnectionClosedError(reason));
+  }
+
+  /** Completes when the server next sends method `name` on channel 0; errors if the connection ends first. */
+  waitFor(name: string): Observable<void> {
+    return this.methods$.pipe(
+      filter((n) => n === name),
+      take(1),
+      map(() => undefined),
+    );
+  }
+
+  // ---- writing --------------------------------------------------------------------------
+
+  /** Writes a method on channel 0 now. */
+  send(name: string, args: object): void {
+    writeMethodFrame(this.out, 0, this.table.named(name), args);
+    this.out.commit();
+  }
+
+  private sendHeartbeat(): void {
+    this.out.bytes(HEARTBEAT_FRAME);
+    this.out.flush();
+  }
+
+  private sink(bytes: Buffer): void {
+    const transport = this.transport;
+    if (!transport) return;
+    this.heartbeat?.noteWrite();
+    if (!transport.write(bytes) && this.writable$.value) this.writable$.next(false);
+  }
+
+  // ---- closing --------------------------------------------------------------------------
+
+  /**
+   * Closes gracefully: waits for the confirms of every channel, then connection.close /
+   * close-ok; everything written before is flushed first. Bounded by `closeTimeout` (and by
+   * one second while the server blocks the connection, as it then reads nothing).
+   */
+  close(): Promise<void> {
+    if (this.closePromise) return this.closePromise;
+    if (this.state === 'closed') return Promise.resolve();
+    if (this.state !== 'open') {
+      this.transport?.destroy();
+      this.finish(undefined);
+      return Promise.resolve();
+    }
+    this.state = 'closing';
+    const limit = this.blocked$.value ? Math.min(BLOCKED_CLOSE_LIMIT, this.options.closeTimeout) : this.options.closeTimeout;
+    this.timer?.unsubscribe();
+    this.timer = this.options.scheduler.schedule(() => {
+      this.transport?.destroy();
+      this.finish(undefined);
+    }, limit);
+    this.closePromise = (async () => {
+      await Promise.race([Promise.all([...this.channels.values()].map((c) => c.confirms.drained(c.closed))), this.closed]);
+      if (this.state !== 'closing') return;
+      this.guard(() => {
+        this.send('connection.close', { replyCode: ReplyCode.SUCCESS, replyText: 'Goodbye', classId: 0, methodId: 0 });
+        this.out.flush();
+      });
+      await this.closed;
+    })();
+    return this.closePromise;
+  }
+
+  /**
+   * Ends the connection with an error. Protocol errors (those with a reply code) are told to
+   * the server with connection.close before the socket goes.
+   */
+  fail(error: Error): void {
+    if (this.state === 'closed') return;
+    const code = error instanceof AmqpError ? error.code : undefined;
+    if (this.transport && code && code >= 500 && (this.state === 'open' || this.state === 'handshake' || this.state === 'closing')) {
+      try {
+        const text = error.message.length > 200 ? error.message.slice(0, 200) : error.message;
+        this.send('connection.close', { replyCode: code, replyText: text, classId: 0, methodId: 0 });
+        this.out.flush();
+        this.transport.end();
+        const transport = this.transport;
+        this.options.scheduler.schedule(() => transport.destroy(), ERROR_CLOSE_GRACE);
+      } catch {
+        this.transport.destroy();
+      }
+    } else {
+      this.transport?.destroy();
+    }
+    this.finish(error);
+  }
+
+  private finish(error: Error | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.error = error;
+    this.timer?.unsubscribe();
+    this.timer = null;
+    this.heartbeat?.stop();
+    this.out.flush();
+    this.out.detach();
+    const channelError = error ?? new NotOpenError('connection closed');
+    for (const channel of [...this.channels.values()]) channel.finish(error ? channelError : undefined);
+    this.channels.clear();
+    this.blocked$.complete();
+    this.writable$.complete();
+    this.methods$.error(channelError);
+    this.resolveClosed(error);
+    this.events.ended(error);
+  }
+
+  private where(): string {
+    const { hostname, port } = this.endpoint;
+    return `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
+  }
+}
+
+function isCloseOk(payload: Buffer): boolean {
+  return payload.length >= 4 && payload.readUInt16BE(0) === 20 && payload.readUInt16BE(2) === 41;
+}

@@ -1,0 +1,172 @@
+import { Observable, ReplaySubject, type Subscription } from 'rxjs';
+import type { FieldTable } from '../protocol/field-types';
+import type { Protocol } from '../protocol/protocol-version';
+import type { Channel } from '../channel/channel';
+import type { ChannelCore } from '../channel/channel-core';
+import type { ConnectionCore, ConnectionState } from './connection-core';
+import type { TuneResult } from './handshake';
+import { UnsupportedError } from './errors';
+
+interface SharedChannel {
+  core: ChannelCore;
+  ready: ReplaySubject<Channel>;
+  refs: number;
+}
+
+/**
+ * An open AMQP connection, as emitted by `connect()` or resolved by `open()`.
+ * Channels come from {@link channel} (a cold Observable) or {@link openChannel} (a Promise).
+ */
+export class Connection {
+  private readonly shared = new Map<number, SharedChannel>();
+
+  /** @internal */
+  constructor(readonly core: ConnectionCore) {
+    core.api = this;
+  }
+
+  /** The dialect spoken. */
+  get protocol(): Protocol {
+    return this.core.protocol;
+  }
+
+  /** The server's properties from connection.start (product, version, capabilities, ...). */
+  get serverProperties(): FieldTable {
+    return this.core.serverProperties;
+  }
+
+  /** Negotiated channelMax, frameMax and heartbeat (seconds). */
+  get tune(): Readonly<TuneResult> {
+    return this.core.tune;
+  }
+
+  /** The broker this connection is on. */
+  get endpoint(): { hostname: string; port: number; tls: boolean } {
+    const { hostname, port, tls } = this.core.endpoint;
+    return { hostname, port, tls };
+  }
+
+  /** connecting, handshake, open, closing or closed. */
+  get state(): ConnectionState {
+    return this.core.state;
+  }
+
+  /** Whether the connection is open. */
+  get isOpen(): boolean {
+    return this.core.state === 'open';
+  }
+
+  /** True while the server blocks publishing (connection.blocked, e.g. a memory alarm). */
+  get blocked$(): Observable<boolean> {
+    return this.core.blocked$.asObservable();
+  }
+
+  /** The reason the server gave for blocking ('' when not blocked). */
+  get blockedReason(): string {
+    return this.core.blockedReason;
+  }
+
+  /** False while the socket's write buffer is full (backpressure). */
+  get writable$(): Observable<boolean> {
+    return this.core.writable$.asObservable();
+  }
+
+  /** Resolves when the connection ends, with the error that ended it (undefined: closed by us). */
+  get closed(): Promise<Error | undefined> {
+    return this.core.closed;
+  }
+
+  /**
+   * A channel, opened on subscribe and closed on the last unsubscribe. With an `id`, every
+   * subscriber asking for that number shares the same open channel; without one, each
+   * subscription opens its own channel on the lowest free number. Errors with
+   * `ChannelClosedError` when the server closes the channel; completes when it is closed
+   * by the client.
+   */
+  channel(id?: number): Observable<Channel> {
+    return new Observable<Channel>((subscriber) => {
+      let entry: SharedChannel;
+      try {
+        entry = (id !== undefined && this.shared.get(id)) || this.openShared(id);
+      } catch (e) {
+        subscriber.error(e);
+        return;
+      }
+      entry.refs++;
+      const inner: Subscription = entry.ready.subscribe(subscriber);
+      return () => {
+        inner.unsubscribe();
+        if (--entry.refs === 0) {
+          if (id !== undefined && this.shared.get(id) === entry) this.shared.delete(id);
+          void entry.core.close();
+        }
+      };
+    });
+  }
+
+  private openShared(id: number | undefined): SharedChannel {
+    const core = this.core.createChannel(id);
+    const entry: SharedChannel = { core, ready: new ReplaySubject<Channel>(1), refs: 0 };
+    if (id !== undefined) this.shared.set(id, entry);
+    core.open((error) => {
+      if (error) entry.ready.error(error);
+      else entry.ready.next(core.api);
+    });
+    void core.closed.then((error) => {
+      if (this.shared.get(core.id) === entry) this.shared.delete(core.id);
+      if (error) entry.ready.error(error);
+      else entry.ready.complete();
+    });
+    return entry;
+  }
+
+  /**
+   * Opens a channel for `await` code; its lifetime ends with `channel.close()` or
+   * `await using`. Rejects with a typed error when it cannot be opened.
+   */
+  openChannel(id?: number): Promise<Channel> {
+    return new Promise<Channel>((resolve, reject) => {
+      let core: ChannelCore;
+      try {
+        core = this.core.createChannel(id);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      core.open((error) => (error ? reject(error) : resolve(core.api)));
+    });
+  }
+
+  /**
+   * `connection.update-secret` (RabbitMQ extension, 0-9-1): replaces the credential (e.g. an
+   * expiring OAuth token) without reconnecting.
+   */
+  updateSecret(newSecret: string, reason: string): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      if (this.protocol === '0-8') {
+        subscriber.error(new UnsupportedError('connection.update-secret does not exist in AMQP 0-8'));
+        return;
+      }
+      const sub = this.core.waitFor('connection.update-secret-ok').subscribe(subscriber);
+      try {
+        this.core.send('connection.update-secret', { newSecret, reason });
+      } catch (e) {
+        subscriber.error(e);
+      }
+      return sub;
+    });
+  }
+
+  /**
+   * Closes gracefully: flushes everything written, waits for outstanding confirms, then
+   * connection.close / close-ok and socket end. Starts at once; settles when done.
+   */
+  close(): Promise<void> {
+    return this.core.close();
+  }
+
+  /** `await using` support. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

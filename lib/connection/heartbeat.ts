@@ -1,0 +1,67 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+/**
+ * Heartbeats per 0-9-1 section 4.2.7, on a scheduler so that marble tests drive them.
+ * It ticks every half interval: a tick with nothing written since the last one sends a
+ * heartbeat; four silent ticks in a row (two whole intervals without a single frame from the
+ * peer) declare the peer dead.
+ */
+export class HeartbeatMonitor {
+  private wrote = false;
+  private heard = false;
+  private silentTicks = 0;
+  private subscription: Subscription | null = null;
+
+  /** Half-interval ticks without a frame from the peer after which it is dead. */
+  static readonly DEAD_AFTER_TICKS = 4;
+
+  constructor(
+    /** Negotiated heartbeat in seconds (> 0). */
+    readonly seconds: number,
+    private readonly scheduler: SchedulerLike,
+    private readonly sendHeartbeat: () => void,
+    private readonly peerDead: () => void,
+  ) {}
+
+  /** Starts ticking. */
+  start(): void {
+    const period = (this.seconds * 1000) / 2;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const monitor = this;
+    this.subscription = this.scheduler.schedule(function () {
+      if (monitor.tick()) this.schedule(undefined, period);
+    }, period);
+  }
+
+  /** Something was written to the peer. */
+  noteWrite(): void {
+    this.wrote = true;
+  }
+
+  /** Something arrived from the peer. */
+  noteRead(): void {
+    this.heard = true;
+  }
+
+  /** Stops ticking. */
+  stop(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+  }
+
+  /** One half-interval tick; false once the peer is declared dead. */
+  private tick(): boolean {
+    if (!this.subscription) return false;
+    if (this.heard) this.silentTicks = 0;
+    else this.silentTicks++;
+    this.heard = false;
+    if (this.silentTicks >= HeartbeatMonitor.DEAD_AFTER_TICKS) {
+      this.stop();
+      this.peerDead();
+      return false;
+    }
+    if (!this.wrote) this.sendHeartbeat();
+    this.wrote = false;
+    return true;
+  }
+}

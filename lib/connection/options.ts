@@ -1,0 +1,185 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type * as tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { FieldTable } from '../protocol/field-types';
+import { isProtocol, type Protocol } from '../protocol/protocol-version';
+import { DEFAULT_FRAME_MAX, FRAME_MIN_SIZE } from '../protocol/frame';
+import { Credentials } from './credentials';
+import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
+import { socketTransport, type Endpoint, type TransportFactory } from './transport';
+
+/** SASL mechanisms rx-amqp can log in with. */
+export type Mechanism = 'PLAIN' | 'AMQPLAIN' | 'EXTERNAL';
+
+/** Backoff policy for automatic reconnection. */
+export interface ReconnectPolicy {
+  /** First delay in ms (default 100). */
+  initialDelay?: number;
+  /** Largest delay in ms (default 30000). */
+  maxDelay?: number;
+  /** Growth factor per attempt (default 2). */
+  multiplier?: number;
+  /** Random spread as a fraction of the delay, 0..1 (default 0.2). */
+  jitter?: number;
+  /** Attempts before giving up (default Infinity). */
+  maxAttempts?: number;
+}
+
+/** Options of `connect()` and `open()`. Explicit options win over the URL. */
+export interface ConnectOptions {
+  /** An AMQP URI; default `amqp://guest:guest@localhost:5672/`. */
+  url?: string;
+  /** Brokers of a cluster, tried in turn: `"host:port"` strings, URLs or objects. */
+  hosts?: Array<string | { hostname: string; port?: number }>;
+  /** Dialect: `'0-9-1'` (default) or `'0-8'`. */
+  protocol?: Protocol;
+  username?: string;
+  password?: string;
+  vhost?: string;
+  /** Heartbeat in seconds; 0 disables; default: the server's proposal. */
+  heartbeat?: number;
+  /** Largest frame in bytes (default 131072). */
+  frameMax?: number;
+  /** Highest channel number (default 2047). */
+  channelMax?: number;
+  locale?: string;
+  /** Extra client properties (merged over the defaults). */
+  clientProperties?: FieldTable;
+  /** Shown in the management UI as the connection's name. */
+  connectionName?: string;
+  mechanism?: Mechanism;
+  /** TLS: `true`, or Node `tls.connect` options (implies amqps). */
+  tls?: boolean | tls.ConnectionOptions;
+  /** ms allowed for TCP connect plus the handshake (default 30000). */
+  connectionTimeout?: number;
+  /** ms a graceful close may take before the socket is destroyed (default 10000). */
+  closeTimeout?: number;
+  /** Largest message body accepted from the server, in bytes (default 512 MiB). */
+  maxBodySize?: number;
+  /** Reconnect with backoff instead of erroring: `true` for the default policy. */
+  reconnect?: boolean | ReconnectPolicy;
+  /** Byte-stream factory (tests inject fakes). Default: TCP/TLS sockets. */
+  transport?: TransportFactory;
+  /** Scheduler for every timer (heartbeats, timeouts, backoff). Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  endpoints: Endpoint[];
+  protocol: Protocol;
+  credentials: Credentials;
+  vhost: string;
+  heartbeat: number | undefined;
+  frameMax: number;
+  channelMax: number;
+  locale: string;
+  clientProperties: FieldTable;
+  connectionName: string | undefined;
+  mechanism: Mechanism;
+  connectionTimeout: number;
+  closeTimeout: number;
+  maxBodySize: number;
+  reconnect: Required<ReconnectPolicy> | undefined;
+  transport: TransportFactory;
+  scheduler: SchedulerLike;
+}
+
+/** The default broker; without a path the vhost is the default '/' (a bare trailing slash would mean vhost ""). */
+const DEFAULT_URL = 'amqp://guest:guest@localhost:5672';
+
+/** Applies defaults and merges the URL with explicit options. Throws `UrlError` / `TypeError`. */
+export function resolveOptions(input: string | ConnectOptions | undefined): ResolvedOptions {
+  const opts: ConnectOptions = typeof input === 'string' ? { url: input } : (input ?? {});
+  if (typeof opts !== 'object') throw new TypeError('connect() takes a URL string or an options object');
+  const url: AmqpUrl = parseAmqpUrl(opts.url ?? DEFAULT_URL);
+  const protocol = opts.protocol ?? '0-9-1';
+  if (!isProtocol(protocol)) throw new TypeError(`protocol must be '0-9-1' or '0-8', not ${String(protocol)}`);
+
+  const tlsWanted = opts.tls !== undefined ? opts.tls !== false : url.tls;
+  const tlsOptions = { ...tlsFromUrl(url), ...(typeof opts.tls === 'object' ? opts.tls : {}) };
+  const defaultPort = tlsWanted ? 5671 : 5672;
+  // amqp:// with `tls: true` moves the default port 5672 to amqps' 5671.
+  const hosts = opts.hosts?.length
+    ? opts.hosts.map((h) => toHost(h, defaultPort))
+    : url.hosts.map((h) => ({ hostname: h.hostname, port: tlsWanted && !url.tls && h.port === 5672 ? 5671 : h.port }));
+  const endpoints: Endpoint[] = hosts.map((h) => ({
+    hostname: h.hostname,
+    port: h.port,
+    tls: tlsWanted,
+    tlsOptions: tlsWanted ? tlsOptions : undefined,
+  }));
+
+  const username = opts.username ?? url.credentials.username;
+  const password = opts.password ?? url.credentials.password;
+  const heartbeat = opts.heartbeat ?? url.heartbeat;
+  const frameMax = opts.frameMax ?? url.frameMax ?? DEFAULT_FRAME_MAX;
+  const channelMax = opts.channelMax ?? url.channelMax ?? 2047;
+  checkInt('heartbeat', heartbeat, 0, 0xffff);
+  checkInt('frameMax', frameMax, 0, 0xffffffff);
+  if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE) throw new TypeError(`frameMax must be 0 or at least ${FRAME_MIN_SIZE}`);
+  checkInt('channelMax', channelMax, 0, 0xffff);
+  const connectionTimeout = opts.connectionTimeout ?? url.connectionTimeout ?? 30000;
+  checkInt('connectionTimeout', connectionTimeout, 0, 2 ** 31 - 1);
+  const mechanism = (opts.mechanism ?? url.authMechanism ?? 'PLAIN') as Mechanism;
+  if (!['PLAIN', 'AMQPLAIN', 'EXTERNAL'].includes(mechanism)) throw new TypeError(`unsupported mechanism ${String(mechanism)}`);
+
+  return {
+    endpoints,
+    protocol,
+    credentials: new Credentials(username, password),
+    vhost: opts.vhost ?? url.vhost,
+    heartbeat,
+    frameMax,
+    channelMax,
+    locale: opts.locale ?? url.locale ?? 'en_US',
+    clientProperties: opts.clientProperties ?? {},
+    connectionName: opts.connectionName,
+    mechanism,
+    connectionTimeout,
+    closeTimeout: opts.closeTimeout ?? 10000,
+    maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
+    reconnect: resolveReconnect(opts.reconnect),
+    transport: opts.transport ?? socketTransport,
+    scheduler: opts.scheduler ?? asyncScheduler,
+  };
+}
+
+function resolveReconnect(r: ConnectOptions['reconnect']): Required<ReconnectPolicy> | undefined {
+  if (!r) return undefined;
+  const p = r === true ? {} : r;
+  return {
+    initialDelay: p.initialDelay ?? 100,
+    maxDelay: p.maxDelay ?? 30000,
+    multiplier: p.multiplier ?? 2,
+    jitter: p.jitter ?? 0.2,
+    maxAttempts: p.maxAttempts ?? Infinity,
+  };
+}
+
+function toHost(h: string | { hostname: string; port?: number }, defaultPort: number): { hostname: string; port: number } {
+  if (typeof h === 'object') return { hostname: h.hostname, port: h.port ?? defaultPort };
+  if (/^amqps?:\/\//i.test(h)) return parseAmqpUrl(h).hosts[0];
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(h);
+  if (!m) throw new UrlError(`not a host or host:port: ${h}`);
+  const port = m[3] ? Number(m[3]) : defaultPort;
+  if (port < 1 || port > 65535) throw new UrlError(`port out of range in ${h}`);
+  return { hostname: m[1] ?? m[2], port };
+}
+
+function tlsFromUrl(url: AmqpUrl): tls.ConnectionOptions {
+  const t = url.tlsOptions;
+  if (!t) return {};
+  const out: tls.ConnectionOptions = {};
+  if (t.caFile) out.ca = readFileSync(t.caFile);
+  if (t.certFile) out.cert = readFileSync(t.certFile);
+  if (t.keyFile) out.key = readFileSync(t.keyFile);
+  if (t.verify === 'verify_none') out.rejectUnauthorized = false;
+  if (t.serverName) out.servername = t.serverName;
+  return out;
+}
+
+function checkInt(name: string, v: number | undefined, min: number, max: number): void {
+  if (v === undefined) return;
+  if (!Number.isInteger(v) || v < min || v > max) throw new TypeError(`${name} must be an integer ${min}..${max}, not ${v}`);
+}

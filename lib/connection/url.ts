@@ -1,0 +1,371 @@
+/**
+ * Parsing of `amqp://` and `amqps://` URLs per the RabbitMQ URI spec
+ * (https://www.rabbitmq.com/docs/uri-spec) and its query parameters
+ * (https://www.rabbitmq.com/docs/uri-query-parameters), plus a comma-separated host list for
+ * clusters. Pure: no I/O, no DNS.
+ *
+ * The URL is split by hand rather than with WHATWG `URL`, which has no host lists, accepts and
+ * rewrites things the spec forbids and decodes leniently. Every failure is a {@link UrlError}
+ * whose message quotes only {@link redactUrl}'s form of the URL and never any piece of the
+ * userinfo.
+ */
+import { isIPv6 } from 'node:net';
+import { AmqpError } from '../protocol/errors';
+import { AUTH_MECHANISMS, Credentials, REDACTED, isAuthMechanism, type AuthMechanism } from './credentials';
+
+/** Port of `amqp://` when the URL names none. */
+export const AMQP_PORT = 5672;
+/** Port of `amqps://` (TLS) when the URL names none. */
+export const AMQPS_PORT = 5671;
+/** Host when the URL's authority names none (`amqp://`, `amqp://:5673`, `amqp:///vh`). */
+export const DEFAULT_HOSTNAME = 'localhost';
+/** Virtual host when the URL has no path at all (`amqp://host`); `amqp://host/` means `""`. */
+export const DEFAULT_VHOST = '/';
+
+/** One broker address. `hostname` is percent-decoded; IPv6 literals come without brackets. */
+export interface AmqpHost {
+  hostname: string;
+  port: number;
+}
+
+/** TLS settings from the query of an `amqps://` URL (RabbitMQ's names in comments). */
+export interface AmqpTlsOptions {
+  /** `cacertfile`: path of the CA certificate(s) file. */
+  caFile?: string;
+  /** `certfile`: path of the client certificate file. */
+  certFile?: string;
+  /** `keyfile`: path of the client private key file. */
+  keyFile?: string;
+  /** `verify`: whether to check the server's certificate chain. */
+  verify?: 'verify_peer' | 'verify_none';
+  /**
+   * `server_name_indication`: the name sent as SNI and checked against the certificate.
+   * RabbitMQ's Erlang client takes the value `disable` to send none; it is kept verbatim.
+   */
+  serverName?: string;
+}
+
+/**
+ * A parsed AMQP URL. Addresses, credentials and vhost are always set (defaults filled in);
+ * the tuning fields, `locale`, the auth mechanisms and `tlsOptions` only when the URL gives
+ * them, so that explicit connect options can take precedence.
+ */
+export interface AmqpUrl {
+  /** `true` for `amqps://`. */
+  tls: boolean;
+  /** The first host of {@link AmqpUrl.hosts}. */
+  hostname: string;
+  /** The port of the first host of {@link AmqpUrl.hosts}. */
+  port: number;
+  /** Every host of the authority, in order; one element unless the URL lists a cluster. */
+  hosts: AmqpHost[];
+  /** Username and password (default `guest` / `guest`); the password never prints. */
+  credentials: Credentials;
+  /** The virtual host, percent-decoded: `/` when the URL has no path, `""` for a bare `/`. */
+  vhost: string;
+  /** `heartbeat`: seconds, 0..65535 (0 asks for no heartbeats). */
+  heartbeat?: number;
+  /** `frame_max`: bytes, 0 (no limit) or 4096..2^32-1. */
+  frameMax?: number;
+  /** `channel_max`: 0 (no limit) ..65535. */
+  channelMax?: number;
+  /** `connection_timeout`: milliseconds, a non-negative integer. */
+  connectionTimeout?: number;
+  /** The first of {@link AmqpUrl.authMechanisms}. */
+  authMechanism?: AuthMechanism;
+  /** `auth_mechanism`: upper-cased and de-duplicated, in the order given (comma list or repeated). */
+  authMechanisms?: AuthMechanism[];
+  /** `locale`: the locale asked for in `connection.start-ok`. */
+  locale?: string;
+  /** TLS file paths and verification from the query (only on `amqps://`). */
+  tlsOptions?: AmqpTlsOptions;
+}
+
+/**
+ * An AMQP URL (or host) that cannot be parsed. When the URL is passed, the message and
+ * {@link UrlError.url} quote it only in the redacted form of {@link redactUrl}; the password is
+ * never part of the error.
+ */
+export class UrlError extends AmqpError {
+  /** The offending URL, redacted by {@link redactUrl}; undefined when none was given. */
+  readonly url: string | undefined;
+
+  /**
+   * @param reason what is wrong; must not quote any part of the userinfo
+   * @param url the URL as given: only its redacted form is kept, and the message becomes
+   *   `invalid AMQP URL "<redacted>": <reason>`
+   */
+  constructor(reason: string, url?: string, options?: { cause?: unknown }) {
+    const redacted = url === undefined ? undefined : redactUrl(url);
+    const message = redacted === undefined ? reason : `invalid AMQP URL ${JSON.stringify(redacted)}: ${reason}`;
+    super(message, undefined, options);
+    this.url = redacted;
+  }
+}
+
+/**
+ * The URL with the password of its userinfo (and any `password=` query value) replaced by
+ * `***`: `amqp://user:***@host/vh`. Best effort and safe on URLs that do not parse: everything
+ * between the first `:` after `scheme://` and the last `@` of the string is hidden, so an
+ * unencoded `@`, `/`, `?` or `#` in the password cannot leak it (at worst more is hidden).
+ */
+export function redactUrl(url: string): string {
+  if (typeof url !== 'string') return '[not a string]';
+  const sep = url.indexOf('://');
+  const start = sep >= 0 ? sep + 3 : 0;
+  const at = url.lastIndexOf('@');
+  const colon = url.indexOf(':', start);
+  const hidden = colon >= 0 && colon < at ? url.slice(0, colon + 1) + REDACTED + url.slice(at) : url;
+  return hidden.replace(/([?&;]password=)[^&#;]*/gi, `$1${REDACTED}`);
+}
+
+/**
+ * Parses an `amqp://` or `amqps://` URL. Defaults: host `localhost`, port 5672 (5671 for
+ * `amqps`), user and password `guest`, vhost `/` when there is no path.
+ *
+ * - Userinfo, host and vhost are percent-decoded (`%2F` is `/`); a second unencoded `/` in the
+ *   path is an error. The userinfo ends at the last `@` of the authority.
+ * - The authority may list several hosts: `amqp://u:p@h1:5672,h2,[::1]:5673/vh`.
+ * - Query values are form-decoded (`+` is a space). Known parameters: `heartbeat`, `frame_max`,
+ *   `channel_max`, `connection_timeout`, `auth_mechanism` (comma list or repeated), `locale`,
+ *   and on `amqps://` only `cacertfile`, `certfile`, `keyfile`, `verify`,
+ *   `server_name_indication`. Parameter names are case-sensitive; unknown ones are ignored, a
+ *   known one given twice (other than `auth_mechanism`) is an error.
+ * - Surrounding whitespace is trimmed; whitespace or control characters inside, and a
+ *   `#fragment`, are errors.
+ *
+ * @throws {UrlError} for anything else the spec does not allow, or an out-of-range value.
+ */
+export function parseAmqpUrl(url: string): AmqpUrl {
+  if (typeof url !== 'string') throw new UrlError('an AMQP URL must be a string');
+  const text = url.trim();
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new UrlError(reason, text, cause === undefined ? undefined : { cause });
+  };
+  const decode = (raw: string, what: string): string => {
+    try {
+      return decodeURIComponent(raw);
+    } catch (e) {
+      return fail(`invalid percent-encoding in the ${what}`, e);
+    }
+  };
+
+  if (/[\x00-\x20\x7f]/.test(text)) fail('whitespace or control characters must be percent-encoded');
+  const parts = splitUrl(text, fail);
+  const tls = parts.scheme === 'amqps';
+  const defaultPort = tls ? AMQPS_PORT : AMQP_PORT;
+
+  const credentials = parseUserinfo(parts.userinfo, decode);
+  const hosts = parseHosts(parts.hosts, defaultPort, decode, fail);
+  const vhost = parseVhost(parts.path, decode, fail);
+  const query = parseQuery(parts.query, tls, decode, fail);
+
+  return { tls, hostname: hosts[0].hostname, port: hosts[0].port, hosts, credentials, vhost, ...query };
+}
+
+/** Signals a parse failure; never returns. */
+type Fail = (reason: string, cause?: unknown) => never;
+/** Percent-decodes a component, failing with the component's name. */
+type Decode = (raw: string, what: string) => string;
+
+/** The raw components of a URL, before decoding. */
+interface UrlParts {
+  scheme: 'amqp' | 'amqps';
+  userinfo: string | undefined;
+  hosts: string;
+  path: string;
+  query: string | undefined;
+}
+
+/** Splits `scheme://[userinfo@]hosts[/path][?query]` (RFC 3986 delimiters). */
+function splitUrl(text: string, fail: Fail): UrlParts {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text)?.[1].toLowerCase();
+  if (scheme === undefined) return fail('expected a URL starting with amqp:// or amqps://');
+  if (scheme !== 'amqp' && scheme !== 'amqps') {
+    return fail(`unsupported scheme "${scheme}"; expected amqp or amqps`);
+  }
+  const rest = text.slice(scheme.length + 1);
+  if (!rest.startsWith('//')) return fail(`expected "//" and an authority after "${scheme}:"`);
+  if (rest.includes('#')) return fail('a fragment is not allowed (percent-encode "#" as %23)');
+
+  const m = /^\/\/([^/?]*)([^?]*)(?:\?(.*))?$/s.exec(rest)!;
+  const [, authority, path, query] = m;
+  const at = authority.lastIndexOf('@');
+  return {
+    scheme,
+    userinfo: at >= 0 ? authority.slice(0, at) : undefined,
+    hosts: authority.slice(at + 1),
+    path,
+    query,
+  };
+}
+
+/** `user[:password]`; a missing user or password takes the default `guest`. */
+function parseUserinfo(userinfo: string | undefined, decode: Decode): Credentials {
+  if (userinfo === undefined) return new Credentials();
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return new Credentials(decode(userinfo, 'username'));
+  const username = decode(userinfo.slice(0, colon), 'username');
+  return new Credentials(username, decode(userinfo.slice(colon + 1), 'password'));
+}
+
+/**
+ * The comma-separated host list. A lone empty host means the default (`amqp://`,
+ * `amqp://:5673`); an empty entry in a list is an error.
+ */
+function parseHosts(list: string, defaultPort: number, decode: Decode, fail: Fail): AmqpHost[] {
+  const entries = list.split(',');
+  return entries.map((entry, i) => {
+    const where = entries.length > 1 ? `host ${i + 1} of ${entries.length}` : 'host';
+    const { host, port } = parseHost(entry, where, decode, fail);
+    if (host === '' && entries.length > 1) fail(`${where} is empty`);
+    return { hostname: host === '' ? DEFAULT_HOSTNAME : host, port: parsePort(port, defaultPort, where, fail) };
+  });
+}
+
+/** `host[:port]` or `[ipv6]` `[:port]`; the host decoded and checked, the port raw. */
+function parseHost(entry: string, where: string, decode: Decode, fail: Fail): { host: string; port?: string } {
+  if (entry.startsWith('[')) {
+    const close = entry.indexOf(']');
+    if (close < 0) return fail(`${where}: unterminated IPv6 literal`);
+    const after = entry.slice(close + 1);
+    if (after !== '' && !after.startsWith(':')) fail(`${where}: unexpected characters after the IPv6 literal`);
+    // RFC 6874: a zone id is written "%25eth0" inside the brackets.
+    const host = decode(entry.slice(1, close), where);
+    if (!isIPv6(host)) fail(`${where}: invalid IPv6 literal`);
+    return { host, port: after === '' ? undefined : after.slice(1) };
+  }
+  const colon = entry.indexOf(':');
+  if (colon !== entry.lastIndexOf(':')) fail(`${where}: an IPv6 address must be enclosed in [brackets]`);
+  const host = decode(colon < 0 ? entry : entry.slice(0, colon), where);
+  if (/[\x00-\x20\x7f/?#@[\]:,%\\<>^|"`{}]/.test(host)) fail(`${where}: invalid character in the host name`);
+  return { host, port: colon < 0 ? undefined : entry.slice(colon + 1) };
+}
+
+/** A port of 1..65535; absent or empty (`host:`, RFC 3986) means the scheme's default. */
+function parsePort(raw: string | undefined, defaultPort: number, where: string, fail: Fail): number {
+  if (raw === undefined || raw === '') return defaultPort;
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(port >= 1 && port <= 0xffff)) fail(`${where}: the port must be an integer 1..65535`);
+  return port;
+}
+
+/** The path: none gives the default vhost, `/` gives `""`, `/x` gives decoded `x`. */
+function parseVhost(path: string, decode: Decode, fail: Fail): string {
+  if (path === '') return DEFAULT_VHOST;
+  const raw = path.slice(1);
+  // The spec's vhost is one path segment: a "/" inside the name must be sent as %2F.
+  if (raw.includes('/')) fail('the path must be a single segment (encode a "/" in the vhost as %2F)');
+  const vhost = decode(raw, 'vhost');
+  if (Buffer.byteLength(vhost) > 255) fail('the vhost is longer than 255 bytes of UTF-8');
+  return vhost;
+}
+
+/** The fields of {@link AmqpUrl} that come from the query. */
+type QueryFields = Pick<
+  AmqpUrl,
+  | 'heartbeat'
+  | 'frameMax'
+  | 'channelMax'
+  | 'connectionTimeout'
+  | 'authMechanism'
+  | 'authMechanisms'
+  | 'locale'
+  | 'tlsOptions'
+>;
+
+/** Query parameters that set a TLS option, with the option each one sets. */
+const TLS_PARAMS = {
+  cacertfile: 'caFile',
+  certfile: 'certFile',
+  keyfile: 'keyFile',
+  verify: 'verify',
+  server_name_indication: 'serverName',
+} as const satisfies Record<string, keyof AmqpTlsOptions>;
+
+/** Parses the query into the optional fields of {@link AmqpUrl}; see {@link parseAmqpUrl}. */
+function parseQuery(query: string | undefined, tls: boolean, decode: Decode, fail: Fail): QueryFields {
+  const out: QueryFields = {};
+  const tlsOptions: AmqpTlsOptions = {};
+  const seen = new Set<string>();
+  const mechanisms: AuthMechanism[] = [];
+  const formDecode = (raw: string) => decode(raw.replace(/\+/g, ' '), 'query');
+
+  for (const pair of (query ?? '').split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = formDecode(eq < 0 ? pair : pair.slice(0, eq));
+    const value = formDecode(eq < 0 ? '' : pair.slice(eq + 1));
+    if (name !== 'auth_mechanism' && seen.has(name)) fail(`query parameter ${name} is given twice`);
+    seen.add(name);
+
+    switch (name) {
+      case 'heartbeat':
+        out.heartbeat = parseInteger(value, 0, 0xffff, `${name} must be an integer 0..65535 (seconds)`, fail);
+        break;
+      case 'channel_max':
+        out.channelMax = parseInteger(value, 0, 0xffff, `${name} must be an integer 0..65535`, fail);
+        break;
+      case 'frame_max': {
+        const reason = `${name} must be 0 or an integer 4096..4294967295`;
+        out.frameMax = parseInteger(value, 0, 0xffffffff, reason, fail);
+        // 4096 is the spec's frame-min-size; 0 means "no limit".
+        if (out.frameMax !== 0 && out.frameMax < 4096) fail(reason);
+        break;
+      }
+      case 'connection_timeout':
+        out.connectionTimeout = parseInteger(
+          value,
+          0,
+          Number.MAX_SAFE_INTEGER,
+          `${name} must be a non-negative integer (milliseconds)`,
+          fail,
+        );
+        break;
+      case 'auth_mechanism':
+        for (const m of value.split(',')) {
+          const upper = m.trim().toUpperCase();
+          if (!isAuthMechanism(upper)) fail(`unknown auth_mechanism; supported: ${AUTH_MECHANISMS.join(', ')}`);
+          if (!mechanisms.includes(upper)) mechanisms.push(upper);
+        }
+        break;
+      case 'locale':
+        if (value === '' || Buffer.byteLength(value) > 255) fail('locale must be 1..255 bytes');
+        out.locale = value;
+        break;
+      case 'cacertfile':
+      case 'certfile':
+      case 'keyfile':
+      case 'verify':
+      case 'server_name_indication':
+        // RabbitMQ documents these for TLS connections; on amqp:// they would silently do nothing.
+        if (!tls) fail(`${name} is a TLS parameter and needs the amqps scheme`);
+        if (value === '') fail(`${name} must not be empty`);
+        if (name === 'verify') {
+          const verify = value.toLowerCase();
+          if (verify !== 'verify_peer' && verify !== 'verify_none') fail('verify must be verify_peer or verify_none');
+          tlsOptions.verify = verify;
+        } else {
+          tlsOptions[TLS_PARAMS[name]] = value;
+        }
+        break;
+      default:
+      // Unknown parameters (other clients' options, RabbitMQ's fail_if_no_peer_cert, depth,
+      // password, ...) are ignored, as the URI spec lets clients do.
+    }
+  }
+
+  if (mechanisms.length > 0) {
+    out.authMechanism = mechanisms[0];
+    out.authMechanisms = mechanisms;
+  }
+  if (Object.keys(tlsOptions).length > 0) out.tlsOptions = tlsOptions;
+  return out;
+}
+
+/** A decimal integer of `min..max`, digits only (no sign, exponent, fraction or spaces). */
+function parseInteger(value: string, min: number, max: number, reason: string, fail: Fail): number {
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) fail(reason);
+  return n;
+}

@@ -1,0 +1,111 @@
+import { Message, type MessageProperties } from './message';
+import type { Channel } from './channel/channel';
+
+/** Where a delivery came from and how to settle it; implemented by the channel. */
+export interface DeliverySettler {
+  /** Writes basic.ack / basic.nack / basic.reject unless the channel is gone; false then. */
+  settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean;
+  readonly api: Channel;
+}
+
+/**
+ * A message the broker delivered (`basic.deliver`) or handed out (`basic.get-ok`), with the
+ * means to settle it. Settling is idempotent: the first `ack`/`nack`/`reject` wins and later
+ * calls do nothing, so a message is never acknowledged twice (which the broker punishes with
+ * a channel error). Settling after the channel closed does nothing and returns false: the
+ * broker has already requeued the message, and its tag means nothing on any other channel.
+ */
+export class Delivery extends Message {
+  /** The channel-scoped tag that settles this message. */
+  readonly deliveryTag: number;
+  /** Whether the broker delivered it before (it was requeued). */
+  readonly redelivered: boolean;
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** Set for consumer deliveries. */
+  readonly consumerTag: string | undefined;
+  /** Set for `basicGet`: messages left in the queue. */
+  readonly messageCount: number | undefined;
+  /** Whether the broker wants no acknowledgement (noAck consumer or get). */
+  readonly noAck: boolean;
+  private settled: boolean;
+  /** @internal */
+  readonly settler: DeliverySettler;
+
+  /** @internal Created by the channel. */
+  constructor(
+    settler: DeliverySettler,
+    fields: {
+      deliveryTag: number;
+      redelivered: boolean;
+      exchange: string;
+      routingKey: string;
+      consumerTag?: string;
+      messageCount?: number;
+      noAck: boolean;
+    },
+    body: Buffer,
+    properties: MessageProperties,
+  ) {
+    super(body, properties);
+    this.settler = settler;
+    this.deliveryTag = fields.deliveryTag;
+    this.redelivered = fields.redelivered;
+    this.exchange = fields.exchange;
+    this.routingKey = fields.routingKey;
+    this.consumerTag = fields.consumerTag;
+    this.messageCount = fields.messageCount;
+    this.noAck = fields.noAck;
+    this.settled = fields.noAck;
+  }
+
+  /** The channel it arrived on. */
+  get channel(): Channel {
+    return this.settler.api;
+  }
+
+  /** Whether it has been acked, nacked or rejected (always true for noAck deliveries). */
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** Acknowledges it (`multiple`: and every earlier unsettled delivery of the channel). */
+  ack(multiple = false): boolean {
+    return this.settle('ack', multiple, false);
+  }
+
+  /** Rejects it, requeued by default (`basic.nack`; `basic.reject` in 0-8). */
+  nack(requeue = true, multiple = false): boolean {
+    return this.settle('nack', multiple, requeue);
+  }
+
+  /** Rejects it (`basic.reject`), requeued by default. */
+  reject(requeue = true): boolean {
+    return this.settle('reject', false, requeue);
+  }
+
+  /** @internal Marks it settled by a `multiple` settle of a later tag. */
+  markSettled(): void {
+    this.settled = true;
+  }
+
+  private settle(kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    return this.settler.settle(this.deliveryTag, kind, multiple, requeue);
+  }
+}
+
+/** A message the broker could not route and sent back (`basic.return`). */
+export class ReturnedMessage extends Message {
+  constructor(
+    readonly replyCode: number,
+    readonly replyText: string,
+    readonly exchange: string,
+    readonly routingKey: string,
+    body: Buffer,
+    properties: MessageProperties,
+  ) {
+    super(body, properties);
+  }
+}
