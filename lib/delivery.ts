@@ -5,6 +5,10 @@ import type { Channel } from './channel/channel';
 export interface DeliverySettler {
   /** Writes basic.ack / basic.nack / basic.reject unless the channel is gone; false then. */
   settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean;
+  /** Queues an ack for the channel's next batch; false when the channel is gone. */
+  queueAck(deliveryTag: number): boolean;
+  /** Writes the queued acks now. */
+  flushAcks(): void;
   readonly api: Channel;
 }
 
@@ -82,6 +86,17 @@ export class Delivery extends Message {
   /** Rejects it (`basic.reject`), requeued by default. */
   reject(requeue = true): boolean {
     return this.settle('reject', false, requeue);
+  }
+
+  /**
+   * Marks it settled and queues its ack for the channel's next batch (see `ackEach`); the
+   * batch is written by `flushAcks()` on the channel, at the latest before the channel closes.
+   * False if it was settled already or the channel is gone.
+   */
+  ackLater(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    return this.settler.queueAck(this.deliveryTag);
   }
 
   /** @internal Marks it settled by a `multiple` settle of a later tag. */

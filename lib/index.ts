@@ -26,6 +26,20 @@ export {
   type TicketOption,
 } from './channel/channel';
 export { Message, type MessageProperties } from './message';
+export { openChannel, type OpenChannelOptions } from './operators/open-channel';
+export { accessRequest } from './operators/access-request';
+export { declareExchange } from './operators/declare-exchange';
+export { declareQueue } from './operators/declare-queue';
+export { bindQueue } from './operators/bind-queue';
+export { bindExchange } from './operators/bind-exchange';
+export { perform, type QueueName } from './operators/perform';
+export { consume } from './operators/consume';
+export { ackEach, type AckEachOptions } from './operators/ack-each';
+export { ackAfter, type AckAfterOptions, type FailureAction } from './operators/ack-after';
+export { publishTo, type PublishToOptions, type PublishToResult, type PublishStatus } from './operators/publish-to';
+export { rpcCall, type RpcCallOptions } from './rpc/rpc-call';
+export { serveRpc, type RpcServed, type ServeRpcOptions } from './rpc/serve-rpc';
+export { DIRECT_REPLY_TO } from './rpc/reply-router';
 export { Delivery, ReturnedMessage } from './delivery';
 export * from './protocol/errors';
 export { Decimal, field, TaggedValue, type FieldTable, type FieldValue } from './protocol/field-types';

@@ -21,6 +21,7 @@ import type { Message, MessageProperties } from '../message';
 import { Channel } from './channel';
 import { RpcQueue, type PendingCall } from './rpc-queue';
 import { ConfirmTracker } from './confirm-tracker';
+import { Unsettled } from './unsettled';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -33,6 +34,8 @@ export interface ChannelHost {
   readonly maxBodySize: number;
   /** Emits true while the server has blocked publishing (connection.blocked). */
   readonly blocked$: BehaviorSubject<boolean>;
+  /** False while the socket's write buffer is full. */
+  readonly writable$: BehaviorSubject<boolean>;
   /** The connection's public face, for `channel.connection`. */
   readonly api: unknown;
   /** The channel is finished; its number may be reused. */
@@ -72,6 +75,8 @@ export class ChannelCore implements DeliverySettler {
   readonly rpc: RpcQueue;
   readonly consumers = new Map<string, ConsumerHandle>();
   readonly confirms = new ConfirmTracker();
+  /** Deliveries awaiting ack/nack/reject, and acks queued for the next batch. */
+  readonly unsettled = new Unsettled();
   readonly returns$ = new Subject<ReturnedMessage>();
   readonly flow$ = new BehaviorSubject<boolean>(true);
   readonly alerts$ = new Subject<{ replyCode: number; replyText: string; details: object }>();
@@ -190,6 +195,8 @@ export class ChannelCore implements DeliverySettler {
   /** DeliverySettler: ack / nack / reject a delivery tag. */
   settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
     if (this.state === 'closed' || this.state === 'opening') return false;
+    if (this.unsettled.hasQueued) this.flushAcks();
+    this.unsettled.settled(deliveryTag, multiple);
     if (kind === 'ack') {
       this.write(this.ackDef, { deliveryTag, multiple });
     } else if (kind === 'nack' && this.nackDef) {
@@ -199,6 +206,21 @@ export class ChannelCore implements DeliverySettler {
       this.write(this.rejectDef, { deliveryTag, requeue });
     }
     return true;
+  }
+
+  /** DeliverySettler: queues an ack for the next {@link flushAcks}; false if the channel is gone. */
+  queueAck(deliveryTag: number): boolean {
+    if (this.state === 'closed' || this.state === 'opening') return false;
+    this.unsettled.queueAck(deliveryTag);
+    return true;
+  }
+
+  /** Writes the queued acks, coalesced into `multiple` acks where that acks exactly them. */
+  flushAcks(): void {
+    const plan = this.unsettled.takePlan();
+    if (!plan || this.state === 'closed') return;
+    if (plan.multipleUpTo > 0) this.write(this.ackDef, { deliveryTag: plan.multipleUpTo, multiple: true });
+    for (const tag of plan.singles) this.write(this.ackDef, { deliveryTag: tag, multiple: false });
   }
 
   // ---- incoming ------------------------------------------------------------------------
@@ -297,6 +319,7 @@ export class ChannelCore implements DeliverySettler {
         body,
         props,
       );
+      if (!noAck) this.unsettled.add(d);
       if (consumer?.active) consumer.deliver(d);
       else if (consumer && !noAck) d.reject(true); // arrived after the subscriber left
     } else if (kind === 'basic.get-ok') {
@@ -316,6 +339,7 @@ export class ChannelCore implements DeliverySettler {
         body,
         props,
       );
+      if (!noAck) this.unsettled.add(d);
       if (head.abandoned && !noAck) d.reject(true);
       this.rpc.complete('basic.get-ok', args, d);
     } else {
@@ -393,6 +417,8 @@ export class ChannelCore implements DeliverySettler {
     if (this.state === 'closed') return Promise.resolve();
     if (this.closePromise) return this.closePromise;
     const wasOpening = this.state === 'opening';
+    // Acks queued before the close reach the broker before channel.close does.
+    if (!wasOpening) this.flushAcks();
     this.state = 'closing';
     this.closePromise = (async () => {
       if (!wasOpening) await this.confirms.drained(this.closed);
@@ -421,6 +447,7 @@ export class ChannelCore implements DeliverySettler {
     this.expect = Expect.Method;
     this.bodyParts = [];
     const failure = error ?? new NotOpenError(`channel ${this.id} closed`);
+    this.unsettled.clear();
     this.rpc.failAll(failure);
     this.confirms.failAll(failure);
     const consumers = [...this.consumers.values()];

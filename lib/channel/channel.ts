@@ -66,6 +66,8 @@ export interface ConsumeOptions extends TicketOption {
   /** Send basic.consume without waiting for consume-ok (needs `consumerTag`). */
   nowait?: boolean;
   arguments?: FieldTable;
+  /** Called with the consumer tag once the broker has registered the consumer (consume-ok). */
+  onStarted?: (consumerTag: string) => void;
 }
 
 /** Options of {@link Channel.basicPublish} and {@link Channel.publish}. */
@@ -122,6 +124,11 @@ export class Channel {
   /** The ticket sent with methods that carry one (from the last accessRequest). */
   get ticket(): number {
     return this.core.ticket;
+  }
+
+  /** The queue last declared on this channel: what `''` names in queue arguments. */
+  get lastQueue(): string {
+    return this.core.lastQueue;
   }
 
   /** Tags of the consumers live on this channel. */
@@ -242,8 +249,10 @@ export class Channel {
         tag = consumerTag;
         core.consumers.set(consumerTag, handle);
         if (left) this.cancelConsumer(consumerTag);
+        else options.onStarted?.(consumerTag);
       };
-      const args = { ...this.ticketed(options), queue, consumerTag: options.consumerTag ?? '' };
+      const { onStarted: _onStarted, ...consumeOptions } = options;
+      const args = { ...this.ticketed(consumeOptions), queue, consumerTag: options.consumerTag ?? '' };
       const call = core.call('basic.consume', args, !!options.nowait, (_reply, ok) => register(options.nowait ? args.consumerTag : (ok as { consumerTag: string }).consumerTag), (e) => subscriber.error(e));
       return () => {
         left = true;

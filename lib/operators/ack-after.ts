@@ -1,0 +1,87 @@
+import { asapScheduler, from, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { Delivery } from '../delivery';
+import { AckBatch } from './ack-batch';
+
+/** What to do with a delivery whose processing failed. */
+export type FailureAction = 'requeue' | 'reject' | 'ack';
+
+/** Options of {@link ackAfter}. */
+export interface AckAfterOptions {
+  /** Deliveries processed at once (default 1: in order). Keep it at or below the prefetch. */
+  concurrency?: number;
+  /**
+   * On failure: `'requeue'` (nack, back to the queue), `'reject'` (nack without requeue: to
+   * the dead-letter exchange if the queue has one, else dropped), `'ack'`, or a function of
+   * the error and the delivery choosing one. Default: requeue a first delivery, reject a
+   * redelivered one — so a message that fails twice is dead-lettered instead of looping.
+   */
+  onError?: FailureAction | ((error: unknown, delivery: Delivery) => FailureAction);
+  /** Scheduler of ack batching (default `asapScheduler`). */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Runs `project(delivery)` for each delivery. When it completes, acks the delivery and then
+ * emits its results, so a downstream `take(n)` or unsubscribe never leaves a processed
+ * message unacked. When it fails, nacks the delivery (see `onError`) and goes on with the
+ * next; the stream does not error. Unsubscribing abandons deliveries still being processed:
+ * they are not acked, so the broker redelivers them.
+ */
+export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>, options: AckAfterOptions = {}): OperatorFunction<Delivery, R> {
+  const onError = options.onError ?? defaultFailureAction;
+  return (source) =>
+    new Observable<R>((subscriber) => {
+      const batch = new AckBatch(options.scheduler ?? asapScheduler);
+      const subscription = source
+        .pipe(
+          mergeMap(
+            (delivery) =>
+              new Observable<R>((inner) => {
+                const results: R[] = [];
+                return from(project(delivery)).subscribe({
+                  next: (r) => results.push(r),
+                  error: (e) => {
+                    settleFailure(delivery, typeof onError === 'function' ? onError(e, delivery) : onError, batch);
+                    inner.complete();
+                  },
+                  complete: () => {
+                    batch.ack(delivery);
+                    for (const r of results) inner.next(r);
+                    inner.complete();
+                  },
+                });
+              }),
+            options.concurrency ?? 1,
+          ),
+        )
+        .subscribe({
+          next: (r) => subscriber.next(r),
+          error: (e) => {
+            batch.flush();
+            subscriber.error(e);
+          },
+          complete: () => {
+            batch.flush();
+            subscriber.complete();
+          },
+        });
+      return () => {
+        batch.flush();
+        subscription.unsubscribe();
+      };
+    });
+}
+
+function defaultFailureAction(_error: unknown, delivery: Delivery): FailureAction {
+  return delivery.redelivered ? 'reject' : 'requeue';
+}
+
+function settleFailure(delivery: Delivery, action: FailureAction, batch: AckBatch): void {
+  if (action === 'ack') {
+    batch.ack(delivery);
+    return;
+  }
+  // A nack must not overtake acks queued before it: they may be `multiple` acks covering it.
+  batch.flush();
+  delivery.nack(action === 'requeue');
+}

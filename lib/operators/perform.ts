@@ -1,0 +1,20 @@
+import { concat, ignoreElements, Observable, of, switchMap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { Channel } from '../channel/channel';
+
+/**
+ * For each Channel that arrives: subscribe to `action(channel)`, wait for it to complete,
+ * then pass the channel on. A newer channel (after a reconnect) abandons the older one's
+ * action, so every new channel gets the whole setup again.
+ */
+export function perform(action: (channel: Channel) => Observable<unknown>): MonoTypeOperatorFunction<Channel> {
+  return switchMap((channel) => concat(action(channel).pipe(ignoreElements()), of(channel)));
+}
+
+/** A queue name, or a function of the channel giving one (e.g. `ch => ch.lastQueue`). */
+export type QueueName = string | ((channel: Channel) => string);
+
+/** Resolves a {@link QueueName}; '' means the queue last declared on the channel. */
+export function queueName(name: QueueName, channel: Channel): string {
+  const q = typeof name === 'function' ? name(channel) : name;
+  return q === '' ? channel.lastQueue : q;
+}

@@ -1,0 +1,290 @@
+import { isObservable, Observable, Subscription, type OperatorFunction } from 'rxjs';
+import type { Channel, PublishResult } from '../channel/channel';
+import type { ChannelCore } from '../channel/channel-core';
+import { Message } from '../message';
+import { NotOpenError } from '../connection/errors';
+
+/** Options of {@link publishTo}. */
+export interface PublishToOptions<T> {
+  /** Turns an input into a Message. Default: Messages as they are, strings and bytes as bodies, anything else as JSON. */
+  toMessage?: (value: T) => Message;
+  /** Return unroutable messages (reported as status `'returned'` in confirm mode). */
+  mandatory?: boolean;
+  /**
+   * Wait for broker confirms. `true` puts the channel in confirm mode if it is not;
+   * default: whatever mode the channel is in.
+   */
+  confirm?: boolean;
+  /** Most messages published but not yet settled (default 1000). */
+  window?: number;
+  /** Emit results in input order (default true); false emits each as it settles. */
+  ordered?: boolean;
+  /**
+   * When the channel is lost with messages unconfirmed and a new channel arrives (the
+   * channel argument is an Observable that emits again after a reconnect): `'republish'`
+   * them on the new channel (at-least-once; the default) or report them `'failed'`.
+   */
+  onChannelLoss?: 'republish' | 'fail';
+}
+
+/** How one input ended. */
+export type PublishStatus = 'confirmed' | 'sent' | 'nacked' | 'returned' | 'failed';
+
+/** One result of {@link publishTo}, for exactly one input. */
+export interface PublishToResult<T> extends PublishResult {
+  /** The input value. */
+  value: T;
+  message: Message;
+  status: PublishStatus;
+  /** True for `confirmed` and `sent`. */
+  ok: boolean;
+  error?: Error;
+  /** How many times it was published (more than 1 after republishing on a new channel). */
+  attempts: number;
+}
+
+interface Entry<T> {
+  value: T;
+  message: Message;
+  routingKey: string;
+  sequence: number;
+  attempts: number;
+  published: boolean;
+  result: PublishToResult<T> | null;
+}
+
+/**
+ * Publishes every input to `exchange` and emits one {@link PublishToResult} per input, in
+ * input order unless `ordered: false`. At most `window` messages are in flight; publishing
+ * pauses while the socket's buffer is full, the server blocks the connection, or the channel's
+ * flow is off. Nacks and returns are reported as results, not errors. Completes when the
+ * input has completed and every message is settled. `channel` may be an Observable of
+ * channels: after a reconnect the next channel is used and unconfirmed messages are
+ * republished (or reported failed, per `onChannelLoss`).
+ */
+export function publishTo<T = Message>(
+  channel: Channel | Observable<Channel>,
+  exchange: string,
+  routingKey: string | ((value: T) => string),
+  options: PublishToOptions<T> = {},
+): OperatorFunction<T, PublishToResult<T>> {
+  const toMsg = options.toMessage ?? defaultToMessage;
+  const window = Math.max(1, options.window ?? 1000);
+  const ordered = options.ordered ?? true;
+  const republish = (options.onChannelLoss ?? 'republish') === 'republish';
+  const keyOf = typeof routingKey === 'function' ? routingKey : () => routingKey;
+  const mandatory = options.mandatory ?? false;
+
+  return (source) =>
+    new Observable<PublishToResult<T>>((subscriber) => {
+      const entries: Entry<T>[] = []; // unsettled (or settled but not yet emitted, when ordered), input order
+      let head = 0; // entries[0..head) are emitted and dead
+      let nextToPublish = 0;
+      let inFlight = 0;
+      let sourceDone = false;
+      let core: ChannelCore | null = null;
+      let confirming = false;
+      let ready = false;
+      let sentFlush = false;
+      const watchers = new Subscription();
+      let channelWatch = new Subscription();
+
+      const fail = (e: unknown) => {
+        subscriber.error(e);
+      };
+
+      const settle = (entry: Entry<T>, status: PublishStatus, error?: Error) => {
+        if (entry.result) return;
+        inFlight--;
+        entry.result = {
+          value: entry.value,
+          message: entry.message,
+          exchange,
+          routingKey: entry.routingKey,
+          sequence: entry.sequence,
+          confirmed: status === 'confirmed',
+          status,
+          ok: status === 'confirmed' || status === 'sent',
+          error,
+          attempts: entry.attempts,
+        };
+        if (!ordered) subscriber.next(entry.result);
+      };
+
+      const emitSettled = () => {
+        if (ordered) {
+          while (head < entries.length && entries[head].result) {
+            const r = entries[head].result!;
+            entries[head] = undefined as unknown as Entry<T>;
+            head++;
+            subscriber.next(r);
+          }
+        } else {
+          while (head < entries.length && entries[head].result) {
+            entries[head] = undefined as unknown as Entry<T>;
+            head++;
+          }
+        }
+        if (head > 1024 && head * 2 > entries.length) {
+          entries.splice(0, head);
+          nextToPublish -= head;
+          head = 0;
+        }
+        if (sourceDone && head === entries.length) subscriber.complete();
+      };
+
+      const canPublish = () =>
+        ready && core !== null && core.state === 'open' && inFlight < window && core.host.writable$.value && !core.host.blocked$.value && core.flow$.value;
+
+      const pump = () => {
+        if (!canPublish()) return;
+        const c = core!;
+        let wroteUnconfirmed = false;
+        while (nextToPublish < entries.length && inFlight < window) {
+          const entry = entries[nextToPublish];
+          if (entry.result) {
+            nextToPublish++;
+            continue;
+          }
+          let seq: number;
+          try {
+            seq = c.publish(entry.message, exchange, entry.routingKey, mandatory, false);
+          } catch (e) {
+            if (c.state !== 'open') return; // the channel is going; its loss is handled by the watch
+            nextToPublish++;
+            inFlight++;
+            settle(entry, 'failed', e as Error);
+            continue;
+          }
+          nextToPublish++;
+          inFlight++;
+          entry.attempts++;
+          entry.published = true;
+          entry.sequence = seq;
+          if (confirming) {
+            c.confirms.watch(seq, {
+              mandatory,
+              exchange,
+              routingKey: entry.routingKey,
+              resolve: () => {
+                settle(entry, 'confirmed');
+                afterSettle();
+              },
+              reject: (e) => {
+                if (c.state !== 'open' && c === core) return; // channel loss: decided by onLoss
+                settle(entry, e.name === 'MessageReturnedError' ? 'returned' : e.name === 'PublishNackedError' ? 'nacked' : 'failed', e);
+                afterSettle();
+              },
+            });
+          } else {
+            wroteUnconfirmed = true;
+          }
+          if (!c.host.writable$.value) break;
+        }
+        if (wroteUnconfirmed && !sentFlush) {
+          // Settled as 'sent' once the output buffer has been handed to the socket (its
+          // flush microtask was queued by the first write, so it runs before this one).
+          sentFlush = true;
+          queueMicrotask(() => {
+            sentFlush = false;
+            c.host.out.flush();
+            for (let i = head; i < nextToPublish; i++) {
+              const e = entries[i];
+              if (e && e.published && !e.result) settle(e, 'sent');
+            }
+            afterSettle();
+          });
+        }
+      };
+
+      const afterSettle = () => {
+        emitSettled();
+        pump();
+      };
+
+      const onLoss = (error: Error) => {
+        core = null;
+        ready = false;
+        channelWatch.unsubscribe();
+        // Everything published and not settled goes back in line, or fails.
+        let first = -1;
+        for (let i = head; i < nextToPublish; i++) {
+          const e = entries[i];
+          if (!e || e.result || !e.published) continue;
+          if (republish) {
+            e.published = false;
+            inFlight--;
+            if (first < 0) first = i;
+          } else {
+            settle(e, 'failed', error);
+          }
+        }
+        if (first >= 0) nextToPublish = first;
+        else if (!republish) emitSettled();
+      };
+
+      const useChannel = (ch: Channel) => {
+        channelWatch.unsubscribe();
+        channelWatch = new Subscription();
+        core = ch.core;
+        const c = core;
+        ready = false;
+        const start = () => {
+          if (core !== c) return;
+          confirming = c.confirmMode;
+          ready = true;
+          channelWatch.add(c.host.writable$.subscribe(() => pump()));
+          channelWatch.add(c.host.blocked$.subscribe(() => pump()));
+          channelWatch.add(c.flow$.subscribe(() => pump()));
+          pump();
+        };
+        void c.closed.then((error) => {
+          if (core !== c) return;
+          onLoss(error ?? new NotOpenError(`channel ${c.id} closed`));
+          if (!isObservable(channel)) fail(error ?? new NotOpenError(`channel ${c.id} closed while publishing`));
+        });
+        if (options.confirm && !c.confirmMode) {
+          channelWatch.add(ch.confirmSelect().subscribe({ complete: start, error: fail }));
+        } else {
+          start();
+        }
+      };
+
+      if (isObservable(channel)) watchers.add(channel.subscribe({ next: useChannel, error: fail }));
+      else useChannel(channel);
+
+      watchers.add(
+        source.subscribe({
+          next(value) {
+            let message: Message;
+            let key: string;
+            try {
+              message = toMsg(value);
+              key = keyOf(value);
+            } catch (e) {
+              fail(e);
+              return;
+            }
+            entries.push({ value, message, routingKey: key, sequence: 0, attempts: 0, published: false, result: null });
+            pump();
+          },
+          error: fail,
+          complete() {
+            sourceDone = true;
+            emitSettled();
+          },
+        }),
+      );
+
+      return () => {
+        watchers.unsubscribe();
+        channelWatch.unsubscribe();
+      };
+    });
+}
+
+function defaultToMessage<T>(value: T): Message {
+  if (value instanceof Message) return value;
+  if (typeof value === 'string' || value instanceof Uint8Array) return new Message(value);
+  return Message.json(value);
+}
