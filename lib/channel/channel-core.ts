@@ -12,6 +12,7 @@ import {
   ChannelClosedError,
   ConsumerCancelledError,
   MessageReturnedError,
+  MessageTooLargeError,
   NotOpenError,
   PublishNackedError,
   UnsupportedError,
@@ -266,7 +267,7 @@ export class ChannelCore implements DeliverySettler {
     r.short();
     const size = r.longlong();
     if (typeof size !== 'number' || size > this.host.maxBodySize) {
-      throw new AmqpError(`message body of ${size} bytes exceeds the limit of ${this.host.maxBodySize}`, 311);
+      throw new MessageTooLargeError(size, this.host.maxBodySize);
     }
     const flags = r.short();
     if ((flags & 0x3) !== 0) throw new FrameSyntaxError(`content header flags 0x${flags.toString(16)} name unknown properties`);

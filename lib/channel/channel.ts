@@ -1,4 +1,4 @@
-import { combineLatest, filter, Observable, take, type Subscription } from 'rxjs';
+import { asapScheduler, combineLatest, filter, Observable, take, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { UnsupportedError } from '../connection/errors';
 import type { Delivery, ReturnedMessage } from '../delivery';
@@ -316,8 +316,8 @@ export class Channel {
             reject: (e) => subscriber.error(e),
           });
         } else {
-          // The output buffer flushes in a microtask queued by the write; this one runs after it.
-          queueMicrotask(() => {
+          // The output buffer's flush was scheduled on asapScheduler by the write; this runs after it.
+          asapScheduler.schedule(() => {
             subscriber.next({ sequence: 0, confirmed: false, exchange, routingKey });
             subscriber.complete();
           });

@@ -136,6 +136,29 @@ export class RedirectError extends AmqpError {
   }
 }
 
+/**
+ * The server announced a message body larger than the client accepts (`maxBodySize`). The
+ * body is never buffered: the connection ends with this error (311, CONTENT_TOO_LARGE).
+ */
+export class MessageTooLargeError extends AmqpError {
+  constructor(
+    readonly size: number | bigint,
+    readonly limit: number,
+  ) {
+    super(`message body of ${size} bytes exceeds the limit of ${limit} (maxBodySize)`, ReplyCode.CONTENT_TOO_LARGE);
+  }
+}
+
+/**
+ * The server proposed tune values the client cannot accept, such as a frame_max below the
+ * protocol minimum of 4096 (530, NOT_ALLOWED, as RabbitMQ answers the same mistake).
+ */
+export class TuneError extends AmqpError {
+  constructor(message: string) {
+    super(message, ReplyCode.NOT_ALLOWED);
+  }
+}
+
 /** A timed-out operation (an RPC call, a close that did not finish). */
 export class TimeoutError extends AmqpError {
   constructor(message: string) {

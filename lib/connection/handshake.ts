@@ -1,6 +1,6 @@
 import type { FieldTable } from '../protocol/field-types';
 import { FRAME_MIN_SIZE } from '../protocol/frame';
-import { AuthenticationError } from './errors';
+import { AuthenticationError, TuneError } from './errors';
 import { clientProperties, negotiate } from './client-properties';
 import { saslResponse } from './credentials';
 import type { ResolvedOptions } from './options';
@@ -57,6 +57,10 @@ export class Handshake {
   /** connection.tune → the negotiated values (the tune-ok arguments) and the open arguments. */
   onTune(args: { channelMax: number; frameMax: number; heartbeat: number }): { tuneOk: TuneResult; open: object } {
     const o = this.options;
+    // A frame_max under FRAME-MIN-SIZE is a server bug; answering with 4096 would exceed its limit.
+    if (args.frameMax !== 0 && args.frameMax < FRAME_MIN_SIZE) {
+      throw new TuneError(`server proposes frame_max ${args.frameMax}, below the protocol minimum of ${FRAME_MIN_SIZE}`);
+    }
     const proposedFrameMax = o.frameMax === 0 ? 0 : Math.max(o.frameMax, MIN_PROPOSED_FRAME_MAX);
     const frameMax = negotiate(proposedFrameMax, args.frameMax);
     const tune: TuneResult = {

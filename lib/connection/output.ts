@@ -1,3 +1,4 @@
+import { asapScheduler } from 'rxjs';
 import { Writer } from '../protocol/writer';
 
 const SLAB = 64 * 1024;
@@ -11,6 +12,9 @@ const MIN_ROOM = 8 * 1024;
  * them; everything written in one tick goes out in one `write` (or one per 32 KiB), so a
  * burst of publishes or acks costs one syscall, not one per frame. Flushed bytes are handed
  * to the transport and never overwritten: the writer moves on to fresh room.
+ *
+ * The end-of-tick flush is scheduled on RxJS's `asapScheduler`: a microtask in production,
+ * and virtual time inside `TestScheduler.run()`, so that marble tests see writes happen.
  */
 export class OutputBuffer extends Writer {
   private base = 0;
@@ -32,7 +36,7 @@ export class OutputBuffer extends Writer {
     if (this.pos - this.base >= FLUSH_AT) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.flushTask);
+      asapScheduler.schedule(this.flushTask);
     }
   }
 

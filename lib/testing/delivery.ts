@@ -1,0 +1,79 @@
+import { Delivery, type DeliverySettler } from '../delivery';
+import { Message, type MessageProperties } from '../message';
+import type { Channel } from '../channel/channel';
+
+/** Fields of a test delivery; all optional. */
+export interface DeliveryFields {
+  deliveryTag?: number;
+  redelivered?: boolean;
+  exchange?: string;
+  routingKey?: string;
+  consumerTag?: string;
+  messageCount?: number;
+  noAck?: boolean;
+  properties?: MessageProperties;
+}
+
+/** What a standalone delivery's ack/nack/reject did, for assertions. */
+export interface SettleRecord {
+  kind: 'ack' | 'nack' | 'reject';
+  deliveryTag: number;
+  multiple: boolean;
+  requeue: boolean;
+}
+
+/**
+ * A standalone settler: records settles instead of writing frames. Deliveries made by
+ * {@link delivery} use one; `fakeChannel` re-issues them on its own channel instead.
+ */
+class RecordingSettler implements DeliverySettler {
+  readonly records: SettleRecord[] = [];
+  private queued: number[] = [];
+  get api(): Channel {
+    throw new Error('a delivery() made outside a fakeChannel has no channel');
+  }
+  settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
+    this.records.push({ kind, deliveryTag, multiple, requeue });
+    return true;
+  }
+  queueAck(deliveryTag: number): boolean {
+    this.queued.push(deliveryTag);
+    return true;
+  }
+  flushAcks(): void {
+    for (const tag of this.queued.splice(0)) this.records.push({ kind: 'ack', deliveryTag: tag, multiple: false, requeue: false });
+  }
+}
+
+let nextTag = 1;
+
+/**
+ * Makes a Delivery for tests: a body (string or bytes, or a Message) and optional fields. On
+ * its own its ack/nack/reject are recorded in `settles(delivery)`; given to a `fakeChannel`
+ * (as a value of a marble), the channel delivers a copy that settles on the fake channel.
+ */
+export function delivery(body: string | Uint8Array | Message = '', fields: DeliveryFields = {}): Delivery {
+  const message = body instanceof Message ? body : new Message(body, fields.properties);
+  const properties = body instanceof Message ? { ...message.properties, ...fields.properties } : message.properties;
+  return new Delivery(
+    new RecordingSettler(),
+    {
+      deliveryTag: fields.deliveryTag ?? nextTag++,
+      redelivered: fields.redelivered ?? false,
+      exchange: fields.exchange ?? '',
+      routingKey: fields.routingKey ?? '',
+      consumerTag: fields.consumerTag,
+      messageCount: fields.messageCount,
+      noAck: fields.noAck ?? false,
+    },
+    message.body,
+    properties,
+  );
+}
+
+/** The acks, nacks and rejects of a delivery made by {@link delivery}. */
+export function settles(d: Delivery): readonly SettleRecord[] {
+  const s = d.settler;
+  if (!(s instanceof RecordingSettler)) throw new TypeError('settles() reads deliveries made by delivery(); use the fake channel’s acks$ for others');
+  return s.records;
+}
