@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, symlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { VERSION } from 'rx-amqp';
+
+const root = resolve(__dirname, '../..');
+
+/** Runs node in a scratch project where `rx-amqp` resolves to this package (as after npm install). */
+function nodeIn(dir: string, args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+}
+
+describe('package entry points (built by `npm run build`, which `npm test` runs first)', () => {
+  let dir: string;
+  beforeAll(() => {
+    if (!existsSync(join(root, 'dist/cjs/index.cjs'))) execFileSync('npx', ['rollup', '-c'], { cwd: root, stdio: 'ignore' });
+    dir = mkdtempSync(join(tmpdir(), 'rx-amqp-exports-'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(root, join(dir, 'node_modules', 'rx-amqp'), 'dir');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const entries: Array<[string, string[]]> = [
+    ['rx-amqp', ['connect', 'open', 'Message', 'openChannel', 'consume', 'ackEach', 'ackAfter', 'publishTo', 'declareExchange', 'declareQueue', 'bindQueue', 'accessRequest']],
+    ['rx-amqp/protocol', ['parseFrames', 'encodeFrame', 'decodeMethod', 'encodeMethod', 'encodeTable', 'decodeTable']],
+    ['rx-amqp/testing', ['fakeChannel', 'delivery']],
+  ];
+
+  it.each(entries)('%s loads with require() and exports the contract names', (entry, names) => {
+    const out = nodeIn(dir, ['-e', `const m = require(${JSON.stringify(entry)}); console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`]);
+    expect(JSON.parse(out)).toEqual(names.map(() => 'function'));
+  });
+
+  it.each(entries)('%s loads with import and exports the contract names', (entry, names) => {
+    const out = nodeIn(dir, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`]);
+    expect(JSON.parse(out)).toEqual(names.map(() => 'function'));
+  });
+
+  it('ESM and CJS builds encode the same bytes', () => {
+    const cjs = nodeIn(dir, ['-e', `const m = require('rx-amqp/protocol'); console.log(Buffer.from(m.encodeTable({ foo: 7 })).toString('hex'))`]);
+    const esm = nodeIn(dir, ['--input-type=module', '-e', `const m = await import('rx-amqp/protocol'); console.log(Buffer.from(m.encodeTable({ foo: 7 })).toString('hex'))`]);
+    expect(cjs.trim()).toBe('0000000903666f6f4900000007');
+    expect(esm.trim()).toBe(cjs.trim());
+  });
+
+  it('ships bundled type declarations for every entry point', () => {
+    for (const f of ['index', 'protocol', 'testing']) {
+      expect(existsSync(join(root, 'dist', `${f}.d.ts`))).toBe(true);
+      expect(existsSync(join(root, 'dist', `${f}.d.mts`))).toBe(true);
+    }
+  });
+
+  it('advertises the package version', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(VERSION).toBe(require(join(root, 'package.json')).version);
+  });
+});
