@@ -11,6 +11,8 @@ export type { Transport, TransportEvents, TransportFactory, Endpoint } from './c
 export { socketTransport } from './connection/transport';
 export { parseAmqpUrl, redactUrl, UrlError, type AmqpUrl } from './connection/url';
 export { Credentials } from './connection/credentials';
+export { isRecoverable, endOnRecoverable } from './connection/recovery';
+export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';
 export {
   Channel,

@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
-import { AmqpError, FrameError, UnexpectedFrameError } from '../protocol/errors';
+import { FrameError, UnexpectedFrameError } from '../protocol/errors';
 import { FrameType, type Frame } from '../protocol/frame';
 import { decodeArgs, writeBodyFrames, writeHeaderFrame, writeMethodFrame } from '../protocol/method-codec';
 import type { MethodTable } from '../protocol/method-table';

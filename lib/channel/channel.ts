@@ -239,11 +239,17 @@ export class Channel {
       const noAck = options.noAck ?? false;
       let tag: string | undefined;
       let left = false;
+      // Set once the consumer is gone on the server's side (cancelled, or the channel ended).
+      let ended = false;
       const handle: ConsumerHandle = {
         noAck,
         active: true,
         deliver: (d) => subscriber.next(d),
-        end: (error) => (error ? subscriber.error(error) : subscriber.complete()),
+        end: (error) => {
+          ended = true;
+          if (error) subscriber.error(error);
+          else subscriber.complete();
+        },
       };
       const register = (consumerTag: string) => {
         tag = consumerTag;
@@ -257,6 +263,7 @@ export class Channel {
       return () => {
         left = true;
         handle.active = false;
+        if (ended) return;
         if (tag !== undefined) this.cancelConsumer(tag);
         else if (!call.sent) core.rpc.withdraw(call);
       };

@@ -1,44 +1,81 @@
-import { Observable } from 'rxjs';
+import { Observable, skip, type Subscription } from 'rxjs';
+import { ReplyCode } from '../protocol/errors';
+import { backoffDelay } from './backoff';
 import { Connection } from './connection';
 import { ConnectionCore } from './connection-core';
 import { AuthenticationError, ConnectionClosedError, ProtocolMismatchError } from './errors';
-import { resolveOptions, type ConnectOptions } from './options';
+import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
+import { isRecoverable } from './recovery';
+import { UrlError } from './url';
 
 /**
  * Connects to a broker. Cold: each subscription opens one connection and emits the
  * `Connection` once `connection.open-ok` arrives. With several hosts they are tried in turn
- * until one answers. The Observable never completes by itself; it errors when the
- * connection is lost or the server closes it (a typed error with reply code and text), and
- * completes when the connection is closed with `connection.close()`. Unsubscribing closes
- * the connection gracefully: everything written is flushed, `connection.close` / `close-ok`,
- * socket end.
+ * until one answers. Without `reconnect` the Observable errors when the connection is lost or
+ * the server closes it (a typed error with reply code and text); with `reconnect` it waits
+ * (exponential backoff with jitter, rotating hosts) and emits a new Connection instead, and
+ * errors only when the policy gives up or the failure cannot be fixed by retrying (wrong
+ * password, unknown vhost, protocol mismatch). It completes when the connection is closed
+ * with `connection.close()`. Unsubscribing closes the connection gracefully: everything
+ * written is flushed, `connection.close` / `close-ok`, socket end.
  *
- * @param url an AMQP URI or options; default `amqp://guest:guest@localhost:5672/`
+ * @param url an AMQP URI or options; default `amqp://guest:guest@localhost:5672`
  */
 export function connect(url?: string | ConnectOptions): Observable<Connection> {
   return new Observable<Connection>((subscriber) => {
-    let options;
+    let options: ResolvedOptions;
     try {
       options = resolveOptions(url);
     } catch (e) {
       subscriber.error(e);
       return;
     }
-    const endpoints = options.endpoints;
+    const { endpoints, reconnect: policy, status, scheduler } = options;
+    let hostIndex = 0;
+    let failures = 0;
     let current: ConnectionCore | null = null;
+    let retry: Subscription | null = null;
     let stopped = false;
 
-    const attempt = (index: number) => {
+    const attempt = () => {
+      retry = null;
+      const endpoint = endpoints[hostIndex % endpoints.length];
+      const info = { hostname: endpoint.hostname, port: endpoint.port };
       let opened = false;
-      const core = new ConnectionCore(options, endpoints[index], {
+      let blockedWatch: Subscription | undefined;
+      status?.next?.({ state: 'connecting', endpoint: info, attempt: failures + 1 });
+      const core = new ConnectionCore(options, endpoint, {
         opened: () => {
           opened = true;
+          failures = 0;
+          status?.next?.({ state: 'open', endpoint: info, connection });
+          blockedWatch = core.blocked$.pipe(skip(1)).subscribe((blocked) => {
+            if (blocked) status?.next?.({ state: 'blocked', endpoint: info, reason: core.blockedReason });
+            else if (core.state === 'open' && opened) status?.next?.({ state: 'open', endpoint: info, connection });
+          });
           subscriber.next(connection);
         },
+        willRecover: (error) => !stopped && policy !== undefined && retryable(error) && failures < policy.maxAttempts,
         ended: (error) => {
+          blockedWatch?.unsubscribe();
           if (stopped) return;
-          if (!error) return subscriber.complete();
-          if (!opened && index + 1 < endpoints.length && worthAnotherHost(error)) return attempt(index + 1);
+          if (!error) {
+            status?.next?.({ state: 'closed' });
+            return subscriber.complete();
+          }
+          if (policy && isRecoverable(error)) {
+            failures++;
+            hostIndex++;
+            const delay = backoffDelay(policy, failures);
+            status?.next?.({ state: 'disconnected', endpoint: info, error, attempt: failures, retryIn: delay });
+            retry = scheduler.schedule(attempt, delay);
+            return;
+          }
+          if (!policy && !opened && hostIndex + 1 < endpoints.length && worthAnotherHost(error)) {
+            hostIndex++;
+            return attempt();
+          }
+          status?.next?.({ state: 'closed', error });
           subscriber.error(error);
         },
       });
@@ -46,10 +83,11 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
       current = core;
       core.start();
     };
-    attempt(0);
+    attempt();
 
     return () => {
       stopped = true;
+      retry?.unsubscribe();
       void current?.close();
     };
   });
@@ -61,10 +99,26 @@ function worthAnotherHost(error: Error): boolean {
 }
 
 /**
+ * Whether reconnecting may help: not for a refused login, an unknown or forbidden vhost, a
+ * protocol the server does not speak, or a bad URL.
+ */
+function retryable(error: Error): boolean {
+  if (error instanceof AuthenticationError || error instanceof ProtocolMismatchError || error instanceof UrlError) return false;
+  if (error instanceof ConnectionClosedError) {
+    const code = error.replyCode;
+    return !(code === ReplyCode.ACCESS_REFUSED || code === ReplyCode.NOT_ALLOWED || code === ReplyCode.INVALID_PATH);
+  }
+  return true;
+}
+
+/**
  * Opens a connection for `await` code. Its lifetime ends with `connection.close()` or
  * `await using`; `connection.closed` tells how it ended.
  */
 export function open(url?: string | ConnectOptions): Promise<Connection> {
+  if (typeof url === 'object' && url.reconnect) {
+    return Promise.reject(new TypeError('open() gives one connection; use connect() with `reconnect` to get a new one after each failure'));
+  }
   return new Promise<Connection>((resolve, reject) => {
     connect(url).subscribe({
       next: resolve,

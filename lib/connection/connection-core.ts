@@ -17,6 +17,7 @@ import {
   RedirectError,
 } from './errors';
 import { Handshake, type TuneResult } from './handshake';
+import { markRecoverable } from './recovery';
 import { HeartbeatMonitor } from './heartbeat';
 import type { ResolvedOptions } from './options';
 import { OutputBuffer } from './output';
@@ -35,6 +36,11 @@ export interface ConnectionEvents {
   opened(): void;
   /** The connection is finished: `error` unless it was closed by the client. Called once. */
   ended(error: Error | undefined): void;
+  /**
+   * Asked once, before anything learns of the loss: will the owner replace this connection?
+   * If so the error is marked recoverable (see recovery.ts) before channels are failed with it.
+   */
+  willRecover?(error: Error): boolean;
 }
 
 const HEARTBEAT_FRAME = Uint8Array.of(FrameType.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME_END);
@@ -378,10 +384,12 @@ export class ConnectionCore implements ChannelHost {
   fail(error: Error): void {
     if (this.state === 'closed') return;
     const code = error instanceof AmqpError ? error.code : undefined;
-    if (this.transport && code && code >= 500 && (this.state === 'open' || this.state === 'handshake' || this.state === 'closing')) {
+    // Hard errors (5xx) and a refused oversized body are the client's reason to close: say so.
+    const tell = code !== undefined && (code >= 500 || code === ReplyCode.CONTENT_TOO_LARGE);
+    if (this.transport && tell && (this.state === 'open' || this.state === 'handshake' || this.state === 'closing')) {
       try {
         const text = error.message.length > 200 ? error.message.slice(0, 200) : error.message;
-        this.send('connection.close', { replyCode: code, replyText: text, classId: 0, methodId: 0 });
+        this.send('connection.close', { replyCode: code!, replyText: text, classId: 0, methodId: 0 });
         this.out.flush();
         this.transport.end();
         const transport = this.transport;
@@ -399,6 +407,7 @@ export class ConnectionCore implements ChannelHost {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.error = error;
+    if (error && this.events.willRecover?.(error)) markRecoverable(error);
     this.timer?.unsubscribe();
     this.timer = null;
     this.heartbeat?.stop();

@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type Observer, type SchedulerLike } from 'rxjs';
 import type * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { FieldTable } from '../protocol/field-types';
@@ -7,6 +7,7 @@ import { DEFAULT_FRAME_MAX, FRAME_MIN_SIZE } from '../protocol/frame';
 import { Credentials } from './credentials';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
+import type { ConnectionStatus } from './status';
 
 /** SASL mechanisms rx-amqp can log in with. */
 export type Mechanism = 'PLAIN' | 'AMQPLAIN' | 'EXTERNAL';
@@ -56,8 +57,13 @@ export interface ConnectOptions {
   closeTimeout?: number;
   /** Largest message body accepted from the server, in bytes (default 512 MiB). */
   maxBodySize?: number;
-  /** Reconnect with backoff instead of erroring: `true` for the default policy. */
+  /**
+   * Reconnect with backoff instead of erroring: `true` for the default policy. Hosts rotate on
+   * each failure. Login refusals, unknown vhosts and protocol mismatches are not retried.
+   */
   reconnect?: boolean | ReconnectPolicy;
+  /** Receives the connection's status changes (connecting, open, blocked, disconnected, closed). */
+  status?: Partial<Observer<ConnectionStatus>>;
   /** Byte-stream factory (tests inject fakes). Default: TCP/TLS sockets. */
   transport?: TransportFactory;
   /** Scheduler for every timer (heartbeats, timeouts, backoff). Default `asyncScheduler`. */
@@ -81,6 +87,7 @@ export interface ResolvedOptions {
   closeTimeout: number;
   maxBodySize: number;
   reconnect: Required<ReconnectPolicy> | undefined;
+  status: Partial<Observer<ConnectionStatus>> | undefined;
   transport: TransportFactory;
   scheduler: SchedulerLike;
 }
@@ -140,6 +147,7 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
     closeTimeout: opts.closeTimeout ?? 10000,
     maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
     reconnect: resolveReconnect(opts.reconnect),
+    status: opts.status,
     transport: opts.transport ?? socketTransport,
     scheduler: opts.scheduler ?? asyncScheduler,
   };

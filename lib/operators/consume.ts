@@ -1,4 +1,5 @@
 import { switchMap, type OperatorFunction } from 'rxjs';
+import { endOnRecoverable } from '../connection/recovery';
 import type { Channel, ConsumeOptions } from '../channel/channel';
 import type { Delivery } from '../delivery';
 import { queueName, type QueueName } from './perform';
@@ -10,5 +11,5 @@ import { queueName, type QueueName } from './perform';
  * closes.
  */
 export function consume(queue: QueueName = '', options: ConsumeOptions = {}): OperatorFunction<Channel, Delivery> {
-  return switchMap((channel) => channel.basicConsume(queueName(queue, channel), options));
+  return switchMap((channel) => channel.basicConsume(queueName(queue, channel), options).pipe(endOnRecoverable()));
 }

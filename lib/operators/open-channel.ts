@@ -1,6 +1,7 @@
 import { concat, EMPTY, ignoreElements, of, switchMap, type OperatorFunction } from 'rxjs';
 import type { Channel } from '../channel/channel';
 import type { Connection } from '../connection/connection';
+import { endOnRecoverable } from '../connection/recovery';
 
 /** Options of {@link openChannel}. */
 export interface OpenChannelOptions {
@@ -28,6 +29,7 @@ export function openChannel(options: OpenChannelOptions = {}): OperatorFunction<
           options.confirm ? channel.confirmSelect() : EMPTY,
         ).pipe(ignoreElements(), (setup) => concat(setup, of(channel))),
       ),
+      endOnRecoverable(),
     ),
   );
 }

@@ -3,6 +3,7 @@ import { toMessage, type Channel, type ConsumeOptions, type Publishable } from '
 import type { Delivery } from '../delivery';
 import { Message } from '../message';
 import { ackAfter, type AckAfterOptions } from '../operators/ack-after';
+import { endOnRecoverable } from '../connection/recovery';
 import { queueName, type QueueName } from '../operators/perform';
 
 /** One request a server answered. */
@@ -43,6 +44,7 @@ export function serveRpc(
           ),
         { concurrency: options.concurrency, onError: options.onError },
       ),
+      endOnRecoverable(),
     ),
   );
 }
