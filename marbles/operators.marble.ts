@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { map, of, take, delay, throwError } from 'rxjs';
-import { consume, ackEach, ackAfter, declareQueue, bindQueue, publishTo, Message } from 'rx-amqp';
+import { consume, ackEach, ackAfter, declareExchange, declareQueue, bindQueue, publishTo, Message } from 'rx-amqp';
 import { fakeChannel, delivery } from 'rx-amqp/testing';
 
 function scheduler() {
@@ -97,6 +97,31 @@ describe('topology operators (marbles)', () => {
       expectObservable(out).toBe('(a|)', { a: 'amq.gen-fake-1' });
       ch.methods$.subscribe({ complete: () => undefined });
     });
+  });
+});
+
+describe('topology recovery (marbles)', () => {
+  it('does not declare again a queue, exchange or binding the application deleted', () => {
+    const sent: string[] = [];
+    scheduler().run(({ cold, expectObservable }) => {
+      const ch = fakeChannel();
+      ch.methods$.subscribe((m) => sent.push(`${m.name} ${String(m.args.queue ?? m.args.exchange ?? '')}`));
+      // the application deletes the entities at frame 1; a recovered channel arrives at frame 3
+      cold('-a').subscribe(() => {
+        ch.queueDelete('jobs').subscribe();
+        ch.exchangeDelete('events').subscribe();
+      });
+      const channels = cold('a--b', { a: ch, b: ch });
+      const setup = channels.pipe(declareExchange('events', 'topic'), declareQueue('jobs'), bindQueue('jobs', 'events', '#'), map(() => 'ready'));
+      expectObservable(setup).toBe('a--b', { a: 'ready', b: 'ready' });
+    });
+    expect(sent).toEqual([
+      'exchange.declare events',
+      'queue.declare jobs',
+      'queue.bind jobs',
+      'queue.delete jobs',
+      'exchange.delete events',
+    ]);
   });
 });
 

@@ -23,6 +23,7 @@ import { Channel } from './channel';
 import { RpcQueue, type PendingCall } from './rpc-queue';
 import { ConfirmTracker } from './confirm-tracker';
 import { Unsettled } from './unsettled';
+import type { TopologyRegistry } from '../connection/topology';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -37,6 +38,10 @@ export interface ChannelHost {
   readonly blocked$: BehaviorSubject<boolean>;
   /** False while the socket's write buffer is full. */
   readonly writable$: BehaviorSubject<boolean>;
+  /** What the application deleted (recovery must not bring it back). */
+  readonly topology: TopologyRegistry;
+  /** Which connection of its `connect()` subscription this is: 0 first, then one per reconnect. */
+  readonly generation: number;
   /** The connection's public face, for `channel.connection`. */
   readonly api: unknown;
   /** The channel is finished; its number may be reused. */

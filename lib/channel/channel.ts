@@ -1,6 +1,6 @@
-import { asapScheduler, combineLatest, filter, Observable, take, type Subscription } from 'rxjs';
+import { asapScheduler, combineLatest, endWith, filter, ignoreElements, Observable, take, takeUntil, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
-import { UnsupportedError } from '../connection/errors';
+import { NotOpenError, UnsupportedError } from '../connection/errors';
 import type { Delivery, ReturnedMessage } from '../delivery';
 import { Message } from '../message';
 import type { ChannelCore, ConsumerHandle } from './channel-core';
@@ -171,22 +171,30 @@ export class Channel {
 
   /** `exchange.declare`. */
   exchangeDeclare(exchange: string, type = 'direct', options: ExchangeDeclareOptions = {}): Observable<void> {
-    return this.request('exchange.declare', { ...this.ticketed(options), exchange, type }, !!options.nowait, noValue);
+    return this.request('exchange.declare', { ...this.ticketed(options), exchange, type }, !!options.nowait, () => {
+      this.core.host.topology.noteDeclared('exchange', exchange);
+    });
   }
 
   /** `exchange.delete`. */
   exchangeDelete(exchange: string, options: TicketOption & { ifUnused?: boolean; nowait?: boolean } = {}): Observable<void> {
-    return this.request('exchange.delete', { ...this.ticketed(options), exchange }, !!options.nowait, noValue);
+    return this.request('exchange.delete', { ...this.ticketed(options), exchange }, !!options.nowait, () => {
+      this.core.host.topology.noteDeleted('exchange', exchange);
+    });
   }
 
   /** `exchange.bind` (RabbitMQ extension, 0-9-1): routes from `source` to `destination`. */
   exchangeBind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request('exchange.bind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, noValue);
+    return this.request('exchange.bind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, () => {
+      this.core.host.topology.noteDeclared('exchange-binding', destination, source, routingKey);
+    });
   }
 
   /** `exchange.unbind` (RabbitMQ extension, 0-9-1). */
   exchangeUnbind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request('exchange.unbind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, noValue);
+    return this.request('exchange.unbind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, () => {
+      this.core.host.topology.noteDeleted('exchange-binding', destination, source, routingKey);
+    });
   }
 
   // ---- queues ------------------------------------------------------------------------
@@ -196,18 +204,23 @@ export class Channel {
     return this.request('queue.declare', { ...this.ticketed(options), queue }, !!options.nowait, (a) => {
       const ok = options.nowait ? { queue, messageCount: 0, consumerCount: 0 } : (a as QueueDeclareOk);
       this.core.lastQueue = ok.queue;
+      this.core.host.topology.noteDeclared('queue', ok.queue);
       return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
     });
   }
 
   /** `queue.bind`. */
   queueBind(queue: string, exchange: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request('queue.bind', { ...this.ticketed(options), queue, exchange, routingKey }, !!options.nowait, noValue);
+    return this.request('queue.bind', { ...this.ticketed(options), queue, exchange, routingKey }, !!options.nowait, () => {
+      this.core.host.topology.noteDeclared('queue-binding', queue || this.core.lastQueue, exchange, routingKey);
+    });
   }
 
   /** `queue.unbind`. */
   queueUnbind(queue: string, exchange: string, routingKey = '', options: TicketOption & { arguments?: FieldTable } = {}): Observable<void> {
-    return this.request('queue.unbind', { ...this.ticketed(options), queue, exchange, routingKey }, false, noValue);
+    return this.request('queue.unbind', { ...this.ticketed(options), queue, exchange, routingKey }, false, () => {
+      this.core.host.topology.noteDeleted('queue-binding', queue || this.core.lastQueue, exchange, routingKey);
+    });
   }
 
   /** `queue.purge`: emits how many messages were removed. */
@@ -217,7 +230,10 @@ export class Channel {
 
   /** `queue.delete`: emits how many messages were deleted with it. */
   queueDelete(queue = '', options: TicketOption & { ifUnused?: boolean; ifEmpty?: boolean; nowait?: boolean } = {}): Observable<number> {
-    return this.request('queue.delete', { ...this.ticketed(options), queue }, !!options.nowait, messageCount);
+    return this.request('queue.delete', { ...this.ticketed(options), queue }, !!options.nowait, (a) => {
+      this.core.host.topology.noteDeleted('queue', queue || this.core.lastQueue);
+      return messageCount(a);
+    });
   }
 
   // ---- basic -------------------------------------------------------------------------
@@ -337,6 +353,8 @@ export class Channel {
           .pipe(
             filter(([flow, blocked]) => flow && !blocked),
             take(1),
+            // flow$ completes when the channel ends; combineLatest alone would wait for blocked$ too.
+            takeUntil(core.flow$.pipe(ignoreElements(), endWith(true))),
           )
           .subscribe({
             next: () => {
@@ -347,7 +365,7 @@ export class Channel {
               }
             },
             complete: () => {
-              if (!subscriber.closed && core.state !== 'open') subscriber.error(core.error ?? new Error(`channel ${core.id} closed`));
+              if (!subscriber.closed && core.state !== 'open') subscriber.error(core.error ?? new NotOpenError(`channel ${core.id} closed`));
             },
           });
       }

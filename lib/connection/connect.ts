@@ -6,6 +6,7 @@ import { ConnectionCore } from './connection-core';
 import { AuthenticationError, ConnectionClosedError, ProtocolMismatchError } from './errors';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { isRecoverable } from './recovery';
+import { TopologyRegistry } from './topology';
 import { UrlError } from './url';
 
 /**
@@ -36,6 +37,8 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     let current: ConnectionCore | null = null;
     let retry: Subscription | null = null;
     let stopped = false;
+    let generation = 0;
+    const topology = new TopologyRegistry();
 
     const attempt = () => {
       retry = null;
@@ -48,6 +51,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
         opened: () => {
           opened = true;
           failures = 0;
+          generation++;
           status?.next?.({ state: 'open', endpoint: info, connection });
           blockedWatch = core.blocked$.pipe(skip(1)).subscribe((blocked) => {
             if (blocked) status?.next?.({ state: 'blocked', endpoint: info, reason: core.blockedReason });
@@ -78,7 +82,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
           status?.next?.({ state: 'closed', error });
           subscriber.error(error);
         },
-      });
+      }, topology, generation);
       const connection = new Connection(core);
       current = core;
       core.start();

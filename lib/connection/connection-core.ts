@@ -18,6 +18,7 @@ import {
 } from './errors';
 import { Handshake, type TuneResult } from './handshake';
 import { markRecoverable } from './recovery';
+import { TopologyRegistry } from './topology';
 import { HeartbeatMonitor } from './heartbeat';
 import type { ResolvedOptions } from './options';
 import { OutputBuffer } from './output';
@@ -91,6 +92,10 @@ export class ConnectionCore implements ChannelHost {
     readonly options: ResolvedOptions,
     readonly endpoint: Endpoint,
     private readonly events: ConnectionEvents,
+    /** What the application deleted, shared by the connections of one `connect()`. */
+    readonly topology: TopologyRegistry = new TopologyRegistry(),
+    /** 0 for the first connection of a `connect()` subscription, then 1, 2, ... per reconnect. */
+    readonly generation = 0,
   ) {
     this.protocol = options.protocol;
     this.table = methodTable(options.protocol);

@@ -1,8 +1,12 @@
-import type { MonoTypeOperatorFunction } from 'rxjs';
+import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BindOptions, Channel } from '../channel/channel';
 import { perform } from './perform';
 
 /** Binds exchange `destination` to `source` on each channel (RabbitMQ extension). */
 export function bindExchange(destination: string, source: string, routingKey = '', options: BindOptions = {}): MonoTypeOperatorFunction<Channel> {
-  return perform((ch) => ch.exchangeBind(destination, source, routingKey, options));
+  return perform((ch) => {
+    const topology = ch.core.host.topology;
+    const gone = topology.isDeleted('exchange-binding', destination, source, routingKey) || topology.isDeleted('exchange', destination) || topology.isDeleted('exchange', source);
+    return gone ? EMPTY : ch.exchangeBind(destination, source, routingKey, options);
+  });
 }

@@ -1,4 +1,4 @@
-import type { MonoTypeOperatorFunction } from 'rxjs';
+import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Channel, QueueDeclareOptions } from '../channel/channel';
 import { perform } from './perform';
 
@@ -6,8 +6,10 @@ import { perform } from './perform';
  * Declares a queue on each channel, then passes the channel on. A server-named queue (empty
  * name) is remembered as `channel.lastQueue`, and the operators after this one take `''` to
  * mean it, so `declareQueue('', …), bindQueue('', 'amq.fanout'), consume('')` follows the
- * queue through reconnects, each new channel getting a newly named queue.
+ * queue through reconnects, each new channel getting a newly named queue. A named queue the
+ * application deleted since (with `queueDelete` on a connection of the same `connect()`) is
+ * not declared again by recovery.
  */
 export function declareQueue(queue = '', options: QueueDeclareOptions = {}): MonoTypeOperatorFunction<Channel> {
-  return perform((ch) => ch.queueDeclare(queue, options));
+  return perform((ch) => (queue !== '' && ch.core.host.topology.isDeleted('queue', queue) ? EMPTY : ch.queueDeclare(queue, options)));
 }

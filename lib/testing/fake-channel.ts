@@ -3,6 +3,7 @@ import { BehaviorSubject } from 'rxjs';
 import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
 import { OutputBuffer } from '../connection/output';
+import { TopologyRegistry } from '../connection/topology';
 import { decodeContentHeader, encodeContentHeader } from '../protocol/content-header';
 import { FrameParser, FrameType, type Frame } from '../protocol/frame';
 import { decodeMethod, encodeMethod } from '../protocol/method-codec';
@@ -108,6 +109,8 @@ export class FakeBroker implements ChannelHost {
   readonly blocked$ = new BehaviorSubject<boolean>(false);
   readonly writable$ = new BehaviorSubject<boolean>(true);
   readonly api = undefined;
+  readonly topology = new TopologyRegistry();
+  readonly generation = 0;
   readonly queues = new Map<string, Observable<Delivery | string | Message>>();
   readonly acks = new Subject<number>();
   readonly nacks = new Subject<FakeRejection>();
