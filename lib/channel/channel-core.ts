@@ -376,6 +376,9 @@ export class ChannelCore implements DeliverySettler {
       case 'channel.close':
         return this.onServerClose(args);
       case 'channel.close-ok':
+        // While opening, it answers the channel.close of the previous channel with this number,
+        // which crossed the server's own channel.close (that one already freed the number).
+        if (this.state === 'opening') return;
         if (this.state !== 'closing') throw new UnexpectedFrameError(`channel.close-ok on channel ${this.id}, which was not closing`);
         return this.finish(undefined);
       case 'channel.flow':

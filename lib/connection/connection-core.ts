@@ -84,6 +84,8 @@ export class ConnectionCore implements ChannelHost {
   private timer: Subscription | null = null;
   private headerProbe: Buffer | null = null;
   private closePromise: Promise<void> | null = null;
+  /** connection.close went out: it may be sent once per connection. */
+  private closeSent = false;
   private resolveClosed!: (e: Error | undefined) => void;
   private readonly onFrameBound = (frame: Frame) => this.onFrame(frame);
   private readonly methods$ = new Subject<string>();
@@ -374,6 +376,7 @@ export class ConnectionCore implements ChannelHost {
       await Promise.race([Promise.all([...this.channels.values()].map((c) => c.confirms.drained(c.closed))), this.closed]);
       if (this.state !== 'closing') return;
       this.guard(() => {
+        this.closeSent = true;
         this.send('connection.close', { replyCode: ReplyCode.SUCCESS, replyText: 'Goodbye', classId: 0, methodId: 0 });
         this.out.flush();
       });
@@ -391,9 +394,10 @@ export class ConnectionCore implements ChannelHost {
     const code = error instanceof AmqpError ? error.code : undefined;
     // Hard errors (5xx) and a refused oversized body are the client's reason to close: say so.
     const tell = code !== undefined && (code >= 500 || code === ReplyCode.CONTENT_TOO_LARGE);
-    if (this.transport && tell && (this.state === 'open' || this.state === 'handshake' || this.state === 'closing')) {
+    if (this.transport && tell && !this.closeSent && (this.state === 'open' || this.state === 'handshake' || this.state === 'closing')) {
       try {
-        const text = error.message.length > 200 ? error.message.slice(0, 200) : error.message;
+        const text = truncateUtf8(error.message, 255);
+        this.closeSent = true;
         this.send('connection.close', { replyCode: code!, replyText: text, classId: 0, methodId: 0 });
         this.out.flush();
         this.transport.end();
@@ -436,4 +440,13 @@ export class ConnectionCore implements ChannelHost {
 
 function isCloseOk(payload: Buffer): boolean {
   return payload.length >= 4 && payload.readUInt16BE(0) === 20 && payload.readUInt16BE(2) === 41;
+}
+
+/** The longest prefix of `text` that fits `max` bytes of UTF-8 (a short string's limit). */
+function truncateUtf8(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  let out = text.slice(0, max);
+  while (Buffer.byteLength(out) > max - 3) out = out.slice(0, -1);
+  if (/[\uD800-\uDBFF]$/.test(out)) out = out.slice(0, -1);
+  return out + '...';
 }

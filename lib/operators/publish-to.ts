@@ -1,4 +1,4 @@
-import { isObservable, Observable, Subscription, type OperatorFunction } from 'rxjs';
+import { asapScheduler, isObservable, Observable, Subscription, type OperatorFunction } from 'rxjs';
 import type { Channel, PublishResult } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import { Message } from '../message';
@@ -182,10 +182,10 @@ export function publishTo<T = Message>(
           if (!c.host.writable$.value) break;
         }
         if (wroteUnconfirmed && !sentFlush) {
-          // Settled as 'sent' once the output buffer has been handed to the socket (its
-          // flush microtask was queued by the first write, so it runs before this one).
+          // Settled as 'sent' once the output buffer has been handed to the socket (flushed
+          // here explicitly, in case its own end-of-tick flush has not run yet).
           sentFlush = true;
-          queueMicrotask(() => {
+          asapScheduler.schedule(() => {
             sentFlush = false;
             c.host.out.flush();
             for (let i = head; i < nextToPublish; i++) {

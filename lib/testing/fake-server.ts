@@ -160,7 +160,10 @@ const CAPABILITIES_0_9_1: FieldTable = {
 export class FakeServer {
   /** The dialect the server speaks. */
   readonly protocol: Protocol;
-  /** Every method received from the client, in order (content methods once their body is complete). */
+  /**
+   * Every method received from the client, in order, over all connections made through this
+   * server (content methods once their body is complete, with `properties` and `body`).
+   */
   readonly received: ReceivedMethod[] = [];
   /** Every frame received from the client, heartbeats included (payloads copied). */
   readonly frames: Frame[] = [];
@@ -176,7 +179,10 @@ export class FakeServer {
   header: Uint8Array | undefined;
   /** How the last connection ended; undefined while it lives. */
   closedBy: FakeCloseReason | undefined;
-  /** frame_max agreed in tune-ok (what the server enforces on frames from the client). */
+  /**
+   * frame_max as proposed in tune, then as agreed in tune-ok: {@link sendContent} splits
+   * bodies to it, and once agreed a larger frame from the client is recorded in {@link errors}.
+   */
   frameMax: number;
   /** Replaces the default reaction to the client's protocol header (see {@link FakeServerOptions.onProtocolHeader}). */
   onProtocolHeader: ((header: Uint8Array, server: FakeServer) => void) | undefined;
