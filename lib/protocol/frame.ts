@@ -28,6 +28,14 @@ export interface Frame {
   payload: Uint8Array;
 }
 
+/**
+ * Receives frames without a Frame object or a payload view being made for each: the payload
+ * is `buf[start..end)`. The connection's hot path; {@link FrameParser.push} builds Frames on it.
+ */
+export interface FrameSink {
+  frame(type: number, channel: number, buf: Buffer, start: number, end: number): void;
+}
+
 /** Options of {@link FrameParser} and `parseFrames`. */
 export interface FrameParserOptions {
   /**
@@ -70,9 +78,16 @@ export class FrameParser {
 
   /** Feeds one chunk. Throws {@link FrameError} / {@link UnexpectedFrameError} on bad input. */
   push(chunk: Uint8Array, emit: (frame: Frame) => void): void {
+    this.pushRaw(chunk, {
+      frame: (type, channel, buf, start, end) => emit({ type, channel, payload: buf.subarray(start, end) }),
+    });
+  }
+
+  /** Like {@link push}, handing each frame to `sink` as a byte range of a buffer. */
+  pushRaw(chunk: Uint8Array, sink: FrameSink): void {
     if (this.failure) throw this.failure;
     try {
-      this.consume(toBuffer(chunk), emit);
+      this.consume(toBuffer(chunk), sink);
     } catch (e) {
       this.failure = e as Error;
       this.head = this.partial = null;
@@ -80,7 +95,7 @@ export class FrameParser {
     }
   }
 
-  private consume(buf: Buffer, emit: (frame: Frame) => void): void {
+  private consume(buf: Buffer, emit: FrameSink): void {
     let off = 0;
     const len = buf.length;
     if (this.partial) {
@@ -108,7 +123,7 @@ export class FrameParser {
       const total = size + FRAME_OVERHEAD;
       if (len - off >= total) {
         if (buf[off + total - 1] !== FRAME_END) throw badEnd(buf[off + total - 1]);
-        emit({ type: buf[off], channel: buf.readUInt16BE(off + 1), payload: buf.subarray(off + HEADER_SIZE, off + HEADER_SIZE + size) });
+        emit.frame(buf[off], (buf[off + 1] << 8) | buf[off + 2], buf, off + HEADER_SIZE, off + HEADER_SIZE + size);
         off += total;
         if (this.failure) return;
       } else {
@@ -126,7 +141,7 @@ export class FrameParser {
   }
 
   /** Copies into the partial frame; returns bytes used, or -1 if the chunk ran out first. */
-  private fill(buf: Buffer, emit: (frame: Frame) => void): number {
+  private fill(buf: Buffer, emit: FrameSink): number {
     const partial = this.partial!;
     const take = Math.min(partial.length - this.filled, buf.length);
     buf.copy(partial, this.filled, 0, take);
@@ -134,17 +149,17 @@ export class FrameParser {
     if (this.filled < partial.length) return -1;
     this.partial = null;
     if (partial[partial.length - 1] !== FRAME_END) throw badEnd(partial[partial.length - 1]);
-    emit({ type: partial[0], channel: partial.readUInt16BE(1), payload: partial.subarray(HEADER_SIZE, partial.length - 1) });
+    emit.frame(partial[0], (partial[1] << 8) | partial[2], partial, HEADER_SIZE, partial.length - 1);
     return take;
   }
 
   /** Validates type and size of the header at `off`; returns the payload size. */
   private checkHeader(buf: Buffer, off: number): number {
     const type = buf[off];
-    if (type !== FrameType.METHOD && type !== FrameType.HEADER && type !== FrameType.BODY && type !== FrameType.HEARTBEAT) {
+    if (type !== 1 && type !== 2 && type !== 3 && type !== 8) {
       throw new UnexpectedFrameError(`unknown frame type ${type}`);
     }
-    const size = buf.readUInt32BE(off + 3);
+    const size = buf[off + 3] * 0x1000000 + ((buf[off + 4] << 16) | (buf[off + 5] << 8) | buf[off + 6]);
     const max = this.frameMax > 0 ? this.frameMax : FRAME_MAX_CEILING;
     if (size > max - FRAME_OVERHEAD) {
       throw new FrameError(`frame of ${size + FRAME_OVERHEAD} bytes exceeds frame_max ${max}`);

@@ -135,19 +135,42 @@ export class Reader {
   }
 }
 
-/** Decodes a short UTF-8 run, rejecting invalid sequences. ASCII (the common case) is a loop. */
+/**
+ * Short strings repeat (consumer tags, exchanges, routing keys, content types), so decoded
+ * ones up to 32 bytes are kept in a small direct-mapped cache keyed by their bytes; a hit
+ * costs a hash and a compare instead of a new string.
+ */
+const CACHE_SLOTS = 1024;
+const CACHEABLE = 32;
+const cachedBytes: Array<Uint8Array | undefined> = new Array(CACHE_SLOTS);
+const cachedStrings: string[] = new Array(CACHE_SLOTS);
+
+/** Decodes a short UTF-8 run, rejecting invalid sequences. */
 export function decodeShortUtf8(buf: Buffer, start: number, stop: number): string {
-  if (stop - start <= 32) {
-    let ascii = true;
-    for (let i = start; i < stop; i++) {
-      if (buf[i] > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return buf.toString('latin1', start, stop);
+  const len = stop - start;
+  if (len === 0) return '';
+  if (len > CACHEABLE) return decodeUtf8(buf, start, stop);
+  let h = len;
+  let high = 0;
+  for (let i = start; i < stop; i++) {
+    const b = buf[i];
+    h = (Math.imul(h, 31) + b) | 0;
+    high |= b;
   }
-  const slice = buf.subarray(start, stop);
-  if (!isUtf8(slice)) throw new FrameSyntaxError('short string is not valid UTF-8');
+  const slot = (h ^ (h >>> 10)) & (CACHE_SLOTS - 1);
+  const cached = cachedBytes[slot];
+  if (cached !== undefined && cached.length === len) {
+    let i = 0;
+    while (i < len && cached[i] === buf[start + i]) i++;
+    if (i === len) return cachedStrings[slot];
+  }
+  const str = high < 0x80 ? buf.toString('latin1', start, stop) : decodeUtf8(buf, start, stop);
+  cachedBytes[slot] = Uint8Array.prototype.slice.call(buf, start, stop);
+  cachedStrings[slot] = str;
+  return str;
+}
+
+function decodeUtf8(buf: Buffer, start: number, stop: number): string {
+  if (!isUtf8(buf.subarray(start, stop))) throw new FrameSyntaxError('short string is not valid UTF-8');
   return buf.toString('utf8', start, stop);
 }
