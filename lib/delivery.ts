@@ -39,28 +39,26 @@ export class Delivery extends Message {
   /** @internal Created by the channel. */
   constructor(
     settler: DeliverySettler,
-    fields: {
-      deliveryTag: number;
-      redelivered: boolean;
-      exchange: string;
-      routingKey: string;
-      consumerTag?: string;
-      messageCount?: number;
-      noAck: boolean;
-    },
+    deliveryTag: number,
+    redelivered: boolean,
+    exchange: string,
+    routingKey: string,
+    consumerTag: string | undefined,
+    messageCount: number | undefined,
+    noAck: boolean,
     body: Buffer,
     properties: MessageProperties,
   ) {
     super(body, properties);
     this.settler = settler;
-    this.deliveryTag = fields.deliveryTag;
-    this.redelivered = fields.redelivered;
-    this.exchange = fields.exchange;
-    this.routingKey = fields.routingKey;
-    this.consumerTag = fields.consumerTag;
-    this.messageCount = fields.messageCount;
-    this.noAck = fields.noAck;
-    this.settled = fields.noAck;
+    this.deliveryTag = deliveryTag;
+    this.redelivered = redelivered;
+    this.exchange = exchange;
+    this.routingKey = routingKey;
+    this.consumerTag = consumerTag;
+    this.messageCount = messageCount;
+    this.noAck = noAck;
+    this.settled = noAck;
   }
 
   /** The channel it arrived on. */

@@ -35,11 +35,14 @@ export class Message {
   readonly properties: MessageProperties;
 
   constructor(body: string | Uint8Array = '', properties: MessageProperties = {}) {
-    if (typeof body === 'string') {
+    if (Buffer.isBuffer(body)) {
+      this.body = body;
+      this.properties = properties;
+    } else if (typeof body === 'string') {
       this.body = Buffer.from(body, 'utf8');
       this.properties = properties.contentEncoding === undefined ? { ...properties, contentEncoding: 'UTF-8' } : properties;
     } else if (body instanceof Uint8Array) {
-      this.body = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      this.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       this.properties = properties;
     } else {
       throw new TypeError(`a message body is a string or a Uint8Array, not ${body === null ? 'null' : typeof body}`);

@@ -1,7 +1,7 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
 import { FrameError, UnexpectedFrameError } from '../protocol/errors';
-import { FrameType, type Frame } from '../protocol/frame';
+import { FrameType, toBuffer, type Frame } from '../protocol/frame';
 import { decodeArgs, writeBodyFrames, writeHeaderFrame, writeMethodFrame } from '../protocol/method-codec';
 import type { MethodTable } from '../protocol/method-table';
 import type { Protocol } from '../protocol/protocol-version';
@@ -60,6 +60,8 @@ export interface ConsumerHandle {
 
 type ContentKind = 'basic.deliver' | 'basic.get-ok' | 'basic.return';
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 const enum Expect {
   Method,
   Header,
@@ -105,6 +107,13 @@ export class ChannelCore implements DeliverySettler {
   private contentProps: MessageProperties = {};
   private bodySize = 0;
   private bodyParts: Buffer[] = [];
+  private readonly reader: Reader;
+  // basic.deliver arguments of the content being received (kept in fields, not an object)
+  private deliverConsumerTag = '';
+  private deliverTag = 0;
+  private deliverRedelivered = false;
+  private deliverExchange = '';
+  private deliverRoutingKey = '';
   private bodyReceived = 0;
   private closePromise: Promise<void> | null = null;
   private resolveClosed!: (e: Error | undefined) => void;
@@ -126,6 +135,7 @@ export class ChannelCore implements DeliverySettler {
     this.nackDef = t.byName.get('basic.nack');
     this.basicProps = t.properties.get(60)!;
     this.ticket = host.protocol === '0-8' ? 1 : 0;
+    this.reader = new Reader(EMPTY_BODY, 0, 0, host.protocol);
     this.rpc = new RpcQueue((call) => this.write(call.def, call.args));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.api = new Channel(this);
@@ -233,27 +243,31 @@ export class ChannelCore implements DeliverySettler {
 
   /** Handles one frame for this channel. Throws typed errors that are fatal to the connection. */
   handleFrame(frame: Frame): void {
-    switch (frame.type) {
-      case FrameType.METHOD:
-        return this.onMethodFrame(frame.payload as Buffer);
-      case FrameType.HEADER:
-        return this.onHeader(frame.payload as Buffer);
-      case FrameType.BODY:
-        return this.onBody(frame.payload as Buffer);
-      default:
-        throw new UnexpectedFrameError(`frame type ${frame.type} on channel ${this.id}`);
-    }
+    const payload = toBuffer(frame.payload);
+    this.onFrame(frame.type, payload, 0, payload.length);
   }
 
-  private onMethodFrame(payload: Buffer): void {
+  /** Handles one frame whose payload is `buf[start..end)` (the connection's hot path). */
+  onFrame(type: number, buf: Buffer, start: number, end: number): void {
+    if (type === FrameType.METHOD) return this.onMethodFrame(buf, start, end);
+    if (type === FrameType.HEADER) return this.onHeader(buf, start, end);
+    if (type === FrameType.BODY) return this.onBody(buf, start, end);
+    if (type === FrameType.HEARTBEAT) throw new FrameError(`heartbeat frame on channel ${this.id}`);
+    throw new UnexpectedFrameError(`frame type ${type} on channel ${this.id}`);
+  }
+
+  private onMethodFrame(buf: Buffer, start: number, end: number): void {
     if (this.expect !== Expect.Method) {
       throw new UnexpectedFrameError(`method frame on channel ${this.id} while content was being received`);
     }
-    if (payload.length < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
-    const def = this.host.table.lookup(payload.readUInt16BE(0), payload.readUInt16BE(2));
-    const args = decodeArgs(def, payload, 4, payload.length, this.host.protocol) as Record<string, unknown>;
+    if (end - start < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
+    const classId = (buf[start] << 8) | buf[start + 1];
+    const methodId = (buf[start + 2] << 8) | buf[start + 3];
+    if (classId === 60 && methodId === 60) return this.onDeliver(buf, start + 4, end);
+    const def = this.host.table.lookup(classId, methodId);
+    const args = decodeArgs(def, buf, start + 4, end, this.host.protocol) as Record<string, unknown>;
     if (def.content) {
-      if (def.name !== 'basic.deliver' && def.name !== 'basic.get-ok' && def.name !== 'basic.return') {
+      if (def.name !== 'basic.get-ok' && def.name !== 'basic.return') {
         throw new UnexpectedFrameError(`${def.name} is not expected from a server`);
       }
       this.contentKind = def.name;
@@ -264,9 +278,24 @@ export class ChannelCore implements DeliverySettler {
     this.onMethod(def, args);
   }
 
-  private onHeader(payload: Buffer): void {
+  /** basic.deliver, decoded in place: consumer-tag, delivery-tag, redelivered, exchange, routing-key. */
+  private onDeliver(buf: Buffer, pos: number, end: number): void {
+    const r = this.reader.reset(buf, pos, end);
+    this.deliverConsumerTag = r.shortstr();
+    const tag = r.longlong();
+    if (typeof tag !== 'number') throw new FrameSyntaxError(`delivery tag ${tag} is beyond 2^53`);
+    this.deliverTag = tag;
+    this.deliverRedelivered = (r.octet() & 1) !== 0;
+    this.deliverExchange = r.shortstr();
+    this.deliverRoutingKey = r.shortstr();
+    if (r.pos !== end) throw new FrameSyntaxError(`basic.deliver: ${end - r.pos} bytes after the last argument`);
+    this.contentKind = 'basic.deliver';
+    this.expect = Expect.Header;
+  }
+
+  private onHeader(buf: Buffer, start: number, end: number): void {
     if (this.expect !== Expect.Header) throw new UnexpectedFrameError(`content header on channel ${this.id} without a content method`);
-    const r = new Reader(payload, 0, payload.length, this.host.protocol);
+    const r = this.reader.reset(buf, start, end);
     const classId = r.short();
     if (classId !== 60) throw new FrameSyntaxError(`content header for class ${classId}, expected 60 (basic)`);
     r.short();
@@ -276,23 +305,22 @@ export class ChannelCore implements DeliverySettler {
     }
     const flags = r.short();
     if ((flags & 0x3) !== 0) throw new FrameSyntaxError(`content header flags 0x${flags.toString(16)} name unknown properties`);
-    this.contentProps = this.basicProps.decode(r, flags) as MessageProperties;
-    if (r.pos !== r.end) throw new FrameSyntaxError('bytes after the content properties');
+    this.contentProps = flags === 0 ? {} : (this.basicProps.decode(r, flags) as MessageProperties);
+    if (r.pos !== end) throw new FrameSyntaxError('bytes after the content properties');
     this.bodySize = size;
-    if (size === 0) return this.contentDone(Buffer.alloc(0));
-    this.bodyParts = [];
+    if (size === 0) return this.contentDone(EMPTY_BODY);
     this.bodyReceived = 0;
     this.expect = Expect.Body;
   }
 
-  private onBody(payload: Buffer): void {
+  private onBody(buf: Buffer, start: number, end: number): void {
     if (this.expect !== Expect.Body) throw new UnexpectedFrameError(`body frame on channel ${this.id} before a content header`);
-    const received = this.bodyReceived + payload.length;
+    const received = this.bodyReceived + (end - start);
     if (received > this.bodySize) {
       throw new FrameError(`body of ${received}+ bytes on channel ${this.id} exceeds the ${this.bodySize} declared`);
     }
-    if (received === this.bodySize && this.bodyParts.length === 0) return this.contentDone(payload);
-    this.bodyParts.push(payload);
+    if (received === this.bodySize && this.bodyReceived === 0) return this.contentDone(buf.subarray(start, end));
+    this.bodyParts.push(buf.subarray(start, end));
     this.bodyReceived = received;
     if (received === this.bodySize) {
       const body = Buffer.concat(this.bodyParts, received);
@@ -303,28 +331,15 @@ export class ChannelCore implements DeliverySettler {
 
   private contentDone(body: Buffer): void {
     this.expect = Expect.Method;
-    const args = this.contentArgs!;
     const kind = this.contentKind!;
     const props = this.contentProps;
-    this.contentArgs = null;
     this.contentKind = null;
     if (kind === 'basic.deliver') {
-      const consumer = this.consumers.get(args.consumerTag as string);
-      const noAck = consumer?.noAck ?? false;
+      const consumerTag = this.deliverConsumerTag;
+      const consumer = this.consumers.get(consumerTag);
+      const noAck = consumer !== undefined && consumer.noAck;
       if (this.state !== 'open') return; // closing: the broker requeues it
-      const d = new Delivery(
-        this,
-        {
-          deliveryTag: args.deliveryTag as number,
-          redelivered: args.redelivered as boolean,
-          exchange: args.exchange as string,
-          routingKey: args.routingKey as string,
-          consumerTag: args.consumerTag as string,
-          noAck,
-        },
-        body,
-        props,
-      );
+      const d = new Delivery(this, this.deliverTag, this.deliverRedelivered, this.deliverExchange, this.deliverRoutingKey, consumerTag, undefined, noAck, body, props);
       if (!noAck) this.unsettled.add(d);
       if (consumer?.active) consumer.deliver(d);
       else if (consumer && !noAck) d.reject(true); // arrived after the subscriber left
@@ -332,16 +347,17 @@ export class ChannelCore implements DeliverySettler {
       const head = this.rpc.head;
       if (!head || head.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
       const noAck = (head.args as { noAck?: boolean }).noAck ?? false;
+      const args = this.contentArgs!;
+      this.contentArgs = null;
       const d = new Delivery(
         this,
-        {
-          deliveryTag: args.deliveryTag as number,
-          redelivered: args.redelivered as boolean,
-          exchange: args.exchange as string,
-          routingKey: args.routingKey as string,
-          messageCount: args.messageCount as number,
-          noAck,
-        },
+        args.deliveryTag as number,
+        args.redelivered as boolean,
+        args.exchange as string,
+        args.routingKey as string,
+        undefined,
+        args.messageCount as number,
+        noAck,
         body,
         props,
       );
@@ -349,6 +365,8 @@ export class ChannelCore implements DeliverySettler {
       if (head.abandoned && !noAck) d.reject(true);
       this.rpc.complete('basic.get-ok', args, d);
     } else {
+      const args = this.contentArgs!;
+      this.contentArgs = null;
       const returned = new ReturnedMessage(
         args.replyCode as number,
         args.replyText as string,

@@ -1,7 +1,7 @@
 import { BehaviorSubject, filter, map, Observable, Subject, take, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { AmqpError, FrameError, FrameSyntaxError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
-import { FrameParser, FrameType, FRAME_END, type Frame } from '../protocol/frame';
+import { FrameParser, FrameType, FRAME_END, type FrameSink } from '../protocol/frame';
 import { decodeArgs, writeMethodFrame } from '../protocol/method-codec';
 import { methodTable, type MethodTable } from '../protocol/method-table';
 import { PROTOCOL_HEADERS, type Protocol } from '../protocol/protocol-version';
@@ -57,7 +57,7 @@ const BLOCKED_CLOSE_LIMIT = 1000;
  * {@link OutputBuffer}; no exception escapes a transport callback: anything thrown while
  * handling input ends the connection with that (typed) error.
  */
-export class ConnectionCore implements ChannelHost {
+export class ConnectionCore implements ChannelHost, FrameSink {
   state: ConnectionState = 'connecting';
   readonly protocol: Protocol;
   readonly table: MethodTable;
@@ -87,7 +87,6 @@ export class ConnectionCore implements ChannelHost {
   /** connection.close went out: it may be sent once per connection. */
   private closeSent = false;
   private resolveClosed!: (e: Error | undefined) => void;
-  private readonly onFrameBound = (frame: Frame) => this.onFrame(frame);
   private readonly methods$ = new Subject<string>();
 
   constructor(
@@ -188,7 +187,7 @@ export class ConnectionCore implements ChannelHost {
       if (this.headerProbe.length >= 8) throw new ProtocolMismatchError(this.protocol, this.headerProbe.subarray(0, 8));
       return;
     }
-    this.parser.push(chunk, this.onFrameBound);
+    this.parser.pushRaw(chunk, this);
   }
 
   private onTransportClosed(error: Error | undefined): void {
@@ -213,25 +212,28 @@ export class ConnectionCore implements ChannelHost {
 
   // ---- frames ---------------------------------------------------------------------------
 
-  private onFrame(frame: Frame): void {
+  /** FrameSink: one frame, its payload being `buf[start..end)`. */
+  frame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
     if (this.state === 'closed') return;
-    if (frame.type === FrameType.HEARTBEAT) {
-      if (frame.channel !== 0) throw new FrameError(`heartbeat frame on channel ${frame.channel}`);
-      return;
+    if (channel !== 0) {
+      const ch = this.channels.get(channel);
+      if (ch !== undefined && this.state !== 'handshake') return ch.onFrame(type, buf, start, end);
+      return this.strayFrame(type, channel, buf, start, end);
     }
-    if (frame.channel === 0) {
-      if (frame.type !== FrameType.METHOD) throw new UnexpectedFrameError(`frame type ${frame.type} on channel 0`);
-      const payload = frame.payload as Buffer;
-      if (payload.length < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
-      const def = this.table.lookup(payload.readUInt16BE(0), payload.readUInt16BE(2));
-      const args = decodeArgs(def, payload, 4, payload.length, this.protocol) as Args;
-      return this.onConnectionMethod(def.name, args);
-    }
-    if (this.state === 'handshake') throw new UnexpectedFrameError(`frame on channel ${frame.channel} during the handshake`);
-    const channel = this.channels.get(frame.channel);
-    if (channel) return channel.handleFrame(frame);
-    if (frame.type === FrameType.METHOD && isCloseOk(frame.payload as Buffer)) return; // close handshakes that crossed
-    throw new AmqpError(`frame for channel ${frame.channel}, which is not open`, ReplyCode.CHANNEL_ERROR);
+    if (type === FrameType.HEARTBEAT) return;
+    if (type !== FrameType.METHOD) throw new UnexpectedFrameError(`frame type ${type} on channel 0`);
+    if (end - start < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
+    const def = this.table.lookup(buf.readUInt16BE(start), buf.readUInt16BE(start + 2));
+    const args = decodeArgs(def, buf, start + 4, end, this.protocol) as Args;
+    this.onConnectionMethod(def.name, args);
+  }
+
+  /** A frame on a channel that is not open (or during the handshake). */
+  private strayFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    if (type === FrameType.HEARTBEAT) throw new FrameError(`heartbeat frame on channel ${channel}`);
+    if (this.state === 'handshake') throw new UnexpectedFrameError(`frame on channel ${channel} during the handshake`);
+    if (type === FrameType.METHOD && isCloseOk(buf.subarray(start, end))) return; // close handshakes that crossed
+    throw new AmqpError(`frame for channel ${channel}, which is not open`, ReplyCode.CHANNEL_ERROR);
   }
 
   private onConnectionMethod(name: string, args: Args): void {

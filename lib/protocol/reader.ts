@@ -14,11 +14,19 @@ const SAFE_HIGH = 0x1fffff;
  */
 export class Reader {
   constructor(
-    readonly buf: Buffer,
+    public buf: Buffer,
     public pos: number,
     public end: number,
     readonly protocol: Protocol = '0-9-1',
   ) {}
+
+  /** Points the reader at another byte range (readers are reused on hot paths). */
+  reset(buf: Buffer, pos: number, end: number): this {
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+    return this;
+  }
 
   /** Throws unless `n` more bytes are available. */
   need(n: number, what: string): void {

@@ -57,15 +57,13 @@ export function delivery(body: string | Uint8Array | Message = '', fields: Deliv
   const properties = body instanceof Message ? { ...message.properties, ...fields.properties } : message.properties;
   return new Delivery(
     new RecordingSettler(),
-    {
-      deliveryTag: fields.deliveryTag ?? nextTag++,
-      redelivered: fields.redelivered ?? false,
-      exchange: fields.exchange ?? '',
-      routingKey: fields.routingKey ?? '',
-      consumerTag: fields.consumerTag,
-      messageCount: fields.messageCount,
-      noAck: fields.noAck ?? false,
-    },
+    fields.deliveryTag ?? nextTag++,
+    fields.redelivered ?? false,
+    fields.exchange ?? '',
+    fields.routingKey ?? '',
+    fields.consumerTag,
+    fields.messageCount,
+    fields.noAck ?? false,
     message.body,
     properties,
   );
