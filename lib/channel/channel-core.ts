@@ -1,7 +1,7 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
 import { FrameError, UnexpectedFrameError } from '../protocol/errors';
-import { FrameType, toBuffer, type Frame } from '../protocol/frame';
+import { FRAME_END, FrameType, toBuffer, type Frame } from '../protocol/frame';
 import { decodeArgs, writeBodyFrames, writeHeaderFrame, writeMethodFrame } from '../protocol/method-codec';
 import type { MethodTable } from '../protocol/method-table';
 import type { Protocol } from '../protocol/protocol-version';
@@ -108,6 +108,13 @@ export class ChannelCore implements DeliverySettler {
   private bodySize = 0;
   private bodyParts: Buffer[] = [];
   private readonly reader: Reader;
+  // the last basic.publish method frame written, with what it was made from
+  private publishFrame: Buffer | null = null;
+  private publishExchange = '';
+  private publishRoutingKey = '';
+  private publishMandatory = false;
+  private publishImmediate = false;
+  private publishTicket = 0;
   // basic.deliver arguments of the content being received (kept in fields, not an object)
   private deliverConsumerTag = '';
   private deliverTag = 0;
@@ -197,8 +204,9 @@ export class ChannelCore implements DeliverySettler {
     const start = out.pos;
     const body = message.body;
     try {
-      writeMethodFrame(out, this.id, this.publishDef, { ticket: this.ticket, exchange, routingKey, mandatory, immediate });
-      writeHeaderFrame(out, this.id, this.basicProps, body.length, message.properties);
+      this.writePublishMethod(out, exchange, routingKey, mandatory, immediate);
+      if (hasNoProperties(message.properties)) writeBareHeaderFrame(out, this.id, body.length);
+      else writeHeaderFrame(out, this.id, this.basicProps, body.length, message.properties);
     } catch (e) {
       out.pos = start;
       throw e;
@@ -206,6 +214,30 @@ export class ChannelCore implements DeliverySettler {
     if (body.length > 0) writeBodyFrames(out, this.id, body, this.host.sendFrameMax);
     out.commit();
     return this.confirmMode ? this.confirms.next() : 0;
+  }
+
+  /**
+   * The basic.publish method frame. Its bytes depend only on the ticket, exchange, routing key
+   * and flags, and a publisher usually repeats them, so the last frame is kept and copied.
+   */
+  private writePublishMethod(out: OutputBuffer, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): void {
+    const cached = this.publishFrame;
+    if (cached !== null && exchange === this.publishExchange && routingKey === this.publishRoutingKey && mandatory === this.publishMandatory && immediate === this.publishImmediate && this.ticket === this.publishTicket) {
+      out.ensure(cached.length);
+      cached.copy(out.buf, out.pos);
+      out.pos += cached.length;
+      return;
+    }
+    const start = out.pos;
+    writeMethodFrame(out, this.id, this.publishDef, { ticket: this.ticket, exchange, routingKey, mandatory, immediate });
+    if (out.pos - start <= 600) {
+      this.publishFrame = Buffer.from(out.buf.subarray(start, out.pos));
+      this.publishExchange = exchange;
+      this.publishRoutingKey = routingKey;
+      this.publishMandatory = mandatory;
+      this.publishImmediate = immediate;
+      this.publishTicket = this.ticket;
+    }
   }
 
   /** DeliverySettler: ack / nack / reject a delivery tag. */
@@ -488,4 +520,28 @@ export class ChannelCore implements DeliverySettler {
     this.host.release(this.id);
     this.resolveClosed(error);
   }
+}
+
+/** Whether a message has no content properties to encode. */
+function hasNoProperties(p: MessageProperties): boolean {
+  for (const key in p) if ((p as Record<string, unknown>)[key] !== undefined) return false;
+  return true;
+}
+
+/** A content header frame for class basic with no properties: 14 payload bytes, size the only variable. */
+function writeBareHeaderFrame(out: OutputBuffer, channel: number, bodySize: number): void {
+  out.ensure(22);
+  const b = out.buf;
+  const p = out.pos;
+  b[p] = FrameType.HEADER;
+  b[p + 1] = channel >>> 8;
+  b[p + 2] = channel & 0xff;
+  b.writeUInt32BE(14, p + 3);
+  b.writeUInt32BE(0x003c0000, p + 7); // class 60, weight 0
+  b.writeUInt32BE(Math.floor(bodySize / 0x100000000), p + 11);
+  b.writeUInt32BE(bodySize >>> 0, p + 15);
+  b[p + 19] = 0; // no property flags
+  b[p + 20] = 0;
+  b[p + 21] = FRAME_END;
+  out.pos = p + 22;
 }

@@ -9,32 +9,43 @@ export interface ConfirmWaiter {
   returned?: Error;
 }
 
+/** Marks a slot whose confirm arrived out of order, before the slots ahead of it. */
+const SETTLED = Symbol('settled');
+
+type Slot = ConfirmWaiter | null | typeof SETTLED;
+
 /**
  * Publisher-confirm bookkeeping of one channel (RabbitMQ's confirm extension): sequence
  * numbers from 1, `basic.ack`/`basic.nack` with `multiple` settling every earlier one.
  * Every published sequence number is tracked (with or without a waiter) so that a graceful
- * close can wait until the broker has answered for all of them.
+ * close can wait until the broker has answered for all of them. Sequence numbers are dense,
+ * so the slots are an array indexed by `seq - firstSeq` (from `head`), not a map.
  */
 export class ConfirmTracker {
   private seq = 0;
-  private readonly pending = new Map<number, ConfirmWaiter | null>();
+  private slots: Slot[] = [];
+  private head = 0;
+  /** The sequence number of `slots[head]`. */
+  private firstSeq = 1;
+  private count = 0;
   private drainWaiters: Array<() => void> = [];
 
   /** Messages published and not yet confirmed. */
   get outstanding(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   /** The sequence number of the next publish; registers it as outstanding. */
   next(): number {
-    const n = ++this.seq;
-    this.pending.set(n, null);
-    return n;
+    this.slots.push(null);
+    this.count++;
+    return ++this.seq;
   }
 
   /** Attaches a waiter to a sequence number returned by {@link next}. */
   watch(seq: number, waiter: ConfirmWaiter): void {
-    if (this.pending.has(seq)) this.pending.set(seq, waiter);
+    const i = this.head + (seq - this.firstSeq);
+    if (i >= this.head && i < this.slots.length && this.slots[i] === null) this.slots[i] = waiter;
   }
 
   /**
@@ -42,8 +53,9 @@ export class ConfirmTracker {
    * so it belongs to the oldest outstanding mandatory publish with that exchange and key.
    */
   returned(exchange: string, routingKey: string, error: Error): void {
-    for (const w of this.pending.values()) {
-      if (w && w.mandatory && !w.returned && w.exchange === exchange && w.routingKey === routingKey) {
+    for (let i = this.head; i < this.slots.length; i++) {
+      const w = this.slots[i];
+      if (w && w !== SETTLED && w.mandatory && !w.returned && w.exchange === exchange && w.routingKey === routingKey) {
         w.returned = error;
         return;
       }
@@ -52,32 +64,52 @@ export class ConfirmTracker {
 
   /** Settles `tag` (and, with `multiple`, all before it); `nack` makes the failure. */
   settle(tag: number, multiple: boolean, nack: ((seq: number) => Error) | undefined): void {
+    const slots = this.slots;
     if (multiple) {
-      for (const [seq, w] of this.pending) {
-        if (seq > tag) break;
-        this.pending.delete(seq);
-        if (w) finishOne(w, seq, nack);
+      while (this.head < slots.length && this.firstSeq <= tag) {
+        const w = slots[this.head];
+        slots[this.head] = null;
+        this.head++;
+        const seq = this.firstSeq++;
+        if (w !== SETTLED) {
+          this.count--;
+          if (w) finishOne(w, seq, nack);
+        }
       }
     } else {
-      const w = this.pending.get(tag);
-      if (w === undefined) return;
-      this.pending.delete(tag);
+      const i = this.head + (tag - this.firstSeq);
+      if (i < this.head || i >= slots.length || slots[i] === SETTLED) return;
+      const w = slots[i];
+      slots[i] = SETTLED;
+      this.count--;
+      while (this.head < slots.length && slots[this.head] === SETTLED) {
+        slots[this.head] = null;
+        this.head++;
+        this.firstSeq++;
+      }
       if (w) finishOne(w, tag, nack);
     }
-    if (this.pending.size === 0) this.wake();
+    if (this.head > 1024 && this.head * 2 > slots.length) {
+      this.slots = slots.slice(this.head);
+      this.head = 0;
+    }
+    if (this.count === 0) this.wake();
   }
 
   /** Resolves once nothing is outstanding, or when `abort` settles. */
   drained(abort: Promise<unknown>): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve();
+    if (this.count === 0) return Promise.resolve();
     return Promise.race([new Promise<void>((resolve) => this.drainWaiters.push(resolve)), abort.then(() => undefined)]);
   }
 
   /** Fails every outstanding publish (the channel is gone). */
   failAll(error: Error): void {
-    const waiters = [...this.pending.values()];
-    this.pending.clear();
-    for (const w of waiters) w?.reject(error);
+    const waiters = this.slots.slice(this.head);
+    this.slots = [];
+    this.head = 0;
+    this.firstSeq = this.seq + 1;
+    this.count = 0;
+    for (const w of waiters) if (w && w !== SETTLED) w.reject(error);
     this.wake();
   }
 

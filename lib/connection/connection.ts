@@ -85,23 +85,44 @@ export class Connection {
    */
   channel(id?: number): Observable<Channel> {
     return new Observable<Channel>((subscriber) => {
-      let entry: SharedChannel;
-      try {
-        entry = (id !== undefined && this.shared.get(id)) || this.openShared(id);
-      } catch (e) {
-        subscriber.error(e);
-        return;
-      }
-      entry.refs++;
-      const inner: Subscription = entry.ready.subscribe(subscriber);
+      let entry: SharedChannel | undefined;
+      let inner: Subscription | undefined;
+      let left = false;
+      const join = () => {
+        if (left) return;
+        try {
+          entry = (id !== undefined && this.shared.get(id)) || this.openShared(id);
+        } catch (e) {
+          subscriber.error(e);
+          return;
+        }
+        entry.refs++;
+        inner = entry.ready.subscribe(subscriber);
+      };
+      const busy = this.closingChannel(id);
+      if (busy) void busy.then(join);
+      else join();
       return () => {
-        inner.unsubscribe();
-        if (--entry.refs === 0) {
+        left = true;
+        inner?.unsubscribe();
+        if (entry && --entry.refs === 0) {
           if (id !== undefined && this.shared.get(id) === entry) this.shared.delete(id);
           void entry.core.close();
         }
       };
     });
+  }
+
+  /**
+   * When channel number `id` is taken by a channel that is closing (its last subscriber just
+   * left, or `close()` was called), settles once the number is free again; else undefined.
+   * Re-subscribing right after an unsubscribe (repeat, retry, a rebuilt pipeline) then gets a
+   * fresh channel instead of "channel N is already open".
+   */
+  private closingChannel(id: number | undefined): Promise<unknown> | undefined {
+    if (id === undefined || this.shared.has(id)) return undefined;
+    const busy = this.core.channels.get(id);
+    return busy?.state === 'closing' ? busy.closed : undefined;
   }
 
   private openShared(id: number | undefined): SharedChannel {
@@ -125,6 +146,8 @@ export class Connection {
    * `await using`. Rejects with a typed error when it cannot be opened.
    */
   openChannel(id?: number): Promise<Channel> {
+    const busy = this.closingChannel(id);
+    if (busy) return busy.then(() => this.openChannel(id));
     return new Promise<Channel>((resolve, reject) => {
       let core: ChannelCore;
       try {

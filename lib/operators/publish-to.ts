@@ -2,7 +2,8 @@ import { asapScheduler, isObservable, Observable, Subscription, type OperatorFun
 import type { Channel, PublishResult } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import { Message } from '../message';
-import { NotOpenError } from '../connection/errors';
+import { MessageReturnedError, NotOpenError, PublishNackedError } from '../connection/errors';
+import type { ConfirmWaiter } from '../channel/confirm-tracker';
 
 /** Options of {@link publishTo}. */
 export interface PublishToOptions<T> {
@@ -43,14 +44,38 @@ export interface PublishToResult<T> extends PublishResult {
   attempts: number;
 }
 
-interface Entry<T> {
-  value: T;
-  message: Message;
-  routingKey: string;
-  sequence: number;
-  attempts: number;
-  published: boolean;
-  result: PublishToResult<T> | null;
+/** What an entry reports its confirm to (one per publishTo subscription). */
+interface EntryOwner<T> {
+  confirmed(entry: Entry<T>): void;
+  rejected(entry: Entry<T>, error: Error): void;
+}
+
+/** One input on its way; it is also the confirm waiter of its publish (no closures per message). */
+class Entry<T> implements ConfirmWaiter {
+  sequence = 0;
+  attempts = 0;
+  published = false;
+  result: PublishToResult<T> | null = null;
+  returned?: Error;
+  /** The channel it was last published on. */
+  channel: ChannelCore | null = null;
+
+  constructor(
+    readonly owner: EntryOwner<T>,
+    readonly value: T,
+    readonly message: Message,
+    readonly exchange: string,
+    readonly routingKey: string,
+    readonly mandatory: boolean,
+  ) {}
+
+  resolve(): void {
+    this.owner.confirmed(this);
+  }
+
+  reject(error: Error): void {
+    this.owner.rejected(this, error);
+  }
 }
 
 /**
@@ -162,20 +187,9 @@ export function publishTo<T = Message>(
           entry.published = true;
           entry.sequence = seq;
           if (confirming) {
-            c.confirms.watch(seq, {
-              mandatory,
-              exchange,
-              routingKey: entry.routingKey,
-              resolve: () => {
-                settle(entry, 'confirmed');
-                afterSettle();
-              },
-              reject: (e) => {
-                if (c.state !== 'open' && c === core) return; // channel loss: decided by onLoss
-                settle(entry, e.name === 'MessageReturnedError' ? 'returned' : e.name === 'PublishNackedError' ? 'nacked' : 'failed', e);
-                afterSettle();
-              },
-            });
+            entry.channel = c;
+            entry.returned = undefined;
+            c.confirms.watch(seq, entry);
           } else {
             wroteUnconfirmed = true;
           }
@@ -200,6 +214,19 @@ export function publishTo<T = Message>(
       const afterSettle = () => {
         emitSettled();
         pump();
+      };
+
+      const owner: EntryOwner<T> = {
+        confirmed(entry) {
+          settle(entry, 'confirmed');
+          afterSettle();
+        },
+        rejected(entry, e) {
+          const c = entry.channel;
+          if (c !== null && c.state !== 'open' && c === core) return; // channel loss: decided by onLoss
+          settle(entry, e instanceof MessageReturnedError ? 'returned' : e instanceof PublishNackedError ? 'nacked' : 'failed', e);
+          afterSettle();
+        },
       };
 
       const onLoss = (error: Error) => {
@@ -265,7 +292,7 @@ export function publishTo<T = Message>(
               fail(e);
               return;
             }
-            entries.push({ value, message, routingKey: key, sequence: 0, attempts: 0, published: false, result: null });
+            entries.push(new Entry(owner, value, message, exchange, key, mandatory));
             pump();
           },
           error: fail,

@@ -133,7 +133,8 @@ export function writeBodyFrames(w: Writer, channel: number, body: Uint8Array, fr
     b[p] = FrameType.BODY;
     b.writeUInt16BE(channel, p + 1);
     b.writeUInt32BE(n, p + 3);
-    b.set(body.subarray(off, off + n), p + 7);
+    if (Buffer.isBuffer(body)) body.copy(b, p + 7, off, off + n);
+    else b.set(body.subarray(off, off + n), p + 7);
     b[p + 7 + n] = FRAME_END;
     w.pos = p + 8 + n;
   }
