@@ -1,4 +1,5 @@
 import { Message, type MessageProperties } from './message';
+import { UnsupportedError } from './connection/errors';
 import type { Channel } from './channel/channel';
 
 /** Where a delivery came from and how to settle it; implemented by the channel. */
@@ -61,6 +62,12 @@ export class Delivery extends Message {
     this.settled = noAck;
   }
 
+  /** For stream deliveries: the message's offset in the stream (`x-stream-offset`). */
+  get streamOffset(): number | bigint | undefined {
+    const v = this.properties.headers?.['x-stream-offset'];
+    return typeof v === 'number' || typeof v === 'bigint' ? v : undefined;
+  }
+
   /** The channel it arrived on. */
   get channel(): Channel {
     return this.settler.api;
@@ -76,14 +83,25 @@ export class Delivery extends Message {
     return this.settle('ack', multiple, false);
   }
 
-  /** Rejects it, requeued by default (`basic.nack`; `basic.reject` in 0-8). */
+  /**
+   * Rejects it, requeued by default (`basic.nack`; `basic.reject` in 0-8). Stream deliveries
+   * cannot be rejected (RabbitMQ would close the connection): that is an `UnsupportedError`.
+   */
   nack(requeue = true, multiple = false): boolean {
+    this.refuseOnStream('nack');
     return this.settle('nack', multiple, requeue);
   }
 
-  /** Rejects it (`basic.reject`), requeued by default. */
+  /** Rejects it (`basic.reject`), requeued by default. Not for stream deliveries (see {@link nack}). */
   reject(requeue = true): boolean {
+    this.refuseOnStream('reject');
     return this.settle('reject', false, requeue);
+  }
+
+  private refuseOnStream(what: string): void {
+    if (this.streamOffset !== undefined && !this.settled) {
+      throw new UnsupportedError(`a stream delivery cannot be ${what}ed: streams keep every message; ack it and move on`);
+    }
   }
 
   /**

@@ -28,6 +28,7 @@ export {
   type TicketOption,
 } from './channel/channel';
 export { Message, type MessageProperties } from './message';
+export type { QueueFeatures, QueueType, StreamOffset } from './channel/queue-arguments';
 export { openChannel, type OpenChannelOptions } from './operators/open-channel';
 export { accessRequest } from './operators/access-request';
 export { declareExchange } from './operators/declare-exchange';

@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
-import { FrameError, UnexpectedFrameError } from '../protocol/errors';
+import { EncodeError, FrameError, UnexpectedFrameError } from '../protocol/errors';
 import { FRAME_END, FrameType, toBuffer, type Frame } from '../protocol/frame';
 import { decodeArgs, writeBodyFrames, writeHeaderFrame, writeMethodFrame } from '../protocol/method-codec';
 import type { MethodTable } from '../protocol/method-table';
@@ -161,8 +161,25 @@ export class ChannelCore implements DeliverySettler {
   /** Writes one method frame now (no queueing). Throws if the channel is finished. */
   write(def: MethodDef, args: object): void {
     if (this.state === 'closed') throw new NotOpenError(`channel ${this.id} is closed`, { cause: this.error });
-    writeMethodFrame(this.host.out, this.id, def, args);
-    this.host.out.commit();
+    const out = this.host.out;
+    const start = out.pos;
+    writeMethodFrame(out, this.id, def, args);
+    this.checkFrameSize(out, start, def.name);
+    out.commit();
+  }
+
+  /**
+   * A method or content header frame cannot be split: one over frame_max would make the broker
+   * close the whole connection (501). Drops the frame just written (from `start`) and throws
+   * EncodeError instead, so only this call fails.
+   */
+  private checkFrameSize(out: OutputBuffer, start: number, what: string): void {
+    const max = this.host.sendFrameMax;
+    const size = out.pos - start;
+    if (max > 0 && size > max) {
+      out.pos = start;
+      throw new EncodeError(`${what} frame of ${size} bytes exceeds frame_max ${max}; a ${what} frame cannot be split`);
+    }
   }
 
   /** Looks a method up by name, with a typed error for one the dialect lacks. */
@@ -196,7 +213,7 @@ export class ChannelCore implements DeliverySettler {
   /**
    * Writes basic.publish + header + body frames for one message, contiguously. Returns the
    * confirm sequence number in confirm mode, else 0. Throws EncodeError (nothing written) for
-   * properties that cannot be encoded.
+   * properties that cannot be encoded or do not fit in one frame.
    */
   publish(message: Message, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): number {
     if (this.state !== 'open') throw new NotOpenError(`channel ${this.id} is ${this.state}`, { cause: this.error });
@@ -205,8 +222,10 @@ export class ChannelCore implements DeliverySettler {
     const body = message.body;
     try {
       this.writePublishMethod(out, exchange, routingKey, mandatory, immediate);
+      const header = out.pos;
       if (hasNoProperties(message.properties)) writeBareHeaderFrame(out, this.id, body.length);
       else writeHeaderFrame(out, this.id, this.basicProps, body.length, message.properties);
+      this.checkFrameSize(out, header, 'content header');
     } catch (e) {
       out.pos = start;
       throw e;
@@ -374,7 +393,12 @@ export class ChannelCore implements DeliverySettler {
       const d = new Delivery(this, this.deliverTag, this.deliverRedelivered, this.deliverExchange, this.deliverRoutingKey, consumerTag, undefined, noAck, body, props);
       if (!noAck) this.unsettled.add(d);
       if (consumer?.active) consumer.deliver(d);
-      else if (consumer && !noAck) d.reject(true); // arrived after the subscriber left
+      else if (consumer && !noAck) {
+        // Arrived after the subscriber left: back to the queue (streams cannot requeue; their
+        // consumers read by offset, so an ack just releases the credit).
+        if (d.streamOffset === undefined) d.reject(true);
+        else d.ack();
+      }
     } else if (kind === 'basic.get-ok') {
       const head = this.rpc.head;
       if (!head || head.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');

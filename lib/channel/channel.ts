@@ -1,5 +1,6 @@
 import { asapScheduler, combineLatest, endWith, filter, ignoreElements, Observable, take, takeUntil, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
+import { queueArguments, streamOffsetArgument, type QueueFeatures, type StreamOffset } from './queue-arguments';
 import { NotOpenError, UnsupportedError } from '../connection/errors';
 import type { Delivery, ReturnedMessage } from '../delivery';
 import { Message } from '../message';
@@ -32,7 +33,7 @@ export interface ExchangeDeclareOptions extends TicketOption {
 }
 
 /** Options of {@link Channel.queueDeclare}. Defaults follow the AMQP spec (all false). */
-export interface QueueDeclareOptions extends TicketOption {
+export interface QueueDeclareOptions extends TicketOption, QueueFeatures {
   passive?: boolean;
   durable?: boolean;
   exclusive?: boolean;
@@ -68,6 +69,13 @@ export interface ConsumeOptions extends TicketOption {
   arguments?: FieldTable;
   /** Called with the consumer tag once the broker has registered the consumer (consume-ok). */
   onStarted?: (consumerTag: string) => void;
+  /**
+   * Streams: where to start reading (`x-stream-offset`): `'first'`, `'last'`, `'next'`, an
+   * offset, or a Date. Stream consumers need a prefetch (basic.qos) and acknowledgements.
+   */
+  offset?: StreamOffset;
+  /** `x-priority`: consumers with a higher priority get messages first. */
+  priority?: number;
 }
 
 /** Options of {@link Channel.basicPublish} and {@link Channel.publish}. */
@@ -201,7 +209,9 @@ export class Channel {
 
   /** `queue.declare`; an empty name lets the server choose one. */
   queueDeclare(queue = '', options: QueueDeclareOptions = {}): Observable<QueueDeclareOk> {
-    return this.request('queue.declare', { ...this.ticketed(options), queue }, !!options.nowait, (a) => {
+    // The encoder reads only the method's own fields; the typed features go into `arguments`.
+    const args = { ...this.ticketed(options), queue, arguments: queueArguments(options, options.arguments) };
+    return this.request('queue.declare', args, !!options.nowait, (a) => {
       const ok = options.nowait ? { queue, messageCount: 0, consumerCount: 0 } : (a as QueueDeclareOk);
       this.core.lastQueue = ok.queue;
       this.core.host.topology.noteDeclared('queue', ok.queue);
@@ -273,8 +283,12 @@ export class Channel {
         if (left) this.cancelConsumer(consumerTag);
         else options.onStarted?.(consumerTag);
       };
-      const { onStarted: _onStarted, ...consumeOptions } = options;
-      const args = { ...this.ticketed(consumeOptions), queue, consumerTag: options.consumerTag ?? '' };
+      const { onStarted: _onStarted, offset, priority, ...consumeOptions } = options;
+      const extra: FieldTable = {};
+      if (offset !== undefined) extra['x-stream-offset'] = streamOffsetArgument(offset);
+      if (priority !== undefined) extra['x-priority'] = priority;
+      const consumeArguments = Object.keys(extra).length ? { ...options.arguments, ...extra } : options.arguments;
+      const args = { ...this.ticketed(consumeOptions), queue, consumerTag: options.consumerTag ?? '', arguments: consumeArguments };
       const call = core.call('basic.consume', args, !!options.nowait, (_reply, ok) => register(options.nowait ? args.consumerTag : (ok as { consumerTag: string }).consumerTag), (e) => subscriber.error(e));
       return () => {
         left = true;

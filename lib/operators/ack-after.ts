@@ -14,6 +14,7 @@ export interface AckAfterOptions {
    * the dead-letter exchange if the queue has one, else dropped), `'ack'`, or a function of
    * the error and the delivery choosing one. Default: requeue a first delivery, reject a
    * redelivered one — so a message that fails twice is dead-lettered instead of looping.
+   * Stream deliveries cannot be nacked: a failed one is acked whatever this says.
    */
   onError?: FailureAction | ((error: unknown, delivery: Delivery) => FailureAction);
   /** Scheduler of ack batching (default `asapScheduler`). */
@@ -77,7 +78,8 @@ function defaultFailureAction(_error: unknown, delivery: Delivery): FailureActio
 }
 
 function settleFailure(delivery: Delivery, action: FailureAction, batch: AckBatch): void {
-  if (action === 'ack') {
+  // Streams cannot requeue or dead-letter: a failed stream message is acked (passed over).
+  if (action === 'ack' || delivery.streamOffset !== undefined) {
     batch.ack(delivery);
     return;
   }
