@@ -7,7 +7,11 @@ import { Message } from '../message';
 import type { ChannelCore, ConsumerHandle } from './channel-core';
 import type { Connection } from '../connection/connection';
 
-/** Permissions asked for by {@link Channel.accessRequest} (0-8 access tickets). */
+/**
+ * Permissions asked for by {@link Channel.accessRequest} (0-8 access tickets). Each one left
+ * out is false, as in py-amqplib's `access_request` (not the spec's defaults, which ask for
+ * passive, active, write and read access).
+ */
 export interface AccessRequestOptions {
   exclusive?: boolean;
   passive?: boolean;
@@ -168,7 +172,8 @@ export class Channel {
 
   /** `access.request`: asks for a ticket for `realm`; it becomes the channel's default ticket. */
   accessRequest(realm: string, options: AccessRequestOptions = {}): Observable<number> {
-    return this.request('access.request', { realm, ...options }, false, (a) => {
+    const { exclusive = false, passive = false, active = false, write = false, read = false } = options;
+    return this.request('access.request', { realm, exclusive, passive, active, write, read }, false, (a) => {
       const ticket = (a as { ticket: number }).ticket;
       this.core.ticket = ticket;
       return ticket;
@@ -262,6 +267,11 @@ export class Channel {
   basicConsume(queue = '', options: ConsumeOptions = {}): Observable<Delivery> {
     const core = this.core;
     return new Observable<Delivery>((subscriber) => {
+      if (options.nowait && !options.consumerTag) {
+        // The server would pick a tag it never tells: its deliveries could not be routed here.
+        subscriber.error(new TypeError('basicConsume with nowait needs a consumerTag'));
+        return;
+      }
       const noAck = options.noAck ?? false;
       let tag: string | undefined;
       let left = false;
