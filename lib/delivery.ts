@@ -123,7 +123,12 @@ export class Delivery extends Message {
   private settle(kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
     if (this.settled) return false;
     this.settled = true;
-    return this.settler.settle(this.deliveryTag, kind, multiple, requeue);
+    try {
+      return this.settler.settle(this.deliveryTag, kind, multiple, requeue);
+    } catch (e) {
+      this.settled = false; // nothing was written (e.g. a multiple reject in 0-8)
+      throw e;
+    }
   }
 }
 
