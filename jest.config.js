@@ -10,4 +10,7 @@ module.exports = {
     '^rx-amqp/testing$': '<rootDir>/lib/testing.ts',
   },
   testTimeout: 30000,
+  // One throwaway RabbitMQ node for the fault-tolerance specs (spec/faults), launched once per run.
+  globalSetup: '<rootDir>/spec/faults/global-setup.ts',
+  globalTeardown: '<rootDir>/spec/faults/global-teardown.ts',
 };

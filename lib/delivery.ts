@@ -10,6 +10,8 @@ export interface DeliverySettler {
   queueAck(deliveryTag: number): boolean;
   /** Writes the queued acks now. */
   flushAcks(): void;
+  /** True once the channel is gone: the broker has requeued what was unsettled. */
+  readonly isGone?: boolean;
   readonly api: Channel;
 }
 

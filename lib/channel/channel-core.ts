@@ -518,6 +518,11 @@ export class ChannelCore implements DeliverySettler {
     return this.closePromise;
   }
 
+  /** DeliverySettler: the channel is finished; its unsettled deliveries are back in their queues. */
+  get isGone(): boolean {
+    return this.state === 'closed';
+  }
+
   private get isFinished(): boolean {
     return this.state === 'closed';
   }

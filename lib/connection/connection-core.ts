@@ -200,9 +200,11 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     }
     if (this.state === 'handshake') {
       if (this.headerProbe) return this.finish(new ProtocolMismatchError(this.protocol, this.headerProbe));
-      if (this.handshake.step === 'tune') {
+      if (this.handshake.step === 'tune' && !this.saysWhyLoginFails()) {
         // The server hung up right after start-ok: how 0-8 (and servers without the
-        // authentication_failure_close capability) refuse a login.
+        // authentication_failure_close capability) refuse a login (RabbitMQ with a reset, in
+        // 0-8). A server that would have said why (connection.close 403) did not refuse it:
+        // that is a lost connection, worth retrying.
         return this.finish(new AuthenticationError(`${this.where()} closed the connection after the login: wrong username or password?`));
       }
       return this.finish(new ConnectionLostError(`${this.where()} closed the connection during the handshake (waiting for ${this.handshakeWaitingFor()})`, { cause: error }));
@@ -300,6 +302,12 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       this.heartbeat.start();
     }
     this.events.opened();
+  }
+
+  /** Whether the server refuses a login with connection.close 403 (authentication_failure_close) rather than by hanging up. */
+  private saysWhyLoginFails(): boolean {
+    const capabilities = this.serverProperties.capabilities;
+    return this.protocol === '0-9-1' && typeof capabilities === 'object' && capabilities !== null && (capabilities as Record<string, unknown>).authentication_failure_close === true;
   }
 
   private handshakeWaitingFor(): string {

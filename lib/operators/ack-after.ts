@@ -26,7 +26,8 @@ export interface AckAfterOptions {
  * emits its results, so a downstream `take(n)` or unsubscribe never leaves a processed
  * message unacked. When it fails, nacks the delivery (see `onError`) and goes on with the
  * next; the stream does not error. Unsubscribing abandons deliveries still being processed:
- * they are not acked, so the broker redelivers them.
+ * they are not acked, so the broker redelivers them. Deliveries waiting for their turn (beyond
+ * `concurrency`) when their channel closes are dropped unprocessed: the broker redelivers them.
  */
 export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>, options: AckAfterOptions = {}): OperatorFunction<Delivery, R> {
   const onError = options.onError ?? defaultFailureAction;
@@ -38,6 +39,13 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
           mergeMap(
             (delivery) =>
               new Observable<R>((inner) => {
+                // Its channel closed while it waited its turn (a lost connection): the broker
+                // has requeued it and delivers it again, flagged redelivered. Processing it
+                // now would only do the work twice, ahead of the redeliveries.
+                if (!delivery.isSettled && delivery.settler.isGone) {
+                  inner.complete();
+                  return;
+                }
                 const results: R[] = [];
                 return from(project(delivery)).subscribe({
                   next: (r) => results.push(r),
