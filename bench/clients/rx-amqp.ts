@@ -119,22 +119,40 @@ export const rxAmqp: Driver<Connection> = {
 // ---- the same cases through the RxJS operators (consume, ackEach, publishTo) ---------------
 
 /**
- * Emits `count` copies of `message` in batches of up to 1000 per macrotask, as a live producer
- * would, holding back while `backlog()` (messages emitted and not yet settled by publishTo) is
- * at `limit`: RxJS has no backpressure, so a producer paces itself on the results it sees.
+ * A live producer of `count` copies of `message`: batches of up to 1000 per macrotask, holding
+ * back while `limit` messages are emitted and not yet settled by publishTo (RxJS has no
+ * backpressure, so a producer paces itself on the results it sees). `settled()` is called for
+ * each result; it resumes a producer that was holding back, without polling.
  */
-function producer(message: Message, count: number, backlog: () => number, limit: number): Observable<Message> {
-  return new Observable<Message>((subscriber) => {
-    let i = 0;
+function pacedProducer(message: Message, count: number, limit: number): { source: Observable<Message>; settled: () => void } {
+  let emitted = 0;
+  let done = 0;
+  let paused: (() => void) | null = null;
+  const source = new Observable<Message>((subscriber) => {
     let timer: ReturnType<typeof setImmediate> | undefined;
     const step = () => {
-      for (let k = 0; k < 1000 && i < count && backlog() < limit; k++, i++) subscriber.next(message);
-      if (i < count) timer = setImmediate(step);
+      for (let k = 0; k < 1000 && emitted < count; k++) {
+        if (emitted - done >= limit) {
+          paused = () => {
+            paused = null;
+            timer = setImmediate(step);
+          };
+          return;
+        }
+        emitted++;
+        subscriber.next(message);
+      }
+      if (emitted < count) timer = setImmediate(step);
       else subscriber.complete();
     };
     step();
     return () => clearImmediate(timer!);
   });
+  const settled = () => {
+    done++;
+    if (paused && emitted - done <= limit / 2) paused();
+  };
+  return { source, settled };
 }
 
 async function consumeWithOperators(connection: Connection, { queue, count, noAck }: ConsumeParams): Promise<void> {
@@ -147,10 +165,8 @@ async function consumeWithOperators(connection: Connection, { queue, count, noAc
 async function publishWithOperators(connection: Connection, { routingKey, count, body, window }: PublishParams): Promise<void> {
   const channel = await connection.openChannel();
   if (window > 0) await firstValueFrom(channel.confirmSelect());
-  let emitted = 0;
-  let done = 0;
-  const source = producer(new Message(body), count, () => emitted - done, 4 * (window || 1000)).pipe(tap(() => emitted++));
-  const settled = await lastValueFrom(source.pipe(publishTo(channel, '', routingKey, { window: window || 1000 }), tap(() => done++), count$()));
+  const producer = pacedProducer(new Message(body), count, 4 * (window || 1000));
+  const settled = await lastValueFrom(producer.source.pipe(publishTo(channel, '', routingKey, { window: window || 1000 }), tap(producer.settled), count$()));
   if (settled !== count) throw new Error(`publishTo settled ${settled} of ${count}`);
   if (window === 0) {
     const { messageCount } = await firstValueFrom(channel.queueDeclare(routingKey, { passive: true }));
@@ -165,10 +181,8 @@ async function pipelineWithOperators(connection: Connection, { count, body, pref
   const { queue } = await firstValueFrom(consumer.queueDeclare('', { exclusive: true, autoDelete: true }));
   await firstValueFrom(consumer.basicQos(prefetch));
   const consumed = lastValueFrom(of(consumer).pipe(consumeOp(queue), ackEach(), take(count), count$()));
-  let emitted = 0;
-  let done = 0;
-  const source = producer(new Message(body), count, () => emitted - done, 4000).pipe(tap(() => emitted++));
-  await lastValueFrom(source.pipe(publishTo(publisher, '', queue), tap(() => done++), count$()));
+  const producer = pacedProducer(new Message(body), count, 4000);
+  await lastValueFrom(producer.source.pipe(publishTo(publisher, '', queue), tap(producer.settled), count$()));
   await consumed;
   await Promise.all([consumer.close(), publisher.close()]);
 }
