@@ -54,9 +54,20 @@ export class Unsettled {
 
   /** The frames to write for the queued acks, forgetting them; null when none are queued. */
   takePlan(): AckPlan | null {
-    if (this.queued.length === 0) return null;
-    const batch = new Set(this.queued);
+    const queued = this.queued;
+    if (queued.length === 0) return null;
     this.queued = [];
+    // Usual case: the queued tags are exactly the oldest unsettled ones, in order.
+    let i = 0;
+    for (const tag of this.byTag.keys()) {
+      if (i === queued.length || queued[i] !== tag) break;
+      i++;
+    }
+    if (i === queued.length) {
+      for (let k = 0; k < i; k++) this.byTag.delete(queued[k]);
+      return i > 1 ? { multipleUpTo: queued[i - 1], singles: [] } : { multipleUpTo: 0, singles: [queued[0]] };
+    }
+    const batch = new Set(queued);
     let run = 0;
     let last = 0;
     for (const tag of this.byTag.keys()) {
