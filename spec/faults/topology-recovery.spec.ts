@@ -34,6 +34,8 @@ describe('topology recovery (throwaway node)', () => {
           declareQueue(kept, { durable: true }),
           declareQueue(dropped, { durable: true }),
           bindQueue(dropped, exchange),
+        )
+        .pipe(
           declareQueue('', { exclusive: true }),
           bindQueue('', exchange),
           tap((channel) => queues.push(channel.lastQueue)),
