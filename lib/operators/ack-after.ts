@@ -15,6 +15,7 @@ export interface AckAfterOptions {
    * the error and the delivery choosing one. Default: requeue a first delivery, reject a
    * redelivered one — so a message that fails twice is dead-lettered instead of looping.
    * Stream deliveries cannot be nacked: a failed one is acked whatever this says.
+   * A function that throws (or returns anything else than these three) gets the default.
    */
   onError?: FailureAction | ((error: unknown, delivery: Delivery) => FailureAction);
   /** Scheduler of ack batching (default `asapScheduler`). */
@@ -25,9 +26,11 @@ export interface AckAfterOptions {
  * Runs `project(delivery)` for each delivery. When it completes, acks the delivery and then
  * emits its results, so a downstream `take(n)` or unsubscribe never leaves a processed
  * message unacked. When it fails, nacks the delivery (see `onError`) and goes on with the
- * next; the stream does not error. Unsubscribing abandons deliveries still being processed:
- * they are not acked, so the broker redelivers them. Deliveries waiting for their turn (beyond
- * `concurrency`) when their channel closes are dropped unprocessed: the broker redelivers them.
+ * next; the stream does not error. A `project` that throws synchronously, or returns
+ * something that is no ObservableInput (a `TypeError`), fails like one that errors later.
+ * Unsubscribing abandons deliveries still being processed: they are not acked, so the broker
+ * redelivers them. Deliveries waiting for their turn (beyond `concurrency`) when their channel
+ * closes are dropped unprocessed: the broker redelivers them.
  */
 export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>, options: AckAfterOptions = {}): OperatorFunction<Delivery, R> {
   const onError = options.onError ?? defaultFailureAction;
@@ -46,13 +49,23 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
                   inner.complete();
                   return;
                 }
+                const fail = (e: unknown) => {
+                  settleFailure(delivery, failureAction(onError, e, delivery), batch);
+                  inner.complete();
+                };
+                // A project that throws (or returns no ObservableInput, which `from` throws
+                // on) fails this delivery only, exactly like one that errors asynchronously.
+                let work: Observable<R>;
+                try {
+                  work = from(project(delivery));
+                } catch (e) {
+                  fail(e);
+                  return;
+                }
                 const results: R[] = [];
-                return from(project(delivery)).subscribe({
+                return work.subscribe({
                   next: (r) => results.push(r),
-                  error: (e) => {
-                    settleFailure(delivery, typeof onError === 'function' ? onError(e, delivery) : onError, batch);
-                    inner.complete();
-                  },
+                  error: fail,
                   complete: () => {
                     batch.ack(delivery);
                     for (const r of results) inner.next(r);
@@ -83,6 +96,18 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
 
 function defaultFailureAction(_error: unknown, delivery: Delivery): FailureAction {
   return delivery.redelivered ? 'reject' : 'requeue';
+}
+
+/** The `onError` choice for a failure; an `onError` function that throws (or answers nonsense) gets the default. */
+function failureAction(onError: NonNullable<AckAfterOptions['onError']>, error: unknown, delivery: Delivery): FailureAction {
+  if (typeof onError !== 'function') return onError;
+  try {
+    const action = onError(error, delivery);
+    if (action === 'requeue' || action === 'reject' || action === 'ack') return action;
+  } catch {
+    // falls back to the default below: a broken error policy must not stall the stream
+  }
+  return defaultFailureAction(error, delivery);
 }
 
 function settleFailure(delivery: Delivery, action: FailureAction, batch: AckBatch): void {
