@@ -99,8 +99,9 @@ class Entry<T> implements ConfirmWaiter {
  * A `toMessage` or `routingKey` function that throws fails that input only: it gets one
  * result, `status: 'failed'` with the error, in its input position when ordered, and the
  * stream goes on. The operator errors when its source errors, when a plain Channel is lost,
- * or when `confirm: true` cannot put the channel in confirm mode; after that it publishes
- * nothing more.
+ * or when `confirm: true` cannot put the channel in confirm mode. Once it errored or its
+ * subscriber unsubscribed it publishes nothing more: inputs still waiting are dropped, and
+ * the confirms of messages already written are ignored when they arrive.
  */
 export function publishTo<T = Message>(
   channel: Channel | Observable<Channel>,
@@ -125,11 +126,14 @@ export function publishTo<T = Message>(
       let core: ChannelCore | null = null;
       let confirming = false;
       let ready = false;
-      let sentFlush = false;
+      /** The scheduled task settling what was written outside confirm mode as 'sent'. */
+      let sentTask: Subscription | null = null;
       const watchers = new Subscription();
       let channelWatch = new Subscription();
 
-      // Once the operator has errored (`subscriber.closed`), nothing more is published.
+      // Once the subscriber has left or the operator has errored (`subscriber.closed`), nothing
+      // more is published: pump() and the confirm callbacks check it, the teardown cancels the
+      // scheduled settle task and forgets the channel.
       const fail = (e: unknown) => {
         subscriber.error(e);
       };
@@ -215,12 +219,11 @@ export function publishTo<T = Message>(
           }
           if (!c.host.writable$.value) break;
         }
-        if (wroteUnconfirmed && !sentFlush) {
+        if (wroteUnconfirmed && sentTask === null) {
           // Settled as 'sent' once the output buffer has been handed to the socket (flushed
           // here explicitly, in case its own end-of-tick flush has not run yet).
-          sentFlush = true;
-          asapScheduler.schedule(() => {
-            sentFlush = false;
+          sentTask = asapScheduler.schedule(() => {
+            sentTask = null;
             c.host.out.flush();
             for (let i = head; i < nextToPublish; i++) {
               const e = entries[i];
@@ -238,10 +241,12 @@ export function publishTo<T = Message>(
 
       const owner: EntryOwner<T> = {
         confirmed(entry) {
+          if (subscriber.closed) return; // a late confirm after teardown: dropped quietly
           settle(entry, 'confirmed');
           afterSettle();
         },
         rejected(entry, e) {
+          if (subscriber.closed) return;
           const c = entry.channel;
           if (c !== null && c.state !== 'open' && c === core) return; // channel loss: decided by onLoss
           settle(entry, e instanceof MessageReturnedError ? 'returned' : e instanceof PublishNackedError ? 'nacked' : 'failed', e);
@@ -331,6 +336,9 @@ export function publishTo<T = Message>(
       );
 
       return () => {
+        core = null; // a later loss of the channel is no concern of this subscription
+        sentTask?.unsubscribe();
+        sentTask = null;
         watchers.unsubscribe();
         channelWatch.unsubscribe();
       };
