@@ -355,6 +355,29 @@ describe('examples', () => {
     }
   });
 
+  example('relay-with-confirms', async () => {
+    // Through a proxy that cuts (FIN) every connection once 20% are relayed: mid-stream.
+    const broker = new URL(BROKER_URL);
+    const proxy = await TcpProxy.start({ host: broker.hostname, port: Number(broker.port || 5672) });
+    try {
+      let cut = 0;
+      const { done } = runExample('relay-with-confirms', ['--count', '2000', '--concurrency', '50', '--work', '5'], { AMQP_URL: proxy.url() }, (out) => {
+        if (cut === 0 && /^relayed 400$/m.test(out)) cut = proxy.cut();
+      });
+      const run = await done;
+      if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      expect(cut).toBeGreaterThan(0);
+      expect(linesMatching(run.stdout, /^connection lost \(.+\); reconnecting$/).length).toBe(1);
+      expect(linesMatching(run.stdout, /^connection open$/).length).toBe(2);
+      // At least once into B; nothing left unacked in A (its if-empty delete succeeded).
+      expect(run.stdout).toMatch(/^B received 2000 of 2000 distinct messages \(\d+ duplicates\)$/m);
+      expect(run.stdout).toMatch(/^queue rx-amqp\.example\.[0-9a-f]{8}\.relay-in was empty: deleted$/m);
+      expect(run.stdout).toMatch(/^relay drained: \d+ relayed and acked, \d+ republished after a channel loss$/m);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   // ---- the demo -----------------------------------------------------------------------------
 
   example('demo', async () => {
