@@ -378,6 +378,27 @@ describe('examples', () => {
     }
   });
 
+  example('joining-streams', async () => {
+    const out = await runOk('joining-streams', ['--readings', '60', '--window', '200']);
+    expect(out).toMatch(/^config v1: readings in °C$/m);
+    expect(out).toMatch(/^config v2: readings in °F$/m);
+    // Each summary holds readings of one config: 30 in °C (20..26), then 30 in °F (68..78.8).
+    const summaries = linesMatching(out, /^summary sensor\.[abc]: /).map((l) => {
+      const m = /^summary (sensor\.[abc]): (\d+) readings, mean ([\d.]+) (°[CF]), min ([\d.]+), max ([\d.]+) \(config v(\d)\)$/.exec(l);
+      if (!m) throw new Error(`unexpected summary line: ${l}`);
+      return { sensor: m[1], count: Number(m[2]), unit: m[4], min: Number(m[5]), max: Number(m[6]), version: Number(m[7]) };
+    });
+    const byVersion = (v: number) => summaries.filter((x) => x.version === v);
+    expect(byVersion(1).reduce((n, x) => n + x.count, 0)).toBe(30);
+    expect(byVersion(2).reduce((n, x) => n + x.count, 0)).toBe(30);
+    expect(byVersion(1).every((x) => x.unit === '°C' && x.min >= 20 && x.max <= 26)).toBe(true);
+    expect(byVersion(2).every((x) => x.unit === '°F' && x.min >= 68 && x.max <= 78.8)).toBe(true);
+    expect(new Set(summaries.map((x) => x.sensor))).toEqual(new Set(['sensor.a', 'sensor.b', 'sensor.c']));
+    expect(out).toContain('every reading summarised: 60 of 60');
+    expect(out).toContain(`summaries queue holds ${summaries.length} summaries`);
+    expect(out).toContain('readings queue was empty: deleted');
+  });
+
   // ---- the demo -----------------------------------------------------------------------------
 
   example('demo', async () => {
