@@ -329,7 +329,7 @@ describe('examples', () => {
     const proxy = await TcpProxy.start({ host: broker.hostname, port: Number(broker.port || 5672) });
     try {
       let resets = 0;
-      const args = ['--count', '1000', '--batch', '25', '--work', '20', '--table', table, '--queue', queue, '--keep-table'];
+      const args = ['--count', '400', '--batch', '20', '--work', '20', '--table', table, '--queue', queue, '--keep-table'];
       const { done } = runExample('batch-to-postgres', args, { PG_URL, AMQP_URL: proxy.url() }, (out) => {
         if (resets === 0 && /^batch 2:/m.test(out)) resets = proxy.reset();
       });
@@ -341,13 +341,13 @@ describe('examples', () => {
       expect(linesMatching(run.stdout, /^connection open$/).length).toBe(2);
       const redeliveries = Number(/, (\d+) redeliveries$/m.exec(run.stdout)?.[1]);
       expect(redeliveries).toBeGreaterThan(0);
-      expect(run.stdout).toContain(`table ${table}: 1000 rows, 1000 distinct message ids (expected 1000)`);
+      expect(run.stdout).toContain(`table ${table}: 400 rows, 400 distinct message ids (expected 400)`);
       expect(run.stdout).toContain(`queue ${queue} was empty: deleted`);
       // Checked here too, in the database itself: every message exactly once.
       const { rows } = await pool.query<{ rows: string; ids: string; lo: number; hi: number }>(
         `SELECT count(*) AS rows, count(DISTINCT message_id) AS ids, min(substr(message_id, 5)::int) AS lo, max(substr(message_id, 5)::int) AS hi FROM ${table}`,
       );
-      expect(rows[0]).toEqual({ rows: '1000', ids: '1000', lo: 0, hi: 999 });
+      expect(rows[0]).toEqual({ rows: '400', ids: '400', lo: 0, hi: 399 });
     } finally {
       await proxy.close();
       await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
@@ -361,8 +361,8 @@ describe('examples', () => {
     const proxy = await TcpProxy.start({ host: broker.hostname, port: Number(broker.port || 5672) });
     try {
       let cut = 0;
-      const { done } = runExample('relay-with-confirms', ['--count', '2000', '--concurrency', '50', '--work', '5'], { AMQP_URL: proxy.url() }, (out) => {
-        if (cut === 0 && /^relayed 400$/m.test(out)) cut = proxy.cut();
+      const { done } = runExample('relay-with-confirms', ['--count', '600', '--concurrency', '50', '--work', '5'], { AMQP_URL: proxy.url() }, (out) => {
+        if (cut === 0 && /^relayed 120$/m.test(out)) cut = proxy.cut();
       });
       const run = await done;
       if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
@@ -370,7 +370,7 @@ describe('examples', () => {
       expect(linesMatching(run.stdout, /^connection lost \(.+\); reconnecting$/).length).toBe(1);
       expect(linesMatching(run.stdout, /^connection open$/).length).toBe(2);
       // At least once into B; nothing left unacked in A (its if-empty delete succeeded).
-      expect(run.stdout).toMatch(/^B received 2000 of 2000 distinct messages \(\d+ duplicates\)$/m);
+      expect(run.stdout).toMatch(/^B received 600 of 600 distinct messages \(\d+ duplicates\)$/m);
       expect(run.stdout).toMatch(/^queue rx-amqp\.example\.[0-9a-f]{8}\.relay-in was empty: deleted$/m);
       expect(run.stdout).toMatch(/^relay drained: \d+ relayed and acked, \d+ republished after a channel loss$/m);
     } finally {
