@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { defer, delay, map, merge, of, take, throwError, type Observable } from 'rxjs';
+import { catchError, defer, delay, EMPTY, map, merge, of, take, throwError, type Observable } from 'rxjs';
 import { ackAfterBatch, consume, type Delivery } from 'rx-amqp';
 import { delivery, fakeChannel, settles, type FakeChannel } from 'rx-amqp/testing';
 
@@ -196,6 +196,29 @@ describe('ackAfterBatch (marbles)', () => {
     });
     expect(first).toEqual([{ at: 4, method: 'basic.ack', tag: 2, multiple: true }]);
     expect(second).toEqual([{ at: 4, method: 'basic.ack', tag: 2, multiple: true }]);
+  });
+
+  it('leaves out of a batch the deliveries whose channel closed while the batch waited its turn (the broker redelivers them)', () => {
+    const s = testScheduler();
+    const projected: string[] = [];
+    const onOne: Array<Written | string> = [];
+    s.run(({ cold, expectObservable }) => {
+      const one = fakeChannel({ queues: { jobs: cold('---ab', { a: '1a', b: '1b' }) } });
+      const two = fakeChannel({ queues: { jobs: cold('-ab', { a: '2a', b: '2b' }) } });
+      settleFrames(one, s, onOne);
+      // Channel one is closed by the server at frame 5 (its consumer stream ends with it).
+      cold('-----x').subscribe(() => one.serverClose(320, 'CONNECTION_FORCED'));
+      const source = merge(of(one).pipe(consume('jobs'), catchError(() => EMPTY)), of(two).pipe(consume('jobs')));
+      const work = (batch: Delivery[]) => {
+        projected.push(texts(batch));
+        return of(texts(batch)).pipe(delay(5));
+      };
+      // [2a,2b] runs from 2 to 7; [1a,1b], complete at 4, waits, and at 7 its channel is gone.
+      expectObservable(source.pipe(ackAfterBatch(work, { size: 2, time: 100 }))).toBe('-------a', { a: '2a,2b' });
+      expectObservable(two.acks$).toBe('-------(ab)', { a: 1, b: 2 });
+    });
+    expect(projected).toEqual(['2a,2b']);
+    expect(onOne).toEqual([]);
   });
 
   it('leaves alone deliveries the project settled itself; works on standalone deliveries (testing kit)', () => {
