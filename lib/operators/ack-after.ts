@@ -1,6 +1,7 @@
 import { asapScheduler, from, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Delivery } from '../delivery';
 import { AckBatch } from './ack-batch';
+import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
 
 /** What to do with a delivery whose processing failed. */
 export type FailureAction = 'requeue' | 'reject' | 'ack';
@@ -17,7 +18,7 @@ export interface AckAfterOptions {
    * Stream deliveries cannot be nacked: a failed one is acked whatever this says.
    * A function that throws (or returns anything else than these three) gets the default.
    */
-  onError?: FailureAction | ((error: unknown, delivery: Delivery) => FailureAction);
+  onError?: FailurePolicy;
   /** Scheduler of ack batching (default `asapScheduler`). */
   scheduler?: SchedulerLike;
 }
@@ -50,7 +51,7 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
                   return;
                 }
                 const fail = (e: unknown) => {
-                  settleFailure(delivery, failureAction(onError, e, delivery), batch);
+                  settleFailure(delivery, chooseFailureAction(onError, e, delivery), batch);
                   inner.complete();
                 };
                 // A project that throws (or returns no ObservableInput, which `from` throws
@@ -92,31 +93,4 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
         subscription.unsubscribe();
       };
     });
-}
-
-function defaultFailureAction(_error: unknown, delivery: Delivery): FailureAction {
-  return delivery.redelivered ? 'reject' : 'requeue';
-}
-
-/** The `onError` choice for a failure; an `onError` function that throws (or answers nonsense) gets the default. */
-function failureAction(onError: NonNullable<AckAfterOptions['onError']>, error: unknown, delivery: Delivery): FailureAction {
-  if (typeof onError !== 'function') return onError;
-  try {
-    const action = onError(error, delivery);
-    if (action === 'requeue' || action === 'reject' || action === 'ack') return action;
-  } catch {
-    // falls back to the default below: a broken error policy must not stall the stream
-  }
-  return defaultFailureAction(error, delivery);
-}
-
-function settleFailure(delivery: Delivery, action: FailureAction, batch: AckBatch): void {
-  // Streams cannot requeue or dead-letter: a failed stream message is acked (passed over).
-  if (action === 'ack' || delivery.streamOffset !== undefined) {
-    batch.ack(delivery);
-    return;
-  }
-  // A nack must not overtake acks queued before it: they may be `multiple` acks covering it.
-  batch.flush();
-  delivery.nack(action === 'requeue');
 }

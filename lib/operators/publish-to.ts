@@ -38,6 +38,8 @@ export type PublishStatus = 'confirmed' | 'sent' | 'nacked' | 'returned' | 'fail
 interface PublishToResultBase<T> extends PublishResult {
   /** The input value. */
   value: T;
+  /** Why it is not ok: the nack, the return, the publish or callback failure. */
+  error?: Error;
   /** How many times it was published (more than 1 after republishing on a new channel). */
   attempts: number;
 }
@@ -48,9 +50,9 @@ interface PublishToResultBase<T> extends PublishResult {
  * error and `routingKey: ''`; it has no `message` when `toMessage` threw.
  */
 export type PublishToResult<T> =
-  | (PublishToResultBase<T> & { status: 'confirmed' | 'sent'; ok: true; message: Message; error?: undefined })
-  | (PublishToResultBase<T> & { status: 'nacked' | 'returned'; ok: false; message: Message; error: Error })
-  | (PublishToResultBase<T> & { status: 'failed'; ok: false; message: Message | undefined; error: Error });
+  | (PublishToResultBase<T> & { status: 'confirmed' | 'sent'; ok: true; message: Message })
+  | (PublishToResultBase<T> & { status: 'nacked' | 'returned'; ok: false; message: Message })
+  | (PublishToResultBase<T> & { status: 'failed'; ok: false; message: Message | undefined });
 
 /** What an entry reports its confirm to (one per publishTo subscription). */
 interface EntryOwner<T> {
