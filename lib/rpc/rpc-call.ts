@@ -30,10 +30,11 @@ export function rpcCall(channel: Channel, routingKey: string, request: Publishab
     const ready = router.ready.subscribe({
       complete: () => {
         if (subscriber.closed) return;
-        const base = toMessage(request);
-        const message = new Message(base.body, { ...base.properties, correlationId, replyTo: DIRECT_REPLY_TO });
-        router.expect(correlationId, subscriber);
+        // Inside a subscriber callback nothing may throw: a bad request errors this call.
         try {
+          const base = toMessage(request);
+          const message = new Message(base.body, { ...base.properties, correlationId, replyTo: DIRECT_REPLY_TO });
+          router.expect(correlationId, subscriber);
           channel.basicPublish(message, options.exchange ?? '', routingKey);
         } catch (e) {
           router.forget(correlationId);
