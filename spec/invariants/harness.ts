@@ -285,6 +285,8 @@ export interface SettleFrame {
   tag: number;
   multiple: boolean;
   requeue: boolean;
+  /** The method it was read from. */
+  method: ReceivedMethod;
 }
 
 /** The settle frames among `methods`, in order. */
@@ -293,7 +295,7 @@ export function settleFrames(methods: ReceivedMethod[]): SettleFrame[] {
   for (const m of methods) {
     if (m.name !== 'basic.ack' && m.name !== 'basic.nack' && m.name !== 'basic.reject') continue;
     const a = m.args as Record<string, unknown>;
-    out.push({ channel: m.channel, name: m.name, tag: a.deliveryTag as number, multiple: (a.multiple as boolean | undefined) ?? false, requeue: (a.requeue as boolean | undefined) ?? false });
+    out.push({ channel: m.channel, name: m.name, tag: a.deliveryTag as number, multiple: (a.multiple as boolean | undefined) ?? false, requeue: (a.requeue as boolean | undefined) ?? false, method: m });
   }
   return out;
 }

@@ -32,7 +32,7 @@ import fc from 'fast-check';
 import { concat, from, Subject, take, type Subscription } from 'rxjs';
 import { Message, publishTo, type Channel, type PublishToResult } from 'rx-amqp';
 import { contentFrames } from 'rx-amqp/testing';
-import { describe as text, PROPERTY_RUNS, withRun, type Run } from './harness';
+import { describe as text, PROPERTY_RUNS, withRun } from './harness';
 
 type InputKind = 'ok' | 'throwKey' | 'throwToMessage';
 
