@@ -46,6 +46,7 @@ type Step =
   | { t: 'fail'; pick: number }
   | { t: 'unsubscribe'; ch: number }
   | { t: 'closeChannel'; ch: number }
+  | { t: 'closeOk' }
   | { t: 'serverCancel'; ch: number }
   | { t: 'serverChannelClose'; ch: number }
   | { t: 'connectionLoss' }
@@ -57,6 +58,8 @@ interface Scenario {
   concurrency: number;
   onError: OnError;
   take: number | null;
+  /** Whether the server holds its close-ok until a `closeOk` step (the channel stays closing meanwhile). */
+  holdClose: boolean;
   steps: Step[];
 }
 
@@ -65,10 +68,11 @@ const ch = fc.nat(1);
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ t: fc.constant('deliver' as const), ch, behaviour, redelivered: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('resolve' as const), pick: fc.nat(5) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('resolve' as const), pick: fc.nat(5) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('fail' as const), pick: fc.nat(5) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('unsubscribe' as const), ch }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('closeChannel' as const), ch }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('closeChannel' as const), ch }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'closeOk' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('serverCancel' as const), ch }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('serverChannelClose' as const), ch }) },
   { weight: 1, arbitrary: fc.constant({ t: 'connectionLoss' as const }) },
@@ -81,7 +85,8 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   concurrency: fc.integer({ min: 1, max: 3 }),
   onError: fc.constantFrom<OnError>('requeue', 'reject', 'ack', 'default', 'fn', 'fnThrows'),
   take: fc.option(fc.integer({ min: 1, max: 3 }), { freq: 4 }),
-  steps: fc.array(step, { maxLength: 30 }),
+  holdClose: fc.boolean(),
+  steps: fc.array(step, { maxLength: 30, size: 'medium' }),
 });
 
 /** One delivery, as the model knows it. */
@@ -139,6 +144,7 @@ function settledAs(f: SettleFrame): FailureAction {
 async function runScenario(sc: Scenario): Promise<void> {
   await withRun({}, async (run: Run) => {
     const { server } = run;
+    if (sc.holdClose) run.channelCloseReply = 'hold';
     let counter = 0;
     const recs = new Map<string, Rec>();
     const pipes: Pipe[] = [];
@@ -235,6 +241,7 @@ async function runScenario(sc: Scenario): Promise<void> {
     }
     await run.settle();
 
+    const closing: Array<[Promise<void>, string]> = [];
     const pendingAsync = () => [...recs.values()].filter((r) => r.subject && r.outcome === 'pending');
     for (const s of sc.steps) {
       const pipe = 'ch' in s ? pipes[s.ch % pipes.length] : undefined;
@@ -272,8 +279,11 @@ async function runScenario(sc: Scenario): Promise<void> {
         case 'closeChannel':
           if (pipe!.channel && !connectionLost) {
             pipe!.channelEnded = true;
-            void run.settlesWithinCloseTimeout(pipe!.channel.close(), `channel.close() of channel ${pipe!.ch}`);
+            closing.push([pipe!.channel.close(), `channel.close() of channel ${pipe!.ch}`]);
           }
+          break;
+        case 'closeOk':
+          run.releaseChannelCloses();
           break;
         case 'serverCancel':
           if (pipe!.consumerActive && !connectionLost) {
@@ -302,6 +312,9 @@ async function runScenario(sc: Scenario): Promise<void> {
       await run.settle();
     }
 
+    run.channelCloseReply = 'answer';
+    run.releaseChannelCloses();
+    for (const [promise, what] of closing) await run.settlesWithinCloseTimeout(promise, what);
     // ---- the stream goes on: a live pipeline has called every project it could ----
     if (sc.mode === 'ackAfter') {
       for (const pipe of pipes) {

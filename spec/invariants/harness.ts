@@ -18,7 +18,7 @@
  *
  * The fake server answers the synchronous methods the operators send (confirm.select,
  * basic.qos, basic.consume, basic.cancel, the topology methods) unless a property takes them
- * over; whether it answers `channel.close` is a switch ({@link Run.answerChannelClose}).
+ * over; whether and when it answers `channel.close` is a switch ({@link Run.channelCloseReply}).
  */
 import { config, VirtualTimeScheduler } from 'rxjs';
 import { connect, type Connection } from 'rx-amqp';
@@ -86,8 +86,13 @@ export class Run {
   readonly written: Written[] = [];
   /** Violations found (invariants broken, errors unhandled); a run passes when it stays empty. */
   readonly problems: string[] = [];
-  /** Whether the server answers channel.close with close-ok. */
-  answerChannelClose = true;
+  /**
+   * How the server meets the client's channel.close: answer close-ok at once, hold the
+   * answer until {@link releaseChannelCloses}, or never answer.
+   */
+  channelCloseReply: 'answer' | 'hold' | 'ignore' = 'answer';
+  /** channel.close methods held back (see {@link channelCloseReply}). */
+  readonly heldChannelCloses: ReceivedMethod[] = [];
   connection!: Connection;
   connected!: Outcome<Connection>;
   readonly closeTimeout: number;
@@ -115,7 +120,8 @@ export class Run {
     server.answer('queue.bind', 'queue.bind-ok');
     server.answer('access.request', 'access.request-ok', { ticket: 1 });
     server.handle('channel.close', (m) => {
-      if (this.answerChannelClose) server.autoAnswer(m);
+      if (this.channelCloseReply === 'answer') server.autoAnswer(m);
+      else if (this.channelCloseReply === 'hold') this.heldChannelCloses.push(m);
     });
   }
 
@@ -165,6 +171,11 @@ export class Run {
   /** Methods the client wrote (on `channel` only, when given). */
   methods(channel?: number): ReceivedMethod[] {
     return this.written.filter((w) => channel === undefined || w.method.channel === channel).map((w) => w.method);
+  }
+
+  /** Answers the channel.close methods held back so far. */
+  releaseChannelCloses(): void {
+    for (const m of this.heldChannelCloses.splice(0)) this.server.autoAnswer(m);
   }
 
   /** Records a violation. */
