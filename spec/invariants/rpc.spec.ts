@@ -65,13 +65,13 @@ interface Scenario {
 
 const pick = fc.nat(5);
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.constant({ t: 'call' as const }) },
+  { weight: 6, arbitrary: fc.constant({ t: 'call' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('unsubscribeCall' as const), pick }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('forward' as const), pick }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('forward' as const), pick }) },
   { weight: 1, arbitrary: fc.constant({ t: 'externalRequest' as const }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('answer' as const), pick }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('answer' as const), pick }) },
   { weight: 1, arbitrary: fc.constant({ t: 'strayReply' as const }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('resolve' as const), pick }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('resolve' as const), pick }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('fail' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 3000 }) }) },
   { weight: 1, arbitrary: fc.constant({ t: 'unsubscribeServer' as const }) },
@@ -83,8 +83,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   concurrency: fc.integer({ min: 1, max: 3 }),
   timeout: fc.constantFrom(0, 1000, 2500),
-  behaviours: fc.array(fc.constantFrom<Behaviour>('syncOk', 'syncThrow', 'promiseResolve', 'promiseReject', 'hang', 'async'), { minLength: 1, maxLength: 6 }),
-  steps: fc.array(step, { maxLength: 30, size: 'medium' }),
+  behaviours: fc.array(fc.constantFrom<Behaviour>('syncOk', 'syncOk', 'syncThrow', 'promiseResolve', 'promiseReject', 'hang', 'async', 'async'), { minLength: 1, maxLength: 6 }),
+  steps: fc.array(step, { maxLength: 40, size: 'medium' }),
 });
 
 /** A request as the serving side sees it. */
