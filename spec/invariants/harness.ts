@@ -335,4 +335,4 @@ export function brokerSettles(delivered: number[], frames: SettleFrame[], proble
 }
 
 /** Options for fc.assert shared by the properties: runs, and a bound on shrinking time. */
-export const PROPERTY_RUNS = Number(process.env.INVARIANT_RUNS ?? 200);
+export const PROPERTY_RUNS = Number(process.env.INVARIANT_RUNS ?? 300);
