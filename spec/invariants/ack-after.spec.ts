@@ -35,7 +35,7 @@
 import fc from 'fast-check';
 import { NEVER, of, Subject, take, tap, type Observable, type Subscription } from 'rxjs';
 import { ackAfter, ackEach, consume, openChannel, type Channel, type Delivery, type FailureAction } from 'rx-amqp';
-import { brokerSettles, describe as text, PROPERTY_RUNS, settleFrames, withRun, type Run, type SettleFrame } from './harness';
+import { brokerSettles, describeError as text, PROPERTY_RUNS, settleFrames, withRun, type Run, type SettleFrame } from './harness';
 
 type Behaviour = 'syncOk' | 'syncThrow' | 'promiseResolve' | 'promiseReject' | 'hang' | 'async';
 type OnError = 'requeue' | 'reject' | 'ack' | 'default' | 'fn' | 'fnThrows';
@@ -392,8 +392,20 @@ async function runScenario(sc: Scenario): Promise<void> {
   });
 }
 
-/** Counterexamples found so far (shrunk), replayed on every run. */
-const regressions: Array<[string, Scenario]> = [];
+const base: Omit<Scenario, 'steps'> = { mode: 'ackAfter', pipelines: 1, concurrency: 1, onError: 'requeue', take: null, holdClose: false };
+
+/**
+ * Counterexamples found so far (shrunk), replayed on every run, with the issue-10 item each
+ * one caught on main (8d164b8) and the seed that found it.
+ */
+const regressions: Array<[string, Scenario]> = [
+  // item 1, seed -846826962: a synchronous throw errored the whole pipeline.
+  ['a project that throws synchronously nacks that delivery and the stream goes on', { ...base, steps: [{ t: 'deliver', ch: 0, behaviour: 'syncThrow', redelivered: false }, { t: 'deliver', ch: 0, behaviour: 'syncOk', redelivered: false }] }],
+  // item 1: an onError that throws stalled the stream (and its error went unhandled).
+  ['an onError that throws still nacks, and the next delivery is processed', { ...base, onError: 'fnThrows', steps: [{ t: 'deliver', ch: 0, behaviour: 'promiseReject', redelivered: false }, { t: 'deliver', ch: 0, behaviour: 'syncOk', redelivered: false }] }],
+  // item 5, seed -1203778833: a project finishing while its channel closes was acked after channel.close.
+  ['no ack after channel.close when a project finishes while the channel closes', { ...base, holdClose: true, steps: [{ t: 'deliver', ch: 0, behaviour: 'async', redelivered: false }, { t: 'closeChannel', ch: 0 }, { t: 'resolve', pick: 0 }] }],
+];
 
 describe('consume + ackAfter / ackEach invariants (model-based, fake server)', () => {
   for (const [name, sc] of regressions) {

@@ -277,8 +277,18 @@ async function runScenario(sc: Scenario): Promise<void> {
   });
 }
 
-/** Counterexamples found so far (shrunk), replayed on every run. */
-const regressions: Array<[string, Scenario]> = [];
+/**
+ * Counterexamples found so far (shrunk), replayed on every run, with the issue-10 item each
+ * one caught on main (8d164b8) and the seed that found it.
+ */
+const regressions: Array<[string, Scenario]> = [
+  // item 4, seed -1603775769: no close-ok, no bound.
+  ['channel.close() settles within closeTimeout without a close-ok', { confirm: false, closeReply: 'hold', steps: [{ t: 'close' }] }],
+  // item 4, seed 1668642161: an unconfirmed publish held the close forever.
+  ['channel.close() settles within closeTimeout with a confirm outstanding', { confirm: true, closeReply: 'answer', steps: [{ t: 'basicPublish' }, { t: 'close' }] }],
+  // item 5, seed -850619531: ack() during the close returned true and wrote basic.ack after channel.close.
+  ['ack() after close() began returns false and writes nothing', { confirm: false, closeReply: 'hold', steps: [{ t: 'consume' }, { t: 'deliver', pick: 0 }, { t: 'close' }, { t: 'settle', pick: 0, how: 'ack' }] }],
+];
 
 describe('Channel invariants (model-based, fake server)', () => {
   for (const [name, sc] of regressions) {

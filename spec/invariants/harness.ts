@@ -59,11 +59,11 @@ function timerHandles(): number {
 class Traps {
   readonly caught: string[] = [];
   private readonly previous = config.onUnhandledError;
-  private readonly onRejection = (reason: unknown) => this.caught.push(`unhandled rejection: ${describe(reason)}`);
-  private readonly onException = (error: unknown) => this.caught.push(`uncaught exception: ${describe(error)}`);
+  private readonly onRejection = (reason: unknown) => this.caught.push(`unhandled rejection: ${describeError(reason)}`);
+  private readonly onException = (error: unknown) => this.caught.push(`uncaught exception: ${describeError(error)}`);
 
   constructor() {
-    config.onUnhandledError = (e) => this.caught.push(`RxJS unhandled error: ${describe(e)}`);
+    config.onUnhandledError = (e) => this.caught.push(`RxJS unhandled error: ${describeError(e)}`);
     process.on('unhandledRejection', this.onRejection);
     process.on('uncaughtException', this.onException);
   }
@@ -76,7 +76,7 @@ class Traps {
 }
 
 /** A short description of a thrown value. */
-export function describe(e: unknown): string {
+export function describeError(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
@@ -152,7 +152,7 @@ export class Run {
     await run.settle();
     if (run.connected.values.length !== 1) {
       run.traps.remove();
-      throw new Error(`the connection did not open: ${run.connected.errored ? describe(run.connected.error) : 'no value'}`);
+      throw new Error(`the connection did not open: ${run.connected.errored ? describeError(run.connected.error) : 'no value'}`);
     }
     run.connection = run.connected.values[0];
     return run;
@@ -217,7 +217,7 @@ export class Run {
     try {
       this.scheduler.flush();
     } catch (e) {
-      this.problem(`a timer threw: ${describe(e)}`);
+      this.problem(`a timer threw: ${describeError(e)}`);
     } finally {
       this.scheduler.maxFrames = Infinity;
     }
@@ -259,7 +259,7 @@ export class Run {
         timers = timerHandles() - this.timersBefore;
       }
       if (timers > 0) this.problem(`${timers} real timer handle(s) left alive`);
-      if (this.server.errors.length > 0) this.problem(`fake server noticed: ${this.server.errors.map(describe).join('; ')}`);
+      if (this.server.errors.length > 0) this.problem(`fake server noticed: ${this.server.errors.map(describeError).join('; ')}`);
       this.problems.push(...this.traps.caught);
     } finally {
       this.traps.remove();
@@ -284,7 +284,7 @@ export async function withRun(options: RunOptions, body: (run: Run) => Promise<v
   } catch (e) {
     run.dispose();
     const collected = run.problems.length > 0 ? `\n${run.problems.join('\n')}` : '';
-    throw new Error(`${describe(e)}${collected}`, { cause: e });
+    throw new Error(`${describeError(e)}${collected}`, { cause: e });
   }
   await run.finish();
 }
@@ -334,5 +334,5 @@ export function brokerSettles(delivered: number[], frames: SettleFrame[], proble
   return settled;
 }
 
-/** Options for fc.assert shared by the properties: runs, and a bound on shrinking time. */
+/** Runs per property (a few hundred; `INVARIANT_RUNS` overrides it, e.g. for a long soak). */
 export const PROPERTY_RUNS = Number(process.env.INVARIANT_RUNS ?? 300);

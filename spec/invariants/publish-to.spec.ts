@@ -32,7 +32,7 @@ import fc from 'fast-check';
 import { concat, from, Subject, take, type Subscription } from 'rxjs';
 import { Message, publishTo, type Channel, type PublishToResult } from 'rx-amqp';
 import { contentFrames } from 'rx-amqp/testing';
-import { describe as text, PROPERTY_RUNS, withRun } from './harness';
+import { describeError as text, PROPERTY_RUNS, withRun } from './harness';
 
 type InputKind = 'ok' | 'throwKey' | 'throwToMessage';
 
@@ -322,11 +322,24 @@ async function runScenario(sc: Scenario): Promise<void> {
   });
 }
 
+const base: Omit<Scenario, 'sync' | 'steps'> = { confirm: 'operator', ordered: false, window: 1, mandatory: false, take: null };
+
 /**
- * Counterexamples found so far (shrunk), replayed on every run. Each names the promise it
- * broke on the code of the time.
+ * Counterexamples found so far (shrunk), replayed on every run, with the issue-10 item each
+ * one caught on main (8d164b8) and the seed that found it.
  */
-const regressions: Array<[string, Scenario]> = [];
+const regressions: Array<[string, Scenario]> = [
+  // item 2, seed 450111001: the pipeline errored instead of failing that input.
+  ['a throwing routing-key function fails that input only', { ...base, sync: ['throwKey'], steps: [] }],
+  ['a throwing toMessage fails that input only, in order, and the stream goes on', { ...base, ordered: true, sync: ['ok', 'throwToMessage', 'ok'], steps: [{ t: 'ack', pick: 0, multiple: false }, { t: 'ack', pick: 0, multiple: false }] }],
+  // item 2: inputs after the failing one were still published once the operator had errored.
+  ['nothing is published after the operator errored', { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'sourceError' }, { t: 'ack', pick: 0, multiple: false }] }],
+  // item 3, seed -1201869208: take(1) with window 1 still published the rest.
+  ['take(1) with window 1 publishes nothing more', { ...base, take: 1, sync: ['ok', 'ok'], steps: [] }],
+  ['take(1), window 1, five inputs: one publish', { ...base, take: 1, sync: ['ok', 'ok', 'ok', 'ok', 'ok'], steps: [{ t: 'ack', pick: 0, multiple: false }] }],
+  ['a late confirm after unsubscribe publishes nothing', { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'ack', pick: 0, multiple: false }] }],
+  ['without confirms, the settle task after unsubscribe publishes nothing', { ...base, confirm: 'none', take: 1, sync: ['ok', 'ok', 'ok'], steps: [] }],
+];
 
 describe('publishTo invariants (model-based, fake server)', () => {
   for (const [name, sc] of regressions) {

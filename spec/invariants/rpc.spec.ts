@@ -35,7 +35,7 @@ import { NEVER, of, Subject, tap, type Observable, type Subscription } from 'rxj
 import { openChannel, rpcCall, serveRpc, type Channel, type Delivery, type RpcServed } from 'rx-amqp';
 import type { ReceivedMethod } from 'rx-amqp/testing';
 import { record, type Outcome } from '../support/fake';
-import { brokerSettles, describe as text, PROPERTY_RUNS, settleFrames, withRun } from './harness';
+import { brokerSettles, describeError as text, PROPERTY_RUNS, settleFrames, withRun } from './harness';
 
 type Behaviour = 'syncOk' | 'syncThrow' | 'promiseResolve' | 'promiseReject' | 'hang' | 'async';
 
@@ -405,8 +405,19 @@ async function runScenario(sc: Scenario): Promise<void> {
   });
 }
 
-/** Counterexamples found so far (shrunk), replayed on every run. */
-const regressions: Array<[string, Scenario]> = [];
+/**
+ * Counterexamples found so far (shrunk), replayed on every run, with the issue-10 item each
+ * one caught on main (8d164b8) and the seed that found it.
+ */
+const regressions: Array<[string, Scenario]> = [
+  // item 1, seed 1072164971: a handler that throws synchronously stopped the server.
+  ['a handler that throws does not stop the server: the next call is answered', {
+    concurrency: 1,
+    timeout: 1000,
+    behaviours: ['syncThrow', 'syncOk'],
+    steps: [{ t: 'call' }, { t: 'forward', pick: 0 }, { t: 'call' }, { t: 'forward', pick: 0 }, { t: 'answer', pick: 0 }],
+  }],
+];
 
 describe('rpcCall + serveRpc invariants (model-based, fake server as the broker)', () => {
   for (const [name, sc] of regressions) {
