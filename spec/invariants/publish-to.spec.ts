@@ -336,7 +336,8 @@ const regressions: Array<[string, Scenario]> = [
   ['nothing is published after the operator errored', { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'sourceError' }, { t: 'ack', pick: 0, multiple: false }] }],
   // item 3, seed -1201869208: take(1) with window 1 still published the rest.
   ['take(1) with window 1 publishes nothing more', { ...base, take: 1, sync: ['ok', 'ok'], steps: [] }],
-  ['take(1), window 1, five inputs: one publish', { ...base, take: 1, sync: ['ok', 'ok', 'ok', 'ok', 'ok'], steps: [{ t: 'ack', pick: 0, multiple: false }] }],
+  ['take(1), window 1, five inputs: one publish', { ...base, confirm: 'none', take: 1, sync: ['ok', 'ok', 'ok', 'ok', 'ok'], steps: [] }],
+  ['confirms arriving after unsubscribe publish nothing of the backlog', { ...base, sync: Array.from({ length: 50 }, () => 'ok' as const), steps: [{ t: 'unsubscribe' }, { t: 'ack', pick: 0, multiple: false }, { t: 'ack', pick: 0, multiple: false }, { t: 'ack', pick: 0, multiple: false }] }],
   ['a late confirm after unsubscribe publishes nothing', { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'ack', pick: 0, multiple: false }] }],
   ['without confirms, the settle task after unsubscribe publishes nothing', { ...base, confirm: 'none', take: 1, sync: ['ok', 'ok', 'ok'], steps: [] }],
 ];
