@@ -287,6 +287,10 @@ const regressions: Array<[string, Scenario]> = [
   // item 4, seed 1668642161: an unconfirmed publish held the close forever.
   ['channel.close() settles within closeTimeout with a confirm outstanding', { confirm: true, closeReply: 'answer', steps: [{ t: 'basicPublish' }, { t: 'close' }] }],
   // item 5, seed -850619531: ack() during the close returned true and wrote basic.ack after channel.close.
+  // Seed 165075947, found with a bounded channel.close() (item 4) in place: the confirm arrives
+  // after the close gave up on the channel; the connection fails on the stray frame and its
+  // grace timer outlives it (issue 10, item 8).
+  ['a confirm after channel.close() gave up leaves no timer behind', { confirm: true, closeReply: 'answer', steps: [{ t: 'publish' }, { t: 'close' }, { t: 'tick', ms: 1000 }, { t: 'confirm', pick: 0, nack: false, multiple: false }] }],
   ['ack() after close() began returns false and writes nothing', { confirm: false, closeReply: 'hold', steps: [{ t: 'consume' }, { t: 'deliver', pick: 0 }, { t: 'close' }, { t: 'settle', pick: 0, how: 'ack' }] }],
 ];
 

@@ -40,24 +40,87 @@ export interface RunOptions {
   server?: FakeServerOptions;
 }
 
-/** A live handle as `process._getActiveHandles()` lists it. */
-interface ActiveHandle {
-  hasRef?: () => boolean;
-  _onTimeout?: unknown;
+const realSetTimeout = globalThis.setTimeout;
+const realSetInterval = globalThis.setInterval;
+const realClearTimeout = globalThis.clearTimeout;
+const realClearInterval = globalThis.clearInterval;
+
+/** Waits `ms` of real time with a timer the {@link TimerTracker} does not count. */
+function realDelay(ms: number): Promise<void> {
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
 }
 
 /**
- * Counts the real timers that keep a Node process alive (referenced ones: the test runner's
- * own socket timers are unreferenced and come and go).
+ * Tracks the real timers created during one run (`setTimeout` / `setInterval` of the global
+ * scope, which RxJS's `asyncScheduler` and its unhandled-error reporter use): which are still
+ * pending and referenced at the end, i.e. would keep a Node process alive. An exception thrown
+ * out of a timer's callback is recorded too.
  */
-function timerHandles(): number {
-  const handles = (process as unknown as { _getActiveHandles(): ActiveHandle[] })._getActiveHandles();
-  return handles.filter((h) => h._onTimeout !== undefined && typeof h.hasRef === 'function' && h.hasRef()).length;
+class TimerTracker {
+  private readonly live = new Set<NodeJS.Timeout>();
+
+  constructor(caught: string[]) {
+    const live = this.live;
+    const record = (what: string, e: unknown) => caught.push(`uncaught exception from a ${what}: ${describeError(e)}`);
+    globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const t: NodeJS.Timeout = realSetTimeout(() => {
+        live.delete(t);
+        try {
+          fn(...args);
+        } catch (e) {
+          record('setTimeout callback', e);
+        }
+      }, ms);
+      live.add(t);
+      return t;
+    }) as unknown as typeof setTimeout;
+    globalThis.setInterval = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const t: NodeJS.Timeout = realSetInterval(() => {
+        try {
+          fn(...args);
+        } catch (e) {
+          record('setInterval callback', e);
+        }
+      }, ms);
+      live.add(t);
+      return t;
+    }) as unknown as typeof setInterval;
+    globalThis.clearTimeout = ((t: NodeJS.Timeout | undefined) => {
+      if (t) live.delete(t);
+      realClearTimeout(t);
+    }) as typeof clearTimeout;
+    globalThis.clearInterval = ((t: NodeJS.Timeout | undefined) => {
+      if (t) live.delete(t);
+      realClearInterval(t);
+    }) as typeof clearInterval;
+  }
+
+  /** Real timers created during the run, still pending and referenced. */
+  get alive(): number {
+    return [...this.live].filter((t) => t.hasRef()).length;
+  }
+
+  /** Restores the global timer functions and cancels what is left (so it cannot leak into the next run). */
+  remove(): void {
+    globalThis.setTimeout = realSetTimeout;
+    globalThis.setInterval = realSetInterval;
+    globalThis.clearTimeout = realClearTimeout;
+    globalThis.clearInterval = realClearInterval;
+    for (const t of this.live) realClearInterval(t);
+    this.live.clear();
+  }
 }
 
-/** Unhandled-error traps installed for the duration of one run. */
+/**
+ * Unhandled-error traps installed for the duration of one run: RxJS's
+ * `config.onUnhandledError` (errors no subscriber handles, which RxJS would otherwise throw
+ * from a timer), exceptions out of timer callbacks (see {@link TimerTracker}), and the process
+ * events. Under jest the process events do not reach a test's listeners: jest itself fails the
+ * test on an unhandled rejection or uncaught exception (without fast-check's seed, though).
+ */
 class Traps {
   readonly caught: string[] = [];
+  readonly timers = new TimerTracker(this.caught);
   private readonly previous = config.onUnhandledError;
   private readonly onRejection = (reason: unknown) => this.caught.push(`unhandled rejection: ${describeError(reason)}`);
   private readonly onException = (error: unknown) => this.caught.push(`uncaught exception: ${describeError(error)}`);
@@ -69,6 +132,7 @@ class Traps {
   }
 
   remove(): void {
+    this.timers.remove();
     config.onUnhandledError = this.previous;
     process.off('unhandledRejection', this.onRejection);
     process.off('uncaughtException', this.onException);
@@ -100,7 +164,6 @@ export class Run {
   private bytesHanded = 0;
   private serverBytes = 8; // the protocol header is not a frame
   private readonly traps = new Traps();
-  private readonly timersBefore = timerHandles();
   private consumerTags = 0;
 
   private constructor(
@@ -251,14 +314,9 @@ export class Run {
       const pending = this.scheduler.actions.filter((a) => !a.closed);
       if (pending.length > 0) this.problem(`${pending.length} virtual timer(s) still pending after the connection closed (at ${pending.map((a) => a.delay).join(', ')})`);
       // Errors RxJS cannot deliver are reported from a real setTimeout(0): let them arrive.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      let timers = timerHandles() - this.timersBefore;
-      // A timer of the test runner itself may come and go meanwhile: only one that stays counts.
-      for (let i = 0; i < 3 && timers > 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        timers = timerHandles() - this.timersBefore;
-      }
-      if (timers > 0) this.problem(`${timers} real timer handle(s) left alive`);
+      await realDelay(0);
+      const timers = this.traps.timers.alive;
+      if (timers > 0) this.problem(`${timers} real timer(s) left pending: they would keep the process alive`);
       if (this.server.errors.length > 0) this.problem(`fake server noticed: ${this.server.errors.map(describeError).join('; ')}`);
       this.problems.push(...this.traps.caught);
     } finally {

@@ -203,6 +203,8 @@ const regressions: Array<[string, Scenario]> = [
   // arrives after the close gave up on the channel; the connection fails on the stray frame and
   // its grace timer outlives it (issue 10, item 8).
   ['a late answer after channel.close() gave up leaves no timer behind', { replies: ['ok', 'ok', 'hold', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'tick', ms: 1000 }, { t: 'release' }] }],
+  // Seed 711210735, the same with channel.open-ok held.
+  ['a late channel.open-ok after channel.close() gave up leaves no timer behind', { replies: ['hold', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'tick', ms: 1000 }, { t: 'release' }] }],
 ];
 
 describe('openChannel + topology operators + consume invariants (model-based, fake server)', () => {
