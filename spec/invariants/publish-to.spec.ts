@@ -15,7 +15,8 @@
  * The model is the server's side: which input each `basic.publish` carried (its body is the
  * input's id) and with which confirm sequence number, and how the server settled each one.
  * Invariants, checked on the frames the server received and on the results emitted:
- * - after the subscriber left or the operator errored, no `basic.publish` is written;
+ * - after the subscriber left or the operator errored, nothing is written on the channel (no
+ *   `basic.publish`; the channel is the application's, so no teardown frame either);
  * - every input gets at most one result, in input order when `ordered`; an input whose
  *   routing-key function or `toMessage` threw gets `'failed'` and is never published, and the
  *   stream goes on; a published one gets the status the server's answer makes it
@@ -281,8 +282,13 @@ async function runScenario(sc: Scenario): Promise<void> {
       p.returned = returned.has(p.seq);
     }
     if (stopMark !== undefined) {
-      const late = run.writtenAfter(stopMark, ch).filter((m) => m.name === 'basic.publish');
+      const after = run.writtenAfter(stopMark, ch);
+      const late = after.filter((m) => m.name === 'basic.publish');
       if (late.length > 0) run.problem(`${late.length} basic.publish written after the subscriber left or the operator ended (${stoppedBy}): inputs ${late.map((m) => m.body!.toString()).join(', ')}`);
+      // The channel is the application's: the operator's teardown writes nothing on it at all
+      // (a channel.close-ok answers the server's own close).
+      const other = after.filter((m) => m.name !== 'basic.publish' && m.name !== 'channel.close-ok');
+      if (other.length > 0) run.problem(`${other.map((m) => m.name).join(', ')} written after the subscriber left or the operator ended (${stoppedBy})`);
     }
     const seen = new Set<number>();
     let last = -1;
