@@ -1,0 +1,206 @@
+/**
+ * One fuzz run: a scenario's recording, mutated by the run's seed, replayed into the client
+ * while it runs the scenario's session on a virtual-time scheduler. The run must end in a
+ * normal close or with typed errors (AmqpError subclasses) only; see {@link RunOutcome}.
+ */
+import { VirtualTimeScheduler, type Subscription } from 'rxjs';
+import { connect } from '../../lib/connection/connect';
+import type { Connection } from '../../lib/connection/connection';
+import { AmqpError } from '../../lib/protocol/errors';
+import { mutate, framesOf, type MutationLog } from './mutate';
+import { Prng } from './prng';
+import { loadRecording, type Recording } from './recording';
+import { ReplayTransport, type EndMode } from './replay-transport';
+import { SCENARIOS, type Scenario } from './sessions';
+
+/** The recordings, and frames of all of them for splicing. */
+export interface Corpus {
+  recordings: Recording[];
+  frames: Buffer[];
+}
+
+/** Loads every scenario's recording. */
+export function loadCorpus(): Corpus {
+  const recordings = Object.keys(SCENARIOS).map(loadRecording);
+  const frames = recordings.flatMap((r) => framesOf(r).flatMap((s) => s.frames));
+  return { recordings, frames };
+}
+
+/** How a run ended. */
+export type RunKind = 'closed' | 'typed-error' | 'escape' | 'hang';
+
+/** What one run did. */
+export interface RunOutcome {
+  seed: number;
+  scenario: string;
+  mutation: MutationLog;
+  endMode: EndMode;
+  kind: RunKind;
+  /** Name of the error the connection ended with (typed-error runs). */
+  error?: string;
+  /** Why the run is an escape or a hang. */
+  problems: string[];
+}
+
+/**
+ * Where escapes that no callback can attribute land: process-level `uncaughtException` /
+ * `unhandledRejection` and RxJS's `config.onUnhandledError` report into the current run.
+ */
+export const escapeSink = { current: null as string[] | null, stray: [] as string[] };
+
+/** Records an escape reported by a process-level hook. */
+export function reportEscape(what: string, e: unknown): void {
+  const text = `${what}: ${describe(e)}`;
+  (escapeSink.current ?? escapeSink.stray).push(text);
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`;
+  return String(e);
+}
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Virtual ms after which the driver stops advancing time: far beyond every timeout of the session. */
+const VIRTUAL_LIMIT = 24 * 3600 * 1000;
+/** Driver turns after which a run that has not ended is a hang. */
+const MAX_TURNS = 400;
+
+/** Options of {@link runOnce}. */
+export interface RunOptions {
+  /** Replay unmutated (the baseline run of a scenario). */
+  baseline?: string;
+  /** Wait for a timer turn after the run, so that RxJS's deferred reports of unhandled errors land in it. */
+  waitForTimers?: boolean;
+}
+
+/** Runs one seed. */
+export async function runOnce(seed: number, corpus: Corpus, options: RunOptions = {}): Promise<RunOutcome> {
+  const rng = new Prng(seed);
+  const recording = options.baseline ? corpus.recordings.find((r) => r.scenario === options.baseline)! : rng.pick(corpus.recordings);
+  const scenario: Scenario = SCENARIOS[recording.scenario];
+  const { segments, log } = mutate(recording, rng, corpus.frames, options.baseline ? 0 : undefined);
+  const endMode: EndMode = rng.pick(['eof', 'eof', 'reset', 'silent'] as const);
+  const heartbeat = rng.chance(0.5) ? 0 : undefined;
+  const problems: string[] = [];
+  escapeSink.current = problems;
+
+  const transport = new ReplayTransport(segments);
+  const scheduler = new VirtualTimeScheduler();
+  const errors: unknown[] = [];
+  let connectEnded = false;
+  let connection: Connection | undefined;
+  let sessionSettled = true;
+  let closePending = false;
+  let subscription: Subscription | undefined;
+  const closeConnection = (c: Connection) => {
+    closePending = true;
+    let p: Promise<void>;
+    try {
+      p = c.close();
+    } catch (e) {
+      problems.push(`connection.close() threw: ${describe(e)}`);
+      closePending = false;
+      return;
+    }
+    p.then(
+      () => (closePending = false),
+      (e) => {
+        errors.push(e);
+        closePending = false;
+      },
+    );
+  };
+
+  subscription = connect({ ...scenario.options, heartbeat, transport: transport.factory, scheduler, username: 'guest', password: 'guest' }).subscribe({
+    next: (c) => {
+      if (connection) problems.push('connect() emitted a second Connection without reconnect');
+      connection = c;
+      sessionSettled = false;
+      let run: Promise<void>;
+      try {
+        run = scenario.run(c, recording.params);
+      } catch (e) {
+        run = Promise.reject(e);
+      }
+      run.then(
+        () => {
+          sessionSettled = true;
+          closeConnection(c);
+        },
+        (e) => {
+          sessionSettled = true;
+          errors.push(e);
+          closeConnection(c);
+        },
+      );
+    },
+    error: (e) => {
+      connectEnded = true;
+      errors.push(e);
+    },
+    complete: () => {
+      connectEnded = true;
+    },
+  });
+
+  const finished = () => connectEnded && sessionSettled && !closePending;
+  let ended = false;
+  let closeCalled = false;
+  let turns = 0;
+  for (; turns < MAX_TURNS; turns++) {
+    await settle();
+    if (finished()) break;
+    if (transport.releaseNext()) continue;
+    if (!ended) {
+      ended = true;
+      transport.end(endMode);
+      continue;
+    }
+    const next = scheduler.actions[0];
+    if (next && next.delay <= VIRTUAL_LIMIT) {
+      // One step of virtual time: every action due at the next instant, then back to the microtasks.
+      scheduler.maxFrames = next.delay;
+      try {
+        scheduler.flush();
+      } catch (e) {
+        problems.push(`a timer callback threw: ${describe(e)}`);
+      }
+      continue;
+    }
+    if (!closeCalled) {
+      // Stalled with no timer left (a silent server, heartbeats off): the application gives up and closes.
+      closeCalled = true;
+      if (connection) closeConnection(connection);
+      else subscription.unsubscribe();
+      continue;
+    }
+    break;
+  }
+  if (!finished()) {
+    problems.push(
+      `hang: connect ${connectEnded ? 'ended' : 'still open'}, session ${sessionSettled ? 'settled' : 'pending'}, close ${closePending ? 'pending' : 'not pending'}, state ${connection?.state ?? 'no connection'}, ${turns} turns, virtual ${scheduler.now()} ms`,
+    );
+  } else if (connection && connection.state !== 'closed') {
+    problems.push(`connection state ${connection.state} after the run ended`);
+  }
+  subscription.unsubscribe();
+  if (options.waitForTimers) await new Promise((resolve) => setTimeout(resolve, 5));
+  escapeSink.current = null;
+
+  for (const e of transport.escapes) problems.push(`the client threw out of a transport callback: ${describe(e)}`);
+  for (const e of errors) if (!(e instanceof AmqpError)) problems.push(`untyped error: ${describe(e)}`);
+  if (transport.attempts > 1) problems.push(`${transport.attempts} connection attempts without reconnect`);
+  const hang = problems.some((p) => p.startsWith('hang:'));
+  const kind: RunKind = hang ? 'hang' : problems.length > 0 ? 'escape' : errors.length > 0 ? 'typed-error' : 'closed';
+  const first = errors[0];
+  return {
+    seed,
+    scenario: recording.scenario,
+    mutation: log,
+    endMode,
+    kind,
+    error: first instanceof Error ? first.constructor.name : first === undefined ? undefined : String(first),
+    problems,
+  };
+}
