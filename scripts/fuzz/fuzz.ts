@@ -82,12 +82,14 @@ async function main(): Promise<void> {
   samples.push({ run: 0, heap: startHeap });
   const started = Date.now();
   const recent: number[] = [];
+  let timersLeft = 0;
   for (let i = 0; i < runs; i++) {
     const s = runSeed(seed, i);
     recent.push(s);
     if (recent.length > 3) recent.shift();
     const o = await runOnce(s, corpus);
     kinds[o.kind]++;
+    if (o.timersLeft > 0) timersLeft++;
     if (o.error) errorNames.set(o.error, (errorNames.get(o.error) ?? 0) + 1);
     if (o.kind === 'escape' || o.kind === 'hang') {
       failures.push(o);
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`runs ${runs}, seed ${hex(seed)}, ${seconds.toFixed(1)} s (${((seconds * 1e6) / runs).toFixed(0)} µs per run)`);
   console.log(`outcomes: normal close ${kinds.closed}, typed error ${kinds['typed-error']}, escapes ${kinds.escape}, hangs ${kinds.hang}`);
+  console.log(`runs that left a timer scheduled after the connection ended (not counted as hangs): ${timersLeft}`);
   console.log(`typed errors: ${[...errorNames].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, min ${mb(Math.min(...pts.map((p) => p.heap)))}, max ${mb(Math.max(...pts.map((p) => p.heap)))}, trend ${(slope * 1000 / 1024).toFixed(2)} KB per 1000 runs; peak RSS ${mb(maxRss)}`);
   if (failures.length > maxReport) console.log(`(${failures.length - maxReport} more failing seeds not printed)`);

@@ -97,6 +97,21 @@ function pickOffset(frame: Buffer, rng: Prng): number {
   return rng.chance(0.5) ? rng.int(Math.min(16, frame.length)) : rng.int(frame.length);
 }
 
+/**
+ * Whether a length-changing edit keeps the frame well framed (edits inside the payload, then
+ * the size field is rewritten): more often than not, so that the edit reaches the method and
+ * content decoders instead of always tripping the frame parser.
+ */
+function keepFraming(frame: Buffer, rng: Prng): boolean {
+  return frame.length >= 8 && frame[frame.length - 1] === 0xce && rng.chance(0.65);
+}
+
+/** Rewrites the size field of an edited frame whose framing is to be kept. */
+function refit(frame: Buffer, fix: boolean): Buffer {
+  if (fix) frame.writeUInt32BE(frame.length - 8, 3);
+  return frame;
+}
+
 /** Applies one operator; false when it did not apply (nothing to work on). */
 function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[]): boolean {
   const at = pickFrame(s, rng);
@@ -157,7 +172,7 @@ function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[]): bo
     }
     case 'set-u32': {
       if (frame.length < 4) return false;
-      const offset = rng.chance(0.3) ? 3 : rng.int(frame.length - 3);
+      const offset = rng.chance(0.3) && frame.length >= 7 ? 3 : rng.int(frame.length - 3);
       const v = rng.chance(0.2) ? (frame.length - 8 + rng.range(-2, 2)) >>> 0 : rng.pick(INTERESTING_U32);
       frame.writeUInt32BE(v, offset);
       return true;
@@ -166,22 +181,27 @@ function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[]): bo
       const n = rng.range(1, rng.chance(0.8) ? 4 : 64);
       const bytes = Buffer.alloc(n);
       for (let i = 0; i < n; i++) bytes[i] = rng.chance(0.5) ? rng.pick(INTERESTING_BYTES) : rng.int(256);
-      const i = pickOffset(frame, rng);
-      frames[at.frame] = Buffer.concat([frame.subarray(0, i), bytes, frame.subarray(i)]);
+      const fix = keepFraming(frame, rng);
+      const i = fix ? rng.range(7, frame.length - 1) : pickOffset(frame, rng);
+      frames[at.frame] = refit(Buffer.concat([frame.subarray(0, i), bytes, frame.subarray(i)]), fix);
       return true;
     }
     case 'delete-bytes': {
-      if (frame.length === 0) return false;
-      const i = pickOffset(frame, rng);
-      const n = rng.range(1, Math.min(frame.length - i, rng.chance(0.8) ? 4 : 64));
-      frames[at.frame] = Buffer.concat([frame.subarray(0, i), frame.subarray(i + n)]);
+      const fix = keepFraming(frame, rng) && frame.length > 8;
+      const i = fix ? rng.range(7, frame.length - 2) : pickOffset(frame, rng);
+      const room = (fix ? frame.length - 1 : frame.length) - i;
+      if (room <= 0) return false;
+      const n = rng.range(1, Math.min(room, rng.chance(0.8) ? 4 : 64));
+      frames[at.frame] = refit(Buffer.concat([frame.subarray(0, i), frame.subarray(i + n)]), fix);
       return true;
     }
     case 'duplicate-bytes': {
-      if (frame.length === 0) return false;
-      const i = rng.int(frame.length);
-      const n = rng.range(1, Math.min(frame.length - i, 32));
-      frames[at.frame] = Buffer.concat([frame.subarray(0, i + n), frame.subarray(i, i + n), frame.subarray(i + n)]);
+      const fix = keepFraming(frame, rng) && frame.length > 8;
+      const i = fix ? rng.range(7, frame.length - 2) : rng.int(frame.length);
+      const room = (fix ? frame.length - 1 : frame.length) - i;
+      if (room <= 0) return false;
+      const n = rng.range(1, Math.min(room, 32));
+      frames[at.frame] = refit(Buffer.concat([frame.subarray(0, i + n), frame.subarray(i, i + n), frame.subarray(i + n)]), fix);
       return true;
     }
     case 'truncate': {

@@ -36,8 +36,12 @@ export interface RunOutcome {
   mutation: MutationLog;
   endMode: EndMode;
   kind: RunKind;
-  /** Name of the error the connection ended with (typed-error runs). */
+  /** Name of the first error the run saw (typed-error runs). */
   error?: string;
+  /** Its message. */
+  message?: string;
+  /** Timers still scheduled on the connection's scheduler after the run ended (informational). */
+  timersLeft: number;
   /** Why the run is an escape or a hang. */
   problems: string[];
 }
@@ -119,7 +123,7 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
       sessionSettled = false;
       let run: Promise<void>;
       try {
-        run = scenario.run(c, recording.params);
+        run = scenario.run(c, recording.params, (e) => errors.push(e));
       } catch (e) {
         run = Promise.reject(e);
       }
@@ -185,6 +189,7 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
     problems.push(`connection state ${connection.state} after the run ended`);
   }
   subscription.unsubscribe();
+  const timersLeft = scheduler.actions.length;
   if (options.waitForTimers) await new Promise((resolve) => setTimeout(resolve, 5));
   escapeSink.current = null;
 
@@ -201,6 +206,8 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
     endMode,
     kind,
     error: first instanceof Error ? first.constructor.name : first === undefined ? undefined : String(first),
+    message: first instanceof Error ? first.message : undefined,
+    timersLeft,
     problems,
   };
 }

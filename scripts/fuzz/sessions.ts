@@ -22,8 +22,11 @@ export interface Scenario {
   options: ConnectOptions;
   /** Queue names and other parameters the recorder chooses and the replay reuses. */
   params(suffix: string): Record<string, string>;
-  /** Runs on the open connection; settles when the application would call `close()`. */
-  run(connection: Connection, params: Record<string, string>): Promise<void>;
+  /**
+   * Runs on the open connection; settles when the application would call `close()`. Errors it
+   * meets that do not end it (a publish result's error) go to `seen`.
+   */
+  run(connection: Connection, params: Record<string, string>, seen?: (error: unknown) => void): Promise<void>;
 }
 
 /** Subscribes, ignores values, resolves on completion (no EmptyError for an empty stream). */
@@ -61,7 +64,7 @@ const consumeConfirm: Scenario = {
   name: 'consume-confirm',
   options: {},
   params: (suffix) => ({ q1: `rx-fuzz-each-${suffix}`, q2: `rx-fuzz-after-${suffix}`, q3: `rx-fuzz-get-${suffix}` }),
-  run: (connection, p) => {
+  run: (connection, p, seen) => {
     const orders = [
       { id: 1, to: p.q1 },
       { id: 2, to: p.q1 },
@@ -76,6 +79,7 @@ const consumeConfirm: Scenario = {
             declare(channel, [p.q1, p.q2, p.q3]),
             from(orders).pipe(
               publishTo(channel, '', (o) => o.to, { confirm: true, toMessage: (o) => Message.json(o, { messageId: `order-${o.id}` }) }),
+              tap((result) => result.error && seen?.(result.error)),
             ),
             of(channel).pipe(consume(p.q1), ackEach(), take(3)),
             of(channel).pipe(
