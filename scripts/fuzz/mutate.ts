@@ -55,6 +55,7 @@ export const OPERATORS = [
   'swap-frames',
   'move-frame',
   'splice-foreign',
+  'splice-dictionary',
   'rechannel',
   'retype',
   'flip-bit',
@@ -113,7 +114,7 @@ function refit(frame: Buffer, fix: boolean): Buffer {
 }
 
 /** Applies one operator; false when it did not apply (nothing to work on). */
-function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[]): boolean {
+function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[], dictionary: Buffer[]): boolean {
   const at = pickFrame(s, rng);
   if (!at) return false;
   const frames = s[at.seg].frames;
@@ -143,6 +144,14 @@ function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[]): bo
     case 'splice-foreign': {
       if (foreign.length === 0) return false;
       frames.splice(rng.int(frames.length + 1), 0, Buffer.from(rng.pick(foreign)));
+      return true;
+    }
+    case 'splice-dictionary': {
+      if (dictionary.length === 0) return false;
+      // Mostly after the handshake (its first three answers), at the end of a segment (between two answers) more often.
+      const first = rng.chance(0.85) ? Math.min(3, s.length - 1) : 0;
+      const seg = s[rng.range(first, s.length - 1)];
+      seg.frames.splice(rng.chance(0.5) ? seg.frames.length : rng.int(seg.frames.length + 1), 0, Buffer.from(rng.pick(dictionary)));
       return true;
     }
     case 'rechannel': {
@@ -220,6 +229,7 @@ const WEIGHTED: Operator[] = [
   ...Array<Operator>(2).fill('swap-frames'),
   ...Array<Operator>(2).fill('move-frame'),
   ...Array<Operator>(2).fill('splice-foreign'),
+  ...Array<Operator>(6).fill('splice-dictionary'),
   ...Array<Operator>(2).fill('rechannel'),
   ...Array<Operator>(1).fill('retype'),
   ...Array<Operator>(5).fill('flip-bit'),
@@ -233,16 +243,17 @@ const WEIGHTED: Operator[] = [
 ];
 
 /**
- * Mutates a recording: 1 to 6 operators (fewer more often), then each segment is cut into
- * 1..4 chunks a third of the time. `foreign` are frames of other recordings for splicing.
+ * Mutates a recording: one operator half the time, else 2 to 6 (fewer more often), then each segment is cut into
+ * 1..4 chunks a third of the time. `foreign` are frames of every recording, `dictionary` well-formed
+ * frames of the recording's dialect (dictionary.ts), both for splicing.
  * With `count` 0 the recording is returned as recorded (the baseline).
  */
-export function mutate(recording: Recording, rng: Prng, foreign: Buffer[], count = 1 + Math.min(rng.int(6), rng.int(6))): { segments: MutatedSegment[]; log: MutationLog } {
+export function mutate(recording: Recording, rng: Prng, foreign: Buffer[], dictionary: Buffer[], count = rng.chance(0.5) ? 1 : 2 + Math.min(rng.int(5), rng.int(5))): { segments: MutatedSegment[]; log: MutationLog } {
   const work = framesOf(recording);
   const log: MutationLog = { operators: [] };
   for (let i = 0; i < count; i++) {
     const op = rng.pick(WEIGHTED);
-    if (apply(op, work, rng, foreign)) log.operators.push(op);
+    if (apply(op, work, rng, foreign, dictionary)) log.operators.push(op);
   }
   const segments = work.map((w) => {
     const bytes = Buffer.concat(w.frames);

@@ -7,23 +7,26 @@ import { VirtualTimeScheduler, type Subscription } from 'rxjs';
 import { connect } from '../../lib/connection/connect';
 import type { Connection } from '../../lib/connection/connection';
 import { AmqpError } from '../../lib/protocol/errors';
+import { dictionary } from './dictionary';
 import { mutate, framesOf, type MutationLog } from './mutate';
 import { Prng } from './prng';
 import { loadRecording, type Recording } from './recording';
 import { ReplayTransport, type EndMode } from './replay-transport';
 import { SCENARIOS, type Scenario } from './sessions';
 
-/** The recordings, and frames of all of them for splicing. */
+/** The recordings, frames of all of them for splicing, and each one's dictionary (dictionary.ts). */
 export interface Corpus {
   recordings: Recording[];
   frames: Buffer[];
+  dictionaries: Map<string, Buffer[]>;
 }
 
 /** Loads every scenario's recording. */
 export function loadCorpus(): Corpus {
   const recordings = Object.keys(SCENARIOS).map(loadRecording);
   const frames = recordings.flatMap((r) => framesOf(r).flatMap((s) => s.frames));
-  return { recordings, frames };
+  const dictionaries = new Map(recordings.map((r) => [r.scenario, dictionary(r, SCENARIOS[r.scenario].options.protocol ?? '0-9-1')]));
+  return { recordings, frames, dictionaries };
 }
 
 /** How a run ended. */
@@ -83,7 +86,7 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
   const rng = new Prng(seed);
   const recording = options.baseline ? corpus.recordings.find((r) => r.scenario === options.baseline)! : rng.pick(corpus.recordings);
   const scenario: Scenario = SCENARIOS[recording.scenario];
-  const { segments, log } = mutate(recording, rng, corpus.frames, options.baseline ? 0 : undefined);
+  const { segments, log } = mutate(recording, rng, corpus.frames, corpus.dictionaries.get(recording.scenario)!, options.baseline ? 0 : undefined);
   const endMode: EndMode = rng.pick(['eof', 'eof', 'reset', 'silent'] as const);
   const heartbeat = rng.chance(0.5) ? 0 : undefined;
   const problems: string[] = [];
