@@ -45,7 +45,7 @@ config.onUnhandledError = (e) => reportEscape('error RxJS could not deliver (no 
 
 function printOutcome(o: RunOutcome): void {
   console.log(`  ${o.kind.toUpperCase()} seed ${hex(o.seed)} (replay: npm run fuzz -- --replay ${hex(o.seed)})`);
-  console.log(`    scenario ${o.scenario}, mutations [${o.mutation.operators.join(', ')}], end ${o.endMode}, error ${o.error ?? 'none'}`);
+  console.log(`    scenario ${o.scenario}, mutations [${o.mutation.operators.join(', ')}], end ${o.endMode}, reconnect ${o.reconnect}, backpressure ${o.backpressure}, error ${o.error ?? 'none'}`);
   for (const p of o.problems) console.log(`    ${p.split('\n').join('\n      ')}`);
 }
 
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const recent: number[] = [];
   let timersLeft = 0;
+  let reconnected = 0;
   for (let i = 0; i < runs; i++) {
     const s = runSeed(seed, i);
     recent.push(s);
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     const o = await runOnce(s, corpus);
     kinds[o.kind]++;
     if (o.timersLeft > 0) timersLeft++;
+    if (o.connections > 1) reconnected++;
     if (o.error) errorNames.set(o.error, (errorNames.get(o.error) ?? 0) + 1);
     if (o.kind === 'escape' || o.kind === 'hang') {
       failures.push(o);
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`runs ${runs}, seed ${hex(seed)}, ${seconds.toFixed(1)} s (${((seconds * 1e6) / runs).toFixed(0)} µs per run)`);
   console.log(`outcomes: normal close ${kinds.closed}, typed error ${kinds['typed-error']}, escapes ${kinds.escape}, hangs ${kinds.hang}`);
+  console.log(`runs in which the client reconnected and ran its session again on a second connection: ${reconnected}`);
   console.log(`runs that left a timer scheduled after the connection ended (not counted as hangs): ${timersLeft}`);
   console.log(`typed errors: ${[...errorNames].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, min ${mb(Math.min(...pts.map((p) => p.heap)))}, max ${mb(Math.max(...pts.map((p) => p.heap)))}, trend ${(slope * 1000 / 1024).toFixed(2)} KB per 1000 runs; peak RSS ${mb(maxRss)}`);

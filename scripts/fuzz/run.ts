@@ -3,7 +3,7 @@
  * while it runs the scenario's session on a virtual-time scheduler. The run must end in a
  * normal close or with typed errors (AmqpError subclasses) only; see {@link RunOutcome}.
  */
-import { VirtualTimeScheduler, type Subscription } from 'rxjs';
+import { VirtualTimeScheduler } from 'rxjs';
 import { connect } from '../../lib/connection/connect';
 import type { Connection } from '../../lib/connection/connection';
 import { AmqpError } from '../../lib/protocol/errors';
@@ -38,6 +38,12 @@ export interface RunOutcome {
   scenario: string;
   mutation: MutationLog;
   endMode: EndMode;
+  /** Whether the run reconnected (connect with `reconnect`, the stream played twice). */
+  reconnect: boolean;
+  /** Every n-th write reported a full buffer (0: none). */
+  backpressure: number;
+  /** Connections `connect()` emitted (2 when a reconnect succeeded). */
+  connections: number;
   kind: RunKind;
   /** Name of the first error the run saw (typed-error runs). */
   error?: string;
@@ -89,56 +95,68 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
   const { segments, log } = mutate(recording, rng, corpus.frames, corpus.dictionaries.get(recording.scenario)!, options.baseline ? 0 : undefined);
   const endMode: EndMode = rng.pick(['eof', 'eof', 'reset', 'silent'] as const);
   const heartbeat = rng.chance(0.5) ? 0 : undefined;
+  // A third of the runs reconnect: the broker "comes back" once and plays the same stream again.
+  const reconnect = !options.baseline && rng.chance(0.3);
+  const backpressure = !options.baseline && rng.chance(0.2) ? rng.range(1, 6) : 0;
   const problems: string[] = [];
   escapeSink.current = problems;
 
-  const transport = new ReplayTransport(segments);
+  const transport = new ReplayTransport(segments, { conversations: reconnect ? 2 : 1, backpressure });
   const scheduler = new VirtualTimeScheduler();
   const errors: unknown[] = [];
   let connectEnded = false;
-  let connection: Connection | undefined;
-  let sessionSettled = true;
-  let closePending = false;
-  let subscription: Subscription | undefined;
+  let latest: Connection | undefined;
+  let connections = 0;
+  let pending = 0;
   const closeConnection = (c: Connection) => {
-    closePending = true;
+    pending++;
     let p: Promise<void>;
     try {
       p = c.close();
     } catch (e) {
       problems.push(`connection.close() threw: ${describe(e)}`);
-      closePending = false;
+      pending--;
       return;
     }
     p.then(
-      () => (closePending = false),
+      () => pending--,
       (e) => {
         errors.push(e);
-        closePending = false;
+        pending--;
       },
     );
   };
 
-  subscription = connect({ ...scenario.options, heartbeat, transport: transport.factory, scheduler, username: 'guest', password: 'guest' }).subscribe({
+  const subscription = connect({
+    ...scenario.options,
+    heartbeat,
+    transport: transport.factory,
+    scheduler,
+    username: 'guest',
+    password: 'guest',
+    reconnect: reconnect ? { maxAttempts: 2, initialDelay: 100, jitter: 0 } : undefined,
+  }).subscribe({
     next: (c) => {
-      if (connection) problems.push('connect() emitted a second Connection without reconnect');
-      connection = c;
-      sessionSettled = false;
+      connections++;
+      if (connections > 1 && !reconnect) problems.push('connect() emitted a second Connection without reconnect');
+      latest = c;
+      pending++;
       let run: Promise<void>;
       try {
         run = scenario.run(c, recording.params, (e) => errors.push(e));
       } catch (e) {
         run = Promise.reject(e);
       }
+      // Like an application's switchMap: when its session on the newest connection is done, it closes.
       run.then(
         () => {
-          sessionSettled = true;
-          closeConnection(c);
+          pending--;
+          if (c === latest) closeConnection(c);
         },
         (e) => {
-          sessionSettled = true;
+          pending--;
           errors.push(e);
-          closeConnection(c);
+          if (c === latest) closeConnection(c);
         },
       );
     },
@@ -151,19 +169,15 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
     },
   });
 
-  const finished = () => connectEnded && sessionSettled && !closePending;
-  let ended = false;
+  const finished = () => connectEnded && pending === 0;
   let closeCalled = false;
   let turns = 0;
   for (; turns < MAX_TURNS; turns++) {
     await settle();
     if (finished()) break;
+    if (transport.drain()) continue;
     if (transport.releaseNext()) continue;
-    if (!ended) {
-      ended = true;
-      transport.end(endMode);
-      continue;
-    }
+    if (transport.end(endMode)) continue;
     const next = scheduler.actions[0];
     if (next && next.delay <= VIRTUAL_LIMIT) {
       // One step of virtual time: every action due at the next instant, then back to the microtasks.
@@ -176,9 +190,9 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
       continue;
     }
     if (!closeCalled) {
-      // Stalled with no timer left (a silent server, heartbeats off): the application gives up and closes.
+      // Stalled with no timer left (a silent server, heartbeats off): the application gives up.
       closeCalled = true;
-      if (connection) closeConnection(connection);
+      if (latest && latest.state !== 'closed') closeConnection(latest);
       else subscription.unsubscribe();
       continue;
     }
@@ -186,10 +200,10 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
   }
   if (!finished()) {
     problems.push(
-      `hang: connect ${connectEnded ? 'ended' : 'still open'}, session ${sessionSettled ? 'settled' : 'pending'}, close ${closePending ? 'pending' : 'not pending'}, state ${connection?.state ?? 'no connection'}, ${turns} turns, virtual ${scheduler.now()} ms`,
+      `hang: connect ${connectEnded ? 'ended' : 'still open'}, ${pending} sessions or closes pending, state ${latest?.state ?? 'no connection'}, ${connections} connections, ${turns} turns, virtual ${scheduler.now()} ms`,
     );
-  } else if (connection && connection.state !== 'closed') {
-    problems.push(`connection state ${connection.state} after the run ended`);
+  } else if (latest && latest.state !== 'closed') {
+    problems.push(`connection state ${latest.state} after the run ended`);
   }
   subscription.unsubscribe();
   const timersLeft = scheduler.actions.length;
@@ -198,7 +212,7 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
 
   for (const e of transport.escapes) problems.push(`the client threw out of a transport callback: ${describe(e)}`);
   for (const e of errors) if (!(e instanceof AmqpError)) problems.push(`untyped error: ${describe(e)}`);
-  if (transport.attempts > 1) problems.push(`${transport.attempts} connection attempts without reconnect`);
+  if (!reconnect && transport.attempts > 1) problems.push(`${transport.attempts} connection attempts without reconnect`);
   const hang = problems.some((p) => p.startsWith('hang:'));
   const kind: RunKind = hang ? 'hang' : problems.length > 0 ? 'escape' : errors.length > 0 ? 'typed-error' : 'closed';
   const first = errors[0];
@@ -207,6 +221,9 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
     scenario: recording.scenario,
     mutation: log,
     endMode,
+    reconnect,
+    backpressure,
+    connections,
     kind,
     error: first instanceof Error ? first.constructor.name : first === undefined ? undefined : String(first),
     message: first instanceof Error ? first.message : undefined,
