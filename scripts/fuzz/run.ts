@@ -8,7 +8,7 @@ import { connect } from '../../lib/connection/connect';
 import type { Connection } from '../../lib/connection/connection';
 import { AmqpError } from '../../lib/protocol/errors';
 import { dictionary } from './dictionary';
-import { mutate, framesOf, type MutationLog } from './mutate';
+import { mutate, framesOf, type MutatedSegment, type MutationLog } from './mutate';
 import { Prng } from './prng';
 import { loadRecording, type Recording } from './recording';
 import { ReplayTransport, type EndMode } from './replay-transport';
@@ -87,17 +87,46 @@ export interface RunOptions {
   waitForTimers?: boolean;
 }
 
-/** Runs one seed. */
+/** How one stream is replayed (drawn from the seed by {@link runOnce}). */
+export interface ReplayConfig {
+  endMode: EndMode;
+  /** The client's heartbeat option (undefined: the server's proposal). */
+  heartbeat: number | undefined;
+  /** Connect with `reconnect` and play the stream again to a second connection. */
+  reconnect: boolean;
+  /** Every n-th write reports a full buffer (0: never). */
+  backpressure: number;
+  /** Wait for a timer turn after the run, so that RxJS's deferred reports of unhandled errors land in it. */
+  waitForTimers?: boolean;
+}
+
+/** What replaying one stream did. */
+export type ReplayResult = Pick<RunOutcome, 'kind' | 'error' | 'message' | 'problems' | 'connections' | 'timersLeft'> & { errors: unknown[] };
+
+/** Runs one seed: draws the recording, the mutations and the replay configuration, then replays. */
 export async function runOnce(seed: number, corpus: Corpus, options: RunOptions = {}): Promise<RunOutcome> {
   const rng = new Prng(seed);
   const recording = options.baseline ? corpus.recordings.find((r) => r.scenario === options.baseline)! : rng.pick(corpus.recordings);
-  const scenario: Scenario = SCENARIOS[recording.scenario];
   const { segments, log } = mutate(recording, rng, corpus.frames, corpus.dictionaries.get(recording.scenario)!, options.baseline ? 0 : undefined);
-  const endMode: EndMode = rng.pick(['eof', 'eof', 'reset', 'silent'] as const);
-  const heartbeat = rng.chance(0.5) ? 0 : undefined;
-  // A third of the runs reconnect: the broker "comes back" once and plays the same stream again.
-  const reconnect = !options.baseline && rng.chance(0.3);
-  const backpressure = !options.baseline && rng.chance(0.2) ? rng.range(1, 6) : 0;
+  const config: ReplayConfig = {
+    endMode: rng.pick(['eof', 'eof', 'reset', 'silent'] as const),
+    heartbeat: rng.chance(0.5) ? 0 : undefined,
+    // A third of the runs reconnect: the broker "comes back" once and plays the same stream again.
+    reconnect: !options.baseline && rng.chance(0.3),
+    backpressure: !options.baseline && rng.chance(0.2) ? rng.range(1, 6) : 0,
+    waitForTimers: options.waitForTimers,
+  };
+  const result = await replay(recording, segments, config);
+  return { seed, scenario: recording.scenario, mutation: log, endMode: config.endMode, reconnect: config.reconnect, backpressure: config.backpressure, ...result };
+}
+
+/**
+ * Plays `segments` (a recording of `recording`'s scenario, mutated or not) to a client running
+ * that scenario's session, and judges how it ended.
+ */
+export async function replay(recording: Recording, segments: MutatedSegment[], config: ReplayConfig): Promise<ReplayResult> {
+  const scenario: Scenario = SCENARIOS[recording.scenario];
+  const { endMode, heartbeat, reconnect, backpressure } = config;
   const problems: string[] = [];
   escapeSink.current = problems;
 
@@ -207,7 +236,7 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
   }
   subscription.unsubscribe();
   const timersLeft = scheduler.actions.length;
-  if (options.waitForTimers) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (config.waitForTimers) await new Promise((resolve) => setTimeout(resolve, 5));
   escapeSink.current = null;
 
   for (const e of transport.escapes) problems.push(`the client threw out of a transport callback: ${describe(e)}`);
@@ -217,17 +246,12 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
   const kind: RunKind = hang ? 'hang' : problems.length > 0 ? 'escape' : errors.length > 0 ? 'typed-error' : 'closed';
   const first = errors[0];
   return {
-    seed,
-    scenario: recording.scenario,
-    mutation: log,
-    endMode,
-    reconnect,
-    backpressure,
-    connections,
     kind,
     error: first instanceof Error ? first.constructor.name : first === undefined ? undefined : String(first),
     message: first instanceof Error ? first.message : undefined,
-    timersLeft,
     problems,
+    connections,
+    timersLeft,
+    errors,
   };
 }
