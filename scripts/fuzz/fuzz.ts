@@ -112,12 +112,17 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   gc();
   const endHeap = process.memoryUsage().heapUsed;
-  // Least-squares slope of heapUsed over the runs (bytes per 1000 runs), ignoring the first sample (warm-up).
+  // Least-squares slope of heapUsed over the runs (bytes per 1000 runs), ignoring the first sample
+  // (warm-up), over all samples and over the second half alone (after the JIT and caches settled).
   const pts = samples.slice(1);
-  const n = pts.length;
-  const mx = pts.reduce((a, p) => a + p.run, 0) / n;
-  const my = pts.reduce((a, p) => a + p.heap, 0) / n;
-  const slope = pts.reduce((a, p) => a + (p.run - mx) * (p.heap - my), 0) / Math.max(1, pts.reduce((a, p) => a + (p.run - mx) ** 2, 0));
+  const slopeOf = (ps: typeof pts) => {
+    const n = ps.length;
+    const mx = ps.reduce((a, p) => a + p.run, 0) / n;
+    const my = ps.reduce((a, p) => a + p.heap, 0) / n;
+    return ps.reduce((a, p) => a + (p.run - mx) * (p.heap - my), 0) / Math.max(1, ps.reduce((a, p) => a + (p.run - mx) ** 2, 0));
+  };
+  const slope = slopeOf(pts);
+  const lateSlope = slopeOf(pts.slice(Math.floor(pts.length / 2)));
   const maxRss = process.resourceUsage().maxRSS * 1024;
 
   console.log('');
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
   console.log(`runs in which the client reconnected and ran its session again on a second connection: ${reconnected}`);
   console.log(`runs that left a timer scheduled after the connection ended (not counted as hangs): ${timersLeft}`);
   console.log(`typed errors: ${[...errorNames].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, min ${mb(Math.min(...pts.map((p) => p.heap)))}, max ${mb(Math.max(...pts.map((p) => p.heap)))}, trend ${(slope * 1000 / 1024).toFixed(2)} KB per 1000 runs; peak RSS ${mb(maxRss)}`);
+  console.log(`heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, min ${mb(Math.min(...pts.map((p) => p.heap)))}, max ${mb(Math.max(...pts.map((p) => p.heap)))}, trend ${((slope * 1000) / 1024).toFixed(2)} KB per 1000 runs (second half ${((lateSlope * 1000) / 1024).toFixed(2)}); peak RSS ${mb(maxRss)}`);
   if (failures.length > maxReport) console.log(`(${failures.length - maxReport} more failing seeds not printed)`);
   process.exitCode = failures.length > 0 ? 1 : 0;
 }
