@@ -75,21 +75,21 @@ const consumeConfirm: Scenario = {
     ];
     const handled: unknown[] = [];
     return onChannel(of(connection).pipe(openChannel({ prefetch: 10, confirm: true })), (channel) =>
-          concat(
-            declare(channel, [p.q1, p.q2, p.q3]),
-            from(orders).pipe(
-              publishTo(channel, '', (o) => o.to, { confirm: true, toMessage: (o) => Message.json(o, { messageId: `order-${o.id}` }) }),
-              tap((result) => result.error && seen?.(result.error)),
-            ),
-            of(channel).pipe(consume(p.q1), ackEach(), take(3)),
-            of(channel).pipe(
-              consume(p.q2),
-              ackAfter(async (d) => handled.push(d.json())),
-              take(2),
-            ),
-            channel.basicGet(p.q3).pipe(tap((d) => d?.ack())),
-            channel.basicGet(p.q3),
-          ),
+      concat(
+        declare(channel, [p.q1, p.q2, p.q3]),
+        from(orders).pipe(
+          publishTo(channel, '', (o) => o.to, { confirm: true, toMessage: (o) => Message.json(o, { messageId: `order-${o.id}` }) }),
+          tap((result) => result.error && seen?.(result.error)),
+        ),
+        of(channel).pipe(consume(p.q1), ackEach(), take(3)),
+        of(channel).pipe(
+          consume(p.q2),
+          ackAfter(async (d) => handled.push(d.json())),
+          take(2),
+        ),
+        channel.basicGet(p.q3).pipe(tap((d) => d?.ack())),
+        channel.basicGet(p.q3),
+      ),
     );
   },
 };
@@ -101,16 +101,16 @@ const legacy08: Scenario = {
   params: (suffix) => ({ q: `rx-fuzz-08-${suffix}` }),
   run: (connection, p) =>
     onChannel(connection.channel(), (channel) =>
-          concat(
-            channel.basicQos(5),
-            declare(channel, [p.q]),
-            defer(() => {
-              for (let i = 1; i <= 3; i++) channel.basicPublish(Message.json({ i }), '', p.q);
-              return of(undefined);
-            }),
-            channel.basicGet(p.q).pipe(tap((d) => d?.ack())),
-            of(channel).pipe(consume(p.q), ackEach(), take(2)),
-          ),
+      concat(
+        channel.basicQos(5),
+        declare(channel, [p.q]),
+        defer(() => {
+          for (let i = 1; i <= 3; i++) channel.basicPublish(Message.json({ i }), '', p.q);
+          return of(undefined);
+        }),
+        channel.basicGet(p.q).pipe(tap((d) => d?.ack())),
+        of(channel).pipe(consume(p.q), ackEach(), take(2)),
+      ),
     ),
 };
 
