@@ -95,7 +95,14 @@ async function main(): Promise<void> {
     if (o.error) errorNames.set(o.error, (errorNames.get(o.error) ?? 0) + 1);
     if (o.kind === 'escape' || o.kind === 'hang') {
       failures.push(o);
-      if (failures.length <= maxReport) printOutcome(o);
+      if (failures.length <= maxReport) {
+        printOutcome(o);
+        // RxJS reports an undeliverable error on a timer, so it may land in a later run than its
+        // own: replay this seed and the two before it, each waiting for the timers, to name it.
+        const reproduced: number[] = [];
+        for (const r of recent) if (['escape', 'hang'].includes((await runOnce(r, corpus, { waitForTimers: true })).kind)) reproduced.push(r);
+        console.log(`    replayed with timers: ${reproduced.length ? `fails with seed ${reproduced.map(hex).join(', ')}` : `none of ${recent.map(hex).join(', ')} fails alone`}`);
+      }
     }
     if (escapeSink.stray.length) {
       console.log(`  stray escape reported between runs (one of seeds ${recent.map(hex).join(', ')}): ${escapeSink.stray.join('; ')}`);
