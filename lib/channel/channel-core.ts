@@ -407,7 +407,7 @@ export class ChannelCore implements DeliverySettler {
       this.contentArgs = null;
       const d = new Delivery(
         this,
-        args.deliveryTag as number,
+        deliveryTagOf(args),
         args.redelivered as boolean,
         args.exchange as string,
         args.routingKey as string,
@@ -442,10 +442,10 @@ export class ChannelCore implements DeliverySettler {
     const name = def.name;
     switch (name) {
       case 'basic.ack':
-        this.confirms.settle(args.deliveryTag as number, args.multiple as boolean, undefined);
+        this.confirms.settle(deliveryTagOf(args), args.multiple as boolean, undefined);
         return;
       case 'basic.nack':
-        this.confirms.settle(args.deliveryTag as number, args.multiple as boolean, (seq) => new PublishNackedError(seq));
+        this.confirms.settle(deliveryTagOf(args), args.multiple as boolean, (seq) => new PublishNackedError(seq));
         return;
       case 'channel.close':
         return this.onServerClose(args);
@@ -555,6 +555,17 @@ export class ChannelCore implements DeliverySettler {
 function hasNoProperties(p: MessageProperties): boolean {
   for (const key in p) if ((p as Record<string, unknown>)[key] !== undefined) return false;
   return true;
+}
+
+/**
+ * The delivery tag of decoded basic.ack / basic.nack / basic.get-ok arguments. The codec gives
+ * a longlong past 2^53 as a bigint, which no tag or publish sequence of this client can be
+ * (and which tag arithmetic would throw on): a FrameSyntaxError, as for basic.deliver.
+ */
+function deliveryTagOf(args: Record<string, unknown>): number {
+  const tag = args.deliveryTag;
+  if (typeof tag !== 'number') throw new FrameSyntaxError(`delivery tag ${String(tag)} is beyond 2^53`);
+  return tag;
 }
 
 /** A content header frame for class basic with no properties: 14 payload bytes, size the only variable. */
