@@ -15,11 +15,11 @@ interface InspectContext extends InspectOptions {
 /** What {@link Credentials} shows in place of the password. */
 export const REDACTED = '***';
 
-/** The SASL mechanisms rx-amqp can answer, in the order of preference of their names. */
-export const AUTH_MECHANISMS = ['PLAIN', 'AMQPLAIN', 'EXTERNAL'] as const;
-
 /** A SASL mechanism rx-amqp can answer: `PLAIN`, `AMQPLAIN` or `EXTERNAL`. */
-export type AuthMechanism = (typeof AUTH_MECHANISMS)[number];
+export type AuthMechanism = 'PLAIN' | 'AMQPLAIN' | 'EXTERNAL';
+
+/** The SASL mechanisms rx-amqp can answer, in the order of preference of their names. */
+export const AUTH_MECHANISMS: readonly AuthMechanism[] = ['PLAIN', 'AMQPLAIN', 'EXTERNAL'];
 
 /** Whether a value names a supported SASL mechanism (exact, upper-case). */
 export function isAuthMechanism(value: unknown): value is AuthMechanism {
