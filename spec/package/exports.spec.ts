@@ -52,7 +52,6 @@ describe('package entry points (built by `npm run build`, which `npm test` runs 
   });
 
   it('advertises the package version', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(VERSION).toBe(require(join(root, 'package.json')).version);
   });
 });

@@ -1,5 +1,5 @@
 // A CommonJS consumer (`require` conditions: dist/*.d.ts) sees the same types as an ES module one.
-import { Channel, ChannelClosedError, type PublishToResult } from 'rx-amqp';
+import { type Channel, ChannelClosedError, type PublishToResult } from 'rx-amqp';
 import { fakeChannel } from 'rx-amqp/testing';
 import { decodeTable } from 'rx-amqp/protocol';
 

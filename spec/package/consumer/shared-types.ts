@@ -1,8 +1,8 @@
 // Not from the README: the three entry points share one set of types and one runtime, so what
 // rx-amqp/testing and rx-amqp/protocol make is what rx-amqp's API takes.
-import { AmqpError, Channel, Delivery, Message, type Connection } from 'rx-amqp';
-import { AmqpError as ProtocolAmqpError, encodeFrame, type Frame } from 'rx-amqp/protocol';
-import { FakeChannel, delivery, encodeFrame as testingEncodeFrame, fakeChannel } from 'rx-amqp/testing';
+import type { AmqpError, Channel, Delivery, Message, Connection } from 'rx-amqp';
+import { AmqpError as ProtocolAmqpError, type encodeFrame, type Frame } from 'rx-amqp/protocol';
+import { type FakeChannel, delivery, encodeFrame as testingEncodeFrame, fakeChannel } from 'rx-amqp/testing';
 
 const c: Channel = fakeChannel();
 const f: FakeChannel = fakeChannel({ confirm: 'ack' });

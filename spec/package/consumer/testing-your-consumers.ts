@@ -1,6 +1,6 @@
 // README "Testing your consumers" (verbatim): rx-amqp and rx-amqp/testing must share their types.
 import { TestScheduler } from 'rxjs/testing';
-import { map, of } from 'rxjs';
+import { of } from 'rxjs';
 import { consume, ackAfter } from 'rx-amqp';
 import { fakeChannel, delivery } from 'rx-amqp/testing';
 
@@ -12,5 +12,3 @@ it('acks each job once it is handled', () => {
     expectObservable(channel.acks$).toBe('-a-b', { a: 1, b: 2 });
   });
 });
-
-export { map };
