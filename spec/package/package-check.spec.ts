@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensureBuilt } from '../support/built-package';
 
 const root = resolve(__dirname, '../..');
 const consumer = join(__dirname, 'consumer');
@@ -78,7 +79,7 @@ describe('the package as users install it (npm pack, then a scratch project)', (
   let files: PackedFile[];
 
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist/cjs/index.cjs'))) execFileSync('npx', ['rollup', '-c'], { cwd: root, stdio: 'ignore' });
+    ensureBuilt();
     ({ tarball, files } = pack());
   }, 120_000);
 

@@ -3,10 +3,11 @@
  * (publishTo with confirms, basicGet, consume + ackAfter, close against the test broker) run by
  * Node, by Bun and by Deno, the latter two installed from npm as devDependencies.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BROKER_URL } from '../integration/helpers';
+import { ensureBuilt } from '../support/built-package';
 
 const root = resolve(__dirname, '../..');
 const smoke = join(__dirname, 'smoke.mjs');
@@ -47,7 +48,7 @@ const runtimes: Array<[string, () => string[]]> = [
 
 describe('the built package under Node, Bun and Deno (against the test broker)', () => {
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist/cjs/index.cjs'))) execFileSync('npx', ['rollup', '-c'], { cwd: root, stdio: 'ignore' });
+    ensureBuilt();
   }, 120_000);
 
   it.each(runtimes)('%s: publishTo with confirms, basicGet, consume + ackAfter, close', (name, command) => {
