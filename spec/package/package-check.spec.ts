@@ -145,6 +145,8 @@ describe('the package as users install it (npm pack, then a scratch project)', (
         for (const [entry, list] of Object.entries(names)) {
           const cjs = require(entry), esm = await import(entry);
           result[entry] = list.filter((n) => typeof cjs[n] !== 'function' || cjs[n] !== esm[n]);
+          const cjsNames = Object.keys(cjs).filter((n) => n !== '__esModule');
+          result[entry + ' names'] = cjsNames.length > 0 && JSON.stringify(cjsNames.sort()) === JSON.stringify(Object.keys(esm).sort());
         }
         const { Channel, AmqpError } = await import('rx-amqp');
         const { fakeChannel } = require('rx-amqp/testing');
@@ -158,6 +160,10 @@ describe('the package as users install it (npm pack, then a scratch project)', (
         'rx-amqp': [],
         'rx-amqp/protocol': [],
         'rx-amqp/testing': [],
+        // import and require export the same names.
+        'rx-amqp names': true,
+        'rx-amqp/protocol names': true,
+        'rx-amqp/testing names': true,
         fakeChannelIsChannel: true,
         oneAmqpError: true,
       });
