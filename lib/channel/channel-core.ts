@@ -388,7 +388,7 @@ export class ChannelCore implements DeliverySettler {
     if (kind === 'basic.deliver') {
       const consumerTag = this.deliverConsumerTag;
       const consumer = this.consumers.get(consumerTag);
-      const noAck = consumer !== undefined && consumer.noAck;
+      const noAck = consumer?.noAck === true;
       if (this.state !== 'open') return; // closing: the broker requeues it
       const d = new Delivery(this, this.deliverTag, this.deliverRedelivered, this.deliverExchange, this.deliverRoutingKey, consumerTag, undefined, noAck, body, props);
       if (!noAck) this.unsettled.add(d);
@@ -401,7 +401,7 @@ export class ChannelCore implements DeliverySettler {
       }
     } else if (kind === 'basic.get-ok') {
       const head = this.rpc.head;
-      if (!head || head.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
+      if (head?.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
       const noAck = (head.args as { noAck?: boolean }).noAck ?? false;
       const args = this.contentArgs!;
       this.contentArgs = null;
@@ -472,7 +472,7 @@ export class ChannelCore implements DeliverySettler {
         return;
     }
     const head = this.rpc.head;
-    if (!head || !head.def.replies.includes(name)) {
+    if (!head?.def.replies.includes(name)) {
       throw new UnexpectedFrameError(`unexpected ${name} on channel ${this.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`);
     }
     this.rpc.complete(name, args);

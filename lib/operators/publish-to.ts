@@ -229,7 +229,7 @@ export function publishTo<T = Message>(
             c.host.out.flush();
             for (let i = head; i < nextToPublish; i++) {
               const e = entries[i];
-              if (e && e.published && !e.result) settle(e, 'sent');
+              if (e?.published && !e.result) settle(e, 'sent');
             }
             afterSettle();
           });
