@@ -22,7 +22,11 @@ export interface ReconnectPolicy {
   multiplier?: number;
   /** Random spread as a fraction of the delay, 0..1 (default 0.2). */
   jitter?: number;
-  /** Attempts before giving up (default Infinity). */
+  /**
+   * Connection attempts before giving up (default Infinity): at most this many attempts in a
+   * row fail, the first connect included (`maxAttempts: 3` tries the first connect and two
+   * retries); after a connection that was open is lost, up to this many reconnect attempts.
+   */
   maxAttempts?: number;
 }
 
