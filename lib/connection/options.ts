@@ -40,6 +40,7 @@ export interface ConnectOptions {
   protocol?: Protocol;
   username?: string;
   password?: string;
+  /** Virtual host; wins over the URL's. `''` is the empty vhost (a URL cannot name it). */
   vhost?: string;
   /** Heartbeat in seconds; 0 disables; default: the server's proposal. */
   heartbeat?: number;
@@ -96,7 +97,7 @@ export interface ResolvedOptions {
   scheduler: SchedulerLike;
 }
 
-/** The default broker; without a path the vhost is the default '/' (a bare trailing slash would mean vhost ""). */
+/** The default broker: vhost '/'. */
 const DEFAULT_URL = 'amqp://guest:guest@localhost:5672';
 
 /** Applies defaults and merges the URL with explicit options. Throws `UrlError` / `TypeError`. */
