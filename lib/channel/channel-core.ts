@@ -44,6 +44,8 @@ export interface ChannelHost {
   readonly generation: number;
   /** The connection's public face, for `channel.connection`. */
   readonly api: unknown;
+  /** True once the connection began to close (or is closed): its channels are closing too. */
+  readonly isClosing: boolean;
   /** The channel is finished; its number may be reused. */
   release(id: number): void;
 }
@@ -259,9 +261,18 @@ export class ChannelCore implements DeliverySettler {
     }
   }
 
-  /** DeliverySettler: ack / nack / reject a delivery tag. */
+  /**
+   * Whether deliveries may still be settled: not once the channel (or its connection) began to
+   * close. The broker discards what follows channel.close (or connection.close) and requeues
+   * what was unsettled, so an ack written then would only claim a success that never happens.
+   */
+  private get settling(): boolean {
+    return this.state === 'open' && !this.host.isClosing;
+  }
+
+  /** DeliverySettler: ack / nack / reject a delivery tag; false (nothing written) once the channel began to close. */
   settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
-    if (this.state === 'closed' || this.state === 'opening') return false;
+    if (!this.settling) return false;
     if (this.unsettled.hasQueued) this.flushAcks();
     this.unsettled.settled(deliveryTag, multiple);
     if (kind === 'ack') {
@@ -275,17 +286,21 @@ export class ChannelCore implements DeliverySettler {
     return true;
   }
 
-  /** DeliverySettler: queues an ack for the next {@link flushAcks}; false if the channel is gone. */
+  /** DeliverySettler: queues an ack for the next {@link flushAcks}; false once the channel began to close. */
   queueAck(deliveryTag: number): boolean {
-    if (this.state === 'closed' || this.state === 'opening') return false;
+    if (!this.settling) return false;
     this.unsettled.queueAck(deliveryTag);
     return true;
   }
 
-  /** Writes the queued acks, coalesced into `multiple` acks where that acks exactly them. */
+  /**
+   * Writes the queued acks, coalesced into `multiple` acks where that acks exactly them.
+   * `close()` (of the channel or the connection) calls it before it begins; once closing,
+   * the plan is dropped (the broker requeues those deliveries).
+   */
   flushAcks(): void {
     const plan = this.unsettled.takePlan();
-    if (!plan || this.state === 'closed') return;
+    if (!plan || !this.settling) return;
     if (plan.multipleUpTo > 0) this.write(this.ackDef, { deliveryTag: plan.multipleUpTo, multiple: true });
     for (const tag of plan.singles) this.write(this.ackDef, { deliveryTag: tag, multiple: false });
   }

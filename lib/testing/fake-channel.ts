@@ -111,6 +111,7 @@ export class FakeBroker implements ChannelHost {
   readonly api = undefined;
   readonly topology = new TopologyRegistry();
   readonly generation = 0;
+  readonly isClosing = false;
   readonly queues = new Map<string, Observable<Delivery | string | Message>>();
   readonly acks = new Subject<number>();
   readonly nacks = new Subject<FakeRejection>();
