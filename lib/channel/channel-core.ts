@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject } from 'rxjs';
+import { BehaviorSubject, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
 import { EncodeError, FrameError, UnexpectedFrameError } from '../protocol/errors';
 import { FRAME_END, FrameType, toBuffer, type Frame } from '../protocol/frame';
@@ -46,8 +46,18 @@ export interface ChannelHost {
   readonly api: unknown;
   /** True once the connection began to close (or is closed): its channels are closing too. */
   readonly isClosing: boolean;
+  /** Runs every timer of the channel (the close timeout). */
+  readonly scheduler: SchedulerLike;
+  /** ms a graceful close may take: the connection's `closeTimeout`, which channels inherit. */
+  readonly closeTimeout: number;
   /** The channel is finished; its number may be reused. */
   release(id: number): void;
+  /**
+   * The channel is finished for the client, but the server has not confirmed its
+   * channel.close: its number must not be reused until a late close-ok (or the server's own
+   * channel.close) arrives for it, or the connection ends. Frames for it are dropped meanwhile.
+   */
+  quarantine(id: number): void;
 }
 
 /** A consumer registered on the channel. */
@@ -125,6 +135,12 @@ export class ChannelCore implements DeliverySettler {
   private deliverRoutingKey = '';
   private bodyReceived = 0;
   private closePromise: Promise<void> | null = null;
+  /** channel.close went out. */
+  private closeSent = false;
+  /** Ends a close the server does not answer (closeTimeout). */
+  private closeTimer: Subscription | null = null;
+  /** Set when the close timed out: the number is quarantined rather than released. */
+  private closeTimedOut = false;
   private resolveClosed!: (e: Error | undefined) => void;
 
   private readonly publishDef: MethodDef;
@@ -510,6 +526,13 @@ export class ChannelCore implements DeliverySettler {
   /**
    * Closes gracefully: waits for outstanding confirms, then channel.close / close-ok.
    * Resolves when the channel is finished, whoever finished it.
+   *
+   * Bounded by the connection's `closeTimeout`: when confirms or close-ok do not come in
+   * time, the channel is finished as a client close (the Promise resolves, as
+   * `connection.close()` does after its own timeout; consumers and side streams complete;
+   * unconfirmed publishes fail with NotOpenError), channel.close is sent if it was not yet,
+   * and the number is quarantined (see {@link ChannelHost.quarantine}): the server may still
+   * consider the channel open, so a new channel on that number could receive its frames.
    */
   close(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
@@ -518,19 +541,41 @@ export class ChannelCore implements DeliverySettler {
     // Acks queued before the close reach the broker before channel.close does.
     if (!wasOpening) this.flushAcks();
     this.state = 'closing';
-    this.closePromise = (async () => {
-      if (!wasOpening) await this.confirms.drained(this.closed);
-      if (this.isFinished) return;
-      try {
-        // channel.close may be sent while a synchronous method is outstanding.
-        writeMethodFrame(this.host.out, this.id, this.def('channel.close'), { replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 });
-        this.host.out.commit();
-      } catch (e) {
-        this.finish(e as Error);
-      }
-      await this.closed;
-    })();
+    this.closeTimer = this.host.scheduler.schedule(() => this.onCloseTimeout(), this.host.closeTimeout);
+    if (wasOpening || this.confirms.outstanding === 0) {
+      // Nothing to wait for: channel.close goes now (in the same tick as the close() call).
+      this.sendClose();
+      this.closePromise = this.closed.then(noop);
+    } else {
+      this.closePromise = (async () => {
+        await this.confirms.drained(this.closed);
+        this.sendClose();
+        await this.closed;
+      })();
+    }
     return this.closePromise;
+  }
+
+  /** Writes channel.close once (it may go while a synchronous method is outstanding). */
+  private sendClose(): void {
+    if (this.closeSent || this.isFinished) return;
+    this.closeSent = true;
+    try {
+      writeMethodFrame(this.host.out, this.id, this.def('channel.close'), { replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 });
+      this.host.out.commit();
+    } catch (e) {
+      this.finish(e as Error);
+    }
+  }
+
+  private onCloseTimeout(): void {
+    this.closeTimer = null;
+    if (this.state !== 'closing') return;
+    // Still waiting for confirms: tell the server anyway, so that it frees the channel.
+    this.sendClose();
+    if (this.isFinished) return;
+    this.closeTimedOut = true;
+    this.finish(undefined);
   }
 
   /** DeliverySettler: the channel is finished; its unsettled deliveries are back in their queues. */
@@ -561,9 +606,16 @@ export class ChannelCore implements DeliverySettler {
     this.returns$.complete();
     this.flow$.complete();
     this.alerts$.complete();
-    this.host.release(this.id);
+    this.closeTimer?.unsubscribe();
+    this.closeTimer = null;
+    if (this.closeTimedOut) this.host.quarantine(this.id);
+    else this.host.release(this.id);
     this.resolveClosed(error);
   }
+}
+
+function noop(): void {
+  return undefined;
 }
 
 /** Whether a message has no content properties to encode. */

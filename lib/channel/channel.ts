@@ -459,7 +459,13 @@ export class Channel {
 
   /**
    * Closes the channel: waits for outstanding confirms, then `channel.close` / `close-ok`.
-   * Starts at once; the Promise settles when the channel is closed.
+   * Starts at once; the Promise settles when the channel is closed, at the latest after the
+   * connection's `closeTimeout`. When that passes first (confirms or close-ok never came),
+   * the channel ends anyway, as a client close: the Promise resolves (as `connection.close()`
+   * does after its own timeout), consumers and side streams complete, unconfirmed publishes
+   * fail with `NotOpenError`, and its number is not reused until the server confirms the
+   * close or the connection ends (`channel(id)` of it fails meanwhile; a channel without an id
+   * gets another number).
    */
   close(): Promise<void> {
     return this.core.close();

@@ -1,4 +1,4 @@
-import { BehaviorSubject, filter, map, Observable, Subject, take, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, map, Observable, Subject, take, type SchedulerLike, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { AmqpError, FrameError, FrameSyntaxError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
 import { FrameParser, FrameType, FRAME_END, type FrameSink } from '../protocol/frame';
@@ -66,6 +66,11 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   /** False while the socket's buffer is full; publishers wait for true. */
   readonly writable$ = new BehaviorSubject<boolean>(true);
   readonly channels = new Map<number, ChannelCore>();
+  /**
+   * Numbers of channels whose close timed out: the server may still think them open, so they
+   * are not reused until it confirms (see {@link quarantine}).
+   */
+  readonly quarantined = new Set<number>();
   /** Settles with the reason the connection ended (undefined: closed by the client). */
   readonly closed: Promise<Error | undefined>;
   /** The public Connection (set by it). */
@@ -143,6 +148,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       throw new AmqpError(`channel number ${id} is outside 1..${max} (the negotiated channel_max)`, ReplyCode.CHANNEL_ERROR);
     } else if (this.channels.has(id)) {
       throw new AmqpError(`channel ${id} is already open`, ReplyCode.CHANNEL_ERROR);
+    } else if (this.quarantined.has(id)) {
+      throw new AmqpError(`channel ${id} cannot be reused yet: the server has not confirmed its close (close-ok) within closeTimeout`, ReplyCode.CHANNEL_ERROR);
     }
     const channel = new ChannelCore(id, this);
     this.channels.set(id, channel);
@@ -151,13 +158,29 @@ export class ConnectionCore implements ChannelHost, FrameSink {
 
   private freeChannelId(): number {
     const max = this.tune.channelMax;
-    for (let id = 1; id <= max; id++) if (!this.channels.has(id)) return id;
+    for (let id = 1; id <= max; id++) if (!this.channels.has(id) && !this.quarantined.has(id)) return id;
     throw new AmqpError(`all ${max} channels are in use (the negotiated channel_max)`, ReplyCode.RESOURCE_ERROR);
   }
 
   /** ChannelHost: a channel finished. */
   release(id: number): void {
     this.channels.delete(id);
+  }
+
+  /** ChannelHost: a channel finished without the server's close-ok; see {@link quarantined}. */
+  quarantine(id: number): void {
+    this.channels.delete(id);
+    if (this.state !== 'closed') this.quarantined.add(id);
+  }
+
+  /** ChannelHost: the scheduler of every timer. */
+  get scheduler(): SchedulerLike {
+    return this.options.scheduler;
+  }
+
+  /** ChannelHost: what bounds a graceful close. */
+  get closeTimeout(): number {
+    return this.options.closeTimeout;
   }
 
   // ---- transport events ---------------------------------------------------------------
@@ -234,8 +257,27 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   private strayFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
     if (type === FrameType.HEARTBEAT) throw new FrameError(`heartbeat frame on channel ${channel}`);
     if (this.state === 'handshake') throw new UnexpectedFrameError(`frame on channel ${channel} during the handshake`);
+    if (this.quarantined.has(channel)) return this.quarantinedFrame(type, channel, buf, start, end);
     if (type === FrameType.METHOD && isCloseOk(buf.subarray(start, end))) return; // close handshakes that crossed
     throw new AmqpError(`frame for channel ${channel}, which is not open`, ReplyCode.CHANNEL_ERROR);
+  }
+
+  /**
+   * A frame for a channel whose close timed out. What the server sent before it read our
+   * channel.close is dropped; its late close-ok frees the number, and so does its own
+   * channel.close (answered with close-ok; a close-ok of ours crossing it is then tolerated
+   * by whichever channel reuses the number, as for any crossed close).
+   */
+  private quarantinedFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    if (type !== FrameType.METHOD) return;
+    const payload = buf.subarray(start, end);
+    if (isCloseOk(payload)) {
+      this.quarantined.delete(channel);
+    } else if (isChannelClose(payload)) {
+      writeMethodFrame(this.out, channel, this.table.named('channel.close-ok'), {});
+      this.out.commit();
+      this.quarantined.delete(channel);
+    }
   }
 
   private onConnectionMethod(name: string, args: Args): void {
@@ -437,6 +479,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     const channelError = error ?? new NotOpenError('connection closed');
     for (const channel of [...this.channels.values()]) channel.finish(error ? channelError : undefined);
     this.channels.clear();
+    this.quarantined.clear();
     this.blocked$.complete();
     this.writable$.complete();
     this.methods$.error(channelError);
@@ -452,6 +495,10 @@ export class ConnectionCore implements ChannelHost, FrameSink {
 
 function isCloseOk(payload: Buffer): boolean {
   return payload.length >= 4 && payload.readUInt16BE(0) === 20 && payload.readUInt16BE(2) === 41;
+}
+
+function isChannelClose(payload: Buffer): boolean {
+  return payload.length >= 4 && payload.readUInt16BE(0) === 20 && payload.readUInt16BE(2) === 40;
 }
 
 /** The longest prefix of `text` that fits `max` bytes of UTF-8 (a short string's limit). */
