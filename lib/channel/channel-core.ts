@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { BehaviorSubject, merge, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
 import { EncodeError, FrameError, UnexpectedFrameError } from '../protocol/errors';
 import { FRAME_END, FrameType, toBuffer, type Frame } from '../protocol/frame';
@@ -68,6 +68,14 @@ export interface ConsumerHandle {
   deliver(delivery: Delivery): void;
   /** The consumer ended: by the server (error) or by the channel closing. */
   end(error?: Error): void;
+}
+
+/** A `publish()` waiting for its turn to write (see {@link ChannelCore.whenPublishable}). */
+export interface PublishWaiter {
+  /** Its turn: write now. Must not throw. */
+  go(): void;
+  /** The channel ended first. */
+  fail(error: Error): void;
 }
 
 type ContentKind = 'basic.deliver' | 'basic.get-ok' | 'basic.return';
@@ -142,6 +150,10 @@ export class ChannelCore implements DeliverySettler {
   /** Set when the close timed out: the number is quarantined rather than released. */
   private closeTimedOut = false;
   private resolveClosed!: (e: Error | undefined) => void;
+  /** publish() calls waiting for the socket, the broker or channel.flow, in order. */
+  private readonly publishWaiters = new Set<PublishWaiter>();
+  /** Watches flow$, blocked$ and writable$ while publishWaiters is not empty. */
+  private publishGate: Subscription | null = null;
 
   private readonly publishDef: MethodDef;
   private readonly ackDef: MethodDef;
@@ -251,6 +263,48 @@ export class ChannelCore implements DeliverySettler {
     if (body.length > 0) writeBodyFrames(out, this.id, body, this.host.sendFrameMax);
     out.commit();
     return this.confirmMode ? this.confirms.next() : 0;
+  }
+
+  /**
+   * Whether a `publish()` may write at once: nothing is waiting before it, the socket takes
+   * more (`writable$`), the broker does not block the connection and channel.flow is on.
+   */
+  get canPublish(): boolean {
+    return this.publishWaiters.size === 0 && this.host.writable$.value && !this.host.blocked$.value && this.flow$.value;
+  }
+
+  /**
+   * Queues a `publish()` until {@link canPublish} holds; waiters go in the order they came,
+   * one at a time, and stop as soon as a write fills the socket again (writable$ false), so
+   * the bytes handed to the socket stay bounded however many publishes wait. Fails the waiter
+   * at once if the channel is finished.
+   */
+  whenPublishable(waiter: PublishWaiter): void {
+    if (this.state === 'closed') return waiter.fail(this.error ?? new NotOpenError(`channel ${this.id} closed`));
+    this.publishWaiters.add(waiter);
+    if (this.publishGate) return;
+    const gate = merge(this.flow$, this.host.blocked$, this.host.writable$).subscribe(() => this.pumpPublishes());
+    if (this.publishWaiters.size === 0) gate.unsubscribe();
+    else this.publishGate = gate;
+  }
+
+  /** Withdraws a waiting publish (its subscriber left). */
+  cancelPublish(waiter: PublishWaiter): void {
+    if (this.publishWaiters.delete(waiter) && this.publishWaiters.size === 0) this.closeGate();
+  }
+
+  private pumpPublishes(): void {
+    for (const waiter of this.publishWaiters) {
+      if (!this.host.writable$.value || this.host.blocked$.value || !this.flow$.value) return;
+      this.publishWaiters.delete(waiter);
+      waiter.go();
+    }
+    if (this.publishWaiters.size === 0) this.closeGate();
+  }
+
+  private closeGate(): void {
+    this.publishGate?.unsubscribe();
+    this.publishGate = null;
   }
 
   /**
@@ -596,6 +650,10 @@ export class ChannelCore implements DeliverySettler {
     this.bodyParts = [];
     const failure = error ?? new NotOpenError(`channel ${this.id} closed`);
     this.unsettled.clear();
+    const waiters = [...this.publishWaiters];
+    this.publishWaiters.clear();
+    this.closeGate();
+    for (const w of waiters) w.fail(failure);
     this.rpc.failAll(failure);
     this.confirms.failAll(failure);
     const consumers = [...this.consumers.values()];

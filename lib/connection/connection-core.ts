@@ -45,8 +45,11 @@ export interface ConnectionEvents {
 }
 
 const HEARTBEAT_FRAME = Uint8Array.of(FrameType.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME_END);
-/** How long a connection that failed with a protocol error waits for close-ok before dropping the socket. */
-const ERROR_CLOSE_GRACE = 1000;
+/**
+ * How long the socket may stay after the client's last frame (connection.close after a
+ * protocol error, close-ok) before it is dropped, when the server does not hang up itself.
+ */
+const HANG_UP_GRACE = 1000;
 /** The longest a graceful close waits while the server blocks the connection (it reads nothing then). */
 const BLOCKED_CLOSE_LIMIT = 1000;
 
@@ -87,6 +90,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   private transport: Transport | null = null;
   private heartbeat: HeartbeatMonitor | null = null;
   private timer: Subscription | null = null;
+  /** Drops a socket whose peer does not hang up after our last frame; cleared when it closes. */
+  private hangUpTimer: Subscription | null = null;
   private headerProbe: Buffer | null = null;
   private closePromise: Promise<void> | null = null;
   /** connection.close went out: it may be sent once per connection. */
@@ -215,6 +220,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
 
   private onTransportClosed(error: Error | undefined): void {
     this.transport = null;
+    this.hangUpTimer?.unsubscribe();
+    this.hangUpTimer = null;
     this.writable$.next(false);
     if (this.state === 'closed') return;
     if (this.state === 'closing') return this.finish(undefined);
@@ -287,7 +294,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
         return this.onServerClose(args, undefined);
       case 'connection.close-ok':
         if (this.state !== 'closing') throw new UnexpectedFrameError('connection.close-ok without connection.close');
-        this.transport?.end();
+        this.hangUp();
         return this.finish(undefined);
       case 'connection.blocked':
         this.blockedReason = args.reason ?? '';
@@ -366,7 +373,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     };
     this.send('connection.close-ok', {});
     this.out.flush();
-    this.transport?.end();
+    this.hangUp();
     if (handshakeStep === 'tune' && reason.replyCode === ReplyCode.ACCESS_REFUSED) {
       return this.finish(new AuthenticationError(`login refused: ${reason.replyText}`));
     }
@@ -454,9 +461,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
         this.closeSent = true;
         this.send('connection.close', { replyCode: code!, replyText: text, classId: 0, methodId: 0 });
         this.out.flush();
-        this.transport.end();
-        const transport = this.transport;
-        this.options.scheduler.schedule(() => transport.destroy(), ERROR_CLOSE_GRACE);
+        this.hangUp();
       } catch {
         this.transport.destroy();
       }
@@ -464,6 +469,22 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       this.transport?.destroy();
     }
     this.finish(error);
+  }
+
+  /**
+   * Ends the socket after our last frame and gives the server {@link HANG_UP_GRACE} to hang up
+   * too (it should: after close-ok, or its answer to our connection.close); then drops it. The
+   * timer goes as soon as the socket closes, so nothing keeps the process alive after that.
+   */
+  private hangUp(): void {
+    const transport = this.transport;
+    if (!transport) return;
+    transport.end();
+    this.hangUpTimer?.unsubscribe();
+    this.hangUpTimer = this.options.scheduler.schedule(() => {
+      this.hangUpTimer = null;
+      transport.destroy();
+    }, HANG_UP_GRACE);
   }
 
   private finish(error: Error | undefined): void {
