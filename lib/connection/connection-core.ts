@@ -426,6 +426,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     }
     // Acks queued before the close reach the broker; from now on deliveries cannot be settled.
     for (const channel of this.channels.values()) if (channel.state === 'open') this.guard(() => channel.flushAcks());
+    if (this.state !== 'open') return Promise.resolve(); // writing them failed the connection
     this.state = 'closing';
     const limit = this.blocked$.value ? Math.min(BLOCKED_CLOSE_LIMIT, this.options.closeTimeout) : this.options.closeTimeout;
     this.timer?.unsubscribe();
