@@ -1,6 +1,7 @@
-import { asapScheduler, from, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asapScheduler, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Delivery } from '../delivery';
 import { AckBatch } from './ack-batch';
+import { processInput } from '../diagnostics/process-trace';
 
 /** What to do with a delivery whose processing failed. */
 export type FailureAction = 'requeue' | 'reject' | 'ack';
@@ -47,7 +48,7 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
                   return;
                 }
                 const results: R[] = [];
-                return from(project(delivery)).subscribe({
+                return processInput(project, delivery).subscribe({
                   next: (r) => results.push(r),
                   error: (e) => {
                     settleFailure(delivery, typeof onError === 'function' ? onError(e, delivery) : onError, batch);
