@@ -1,10 +1,10 @@
 // Builds ESM (.mjs), CJS (.cjs) and bundled declarations (.d.ts/.d.mts) for the three entry
-// points: rx-amqp, rx-amqp/protocol, rx-amqp/testing.
+// points: rx-amqp, rx-amqp/protocol, rx-amqp/testing, rx-amqp/otel.
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
-const input = { index: 'lib/index.ts', protocol: 'lib/protocol.ts', testing: 'lib/testing.ts' };
-const external = (id) => id === 'rxjs' || id.startsWith('rxjs/') || id.startsWith('node:') || ['net', 'tls', 'util', 'os', 'crypto', 'events', 'buffer'].includes(id);
+const input = { index: 'lib/index.ts', protocol: 'lib/protocol.ts', testing: 'lib/testing.ts', otel: 'lib/otel.ts' };
+const external = (id) => id === 'rxjs' || id === '@opentelemetry/api' || id.startsWith('rxjs/') || id.startsWith('node:') || ['net', 'tls', 'util', 'os', 'crypto', 'events', 'buffer'].includes(id);
 const ts = () =>
   typescript({
     tsconfig: './tsconfig.json',
