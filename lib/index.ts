@@ -57,3 +57,4 @@ export {
   type ConnectionEvent,
   type PeerInfo,
 } from './diagnostics/channels';
+export type { DebugOptions } from './diagnostics/frame-log';
