@@ -23,7 +23,7 @@ export function tracePublish(core: ChannelCore, message: Message, exchange: stri
   };
   let sequence: number;
   try {
-    sequence = publishChannel.start.runStores(ctx, () => core.writePublish(ctx.message, exchange, routingKey, mandatory, immediate));
+    sequence = publishChannel.start.runStores(ctx, core.writePublish, core, ctx.message, exchange, routingKey, mandatory, immediate);
   } catch (e) {
     ctx.error = e;
     publishChannel.error.publish(ctx);
@@ -37,9 +37,20 @@ export function tracePublish(core: ChannelCore, message: Message, exchange: stri
     core.confirms.watch(sequence, new TracedConfirm(ctx));
   } else {
     // The output buffer's flush was scheduled on asapScheduler by the write; this runs after it.
-    asapScheduler.schedule(() => settled(ctx, undefined));
+    // One scheduled action settles every publish written in the same tick.
+    onWire.push(ctx);
+    if (onWire.length === 1) asapScheduler.schedule(settleOnWire);
   }
   return sequence;
+}
+
+/** Publishes written without confirm mode, settled together after the end-of-tick flush. */
+let onWire: PublishContext[] = [];
+
+function settleOnWire(): void {
+  const batch = onWire;
+  onWire = [];
+  for (const ctx of batch) settled(ctx, undefined);
 }
 
 /** Publishes the settlement of a traced publish: `error` (on failure), `asyncStart`, `asyncEnd`. */

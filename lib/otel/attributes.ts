@@ -69,11 +69,25 @@ export function processAttributes(ctx: ProcessContext): Attributes {
   return a;
 }
 
-/** The few attributes metrics are broken down by (low cardinality: no ids, no keys). */
-export function metricAttributes(peer: PeerInfo, operation: string, destination: string): Attributes {
-  const a: Attributes = { [Attr.SYSTEM]: 'rabbitmq', [Attr.OPERATION_NAME]: operation, [Attr.DESTINATION_NAME]: destination };
-  if (peer.serverAddress) a[Attr.SERVER_ADDRESS] = peer.serverAddress;
-  if (peer.serverPort) a[Attr.SERVER_PORT] = peer.serverPort;
+const metricAttributeCache = new WeakMap<PeerInfo, Map<string, Readonly<Attributes>>>();
+
+/**
+ * The few attributes metrics are broken down by (low cardinality: no ids, no keys). Cached per
+ * connection, operation and destination: the same frozen object every time (copy it to add to it).
+ */
+export function metricAttributes(peer: PeerInfo, operation: string, destination: string): Readonly<Attributes> {
+  let byKey = metricAttributeCache.get(peer);
+  if (byKey === undefined) metricAttributeCache.set(peer, (byKey = new Map()));
+  const key = `${operation}\u0000${destination}`;
+  let a = byKey.get(key);
+  if (a === undefined) {
+    const fresh: Attributes = { [Attr.SYSTEM]: 'rabbitmq', [Attr.OPERATION_NAME]: operation, [Attr.DESTINATION_NAME]: destination };
+    if (peer.serverAddress) fresh[Attr.SERVER_ADDRESS] = peer.serverAddress;
+    if (peer.serverPort) fresh[Attr.SERVER_PORT] = peer.serverPort;
+    // A connection publishing to many exchanges must not grow this without bound.
+    if (byKey.size < 1000) byKey.set(key, Object.freeze(fresh));
+    a = fresh;
+  }
   return a;
 }
 

@@ -112,12 +112,12 @@ export function instrument(options: InstrumentOptions = {}): () => void {
     asyncStart: () => undefined,
     asyncEnd: guarded<PublishContext>('publish asyncEnd', (ctx) => {
       const span = ctx[SPAN] as Span | undefined;
-      const attrs = metricAttributes(ctx.peer, 'publish', ctx.exchange);
+      let attrs = metricAttributes(ctx.peer, 'publish', ctx.exchange);
       if (ctx.confirmMode) m.unconfirmed.add(-1, attrs);
       if (ctx.error === undefined) {
         if (ctx.confirmed) m.confirmed.add(1, attrs);
       } else {
-        attrs['error.type'] = errorType(ctx.error);
+        attrs = { ...attrs, 'error.type': errorType(ctx.error) };
         if (ctx.error instanceof PublishNackedError) m.nacked.add(1, attrs);
         else if (ctx.error instanceof MessageReturnedError) m.returned.add(1, attrs);
       }
@@ -161,8 +161,8 @@ export function instrument(options: InstrumentOptions = {}): () => void {
     asyncStart: () => undefined,
     asyncEnd: guarded<ProcessContext>('process asyncEnd', (ctx) => {
       const span = ctx[SPAN] as Span | undefined;
-      const attrs = metricAttributes(ctx.peer, 'process', ctx.delivery.exchange);
-      if (ctx.error !== undefined) attrs['error.type'] = errorType(ctx.error);
+      let attrs = metricAttributes(ctx.peer, 'process', ctx.delivery.exchange);
+      if (ctx.error !== undefined) attrs = { ...attrs, 'error.type': errorType(ctx.error) };
       if (ctx.abandoned) span?.setAttribute('rx_amqp.abandoned', true);
       const t0 = ctx[STARTED] as number | undefined;
       if (t0 !== undefined) m.processDuration.record(since(t0), attrs);
