@@ -316,7 +316,8 @@ describe('examples', () => {
     const trees = out.split(/^trace [0-9a-f]{32}$/m).slice(1).map((t) => t.trim());
     expect(trees).toHaveLength(3);
     for (const [i, tree] of trees.entries()) {
-      expect(tree.split('\n').map((l) => l.replace(/ ERROR: .*/, ''))).toEqual([
+      const lines = tree.split('\n').filter((l) => !l.startsWith('metric '));
+      expect(lines.map((l) => l.replace(/ ERROR: .*/, ''))).toEqual([
         `checkout order-${i + 1} [INTERNAL]`,
         '    publish <default> [PRODUCER]',
         '      <queue> process [CONSUMER]',
