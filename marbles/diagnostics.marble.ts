@@ -1,7 +1,7 @@
 import * as dc from 'node:diagnostics_channel';
 import { TestScheduler } from 'rxjs/testing';
 import { map, mergeMap, NEVER, of, switchMap, throwError, type Observable } from 'rxjs';
-import { ackAfter, connect, Message, openChannel, PROCESS_CHANNEL, PUBLISH_CHANNEL, PublishNackedError, type ProcessContext, type PublishContext } from 'rx-amqp';
+import { ackAfter, connect, CONNECTION_CHANNEL, Message, openChannel, PROCESS_CHANNEL, PUBLISH_CHANNEL, PublishNackedError, type ConnectionEvent, type ProcessContext, type PublishContext } from 'rx-amqp';
 import { delivery, fakeServer, methodFrame } from 'rx-amqp/testing';
 
 function testScheduler() {
@@ -200,5 +200,42 @@ describe('rx-amqp:publish events (marbles, fake server)', () => {
     const publish = server.received.find((m) => m.name === 'basic.publish')!;
     expect(publish.properties?.headers).toEqual({ mine: 1, 'x-added': 'yes' });
     expect(original.properties.headers).toEqual({ mine: 1 });
+  });
+});
+
+describe('rx-amqp:connection events (marbles, fake server)', () => {
+  it('open, blocked, unblocked (with how long, in scheduler time), reconnect with the error, open again', () => {
+    const ts = testScheduler();
+    const events: Array<[number, string]> = [];
+    const listener = (message: unknown) => {
+      const e = message as ConnectionEvent;
+      const detail =
+        e.event === 'open' ? `reconnected=${e.reconnected}` : e.event === 'unblocked' ? `${e.blockedMs}ms` : e.event === 'blocked' ? e.reason : e.event === 'reconnect' ? `${e.error.name} retryIn=${e.retryIn}` : '';
+      events.push([ts.now(), `${e.event} ${detail}`.trim()]);
+    };
+    dc.subscribe(CONNECTION_CHANNEL, listener);
+    try {
+      ts.run(({ cold, expectObservable }) => {
+        const server = fakeServer();
+        cold('-----b----u-----d').subscribe((k) => {
+          if (k === 'b') server.send(methodFrame(0, 'connection.blocked', { reason: 'low on memory' }));
+          else if (k === 'u') server.send(methodFrame(0, 'connection.unblocked', {}));
+          else server.drop();
+        });
+        const connection$ = connect({ transport: server.transport, reconnect: { initialDelay: 100, jitter: 0 } }).pipe(map(() => 'c'));
+        expectObservable(connection$, '^ 200ms !').toBe('c 115ms c');
+      });
+    } finally {
+      dc.unsubscribe(CONNECTION_CHANNEL, listener);
+    }
+    expect(events).toEqual([
+      [0, 'connecting'],
+      [0, 'open reconnected=false'],
+      [5, 'blocked low on memory'],
+      [10, 'unblocked 5ms'],
+      [16, 'reconnect ConnectionLostError retryIn=100'],
+      [116, 'connecting'],
+      [116, 'open reconnected=true'],
+    ]);
   });
 });

@@ -33,7 +33,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
       return;
     }
     const { endpoints, reconnect: policy, scheduler } = options;
-    const status = withConnectionEvents(options.status);
+    const status = withConnectionEvents(options.status, scheduler);
     let hostIndex = 0;
     let failures = 0;
     let current: ConnectionCore | null = null;

@@ -1,14 +1,14 @@
-import type { Observer } from 'rxjs';
+import type { Observer, SchedulerLike } from 'rxjs';
 import type { ConnectionStatus } from '../connection/status';
 import { connectionChannel, type ConnectionEvent } from './channels';
 
 /**
  * The `status` observer of one `connect()` subscription, extended to report on the
  * `rx-amqp:connection` diagnostics channel (when it has subscribers): open, blocked,
- * unblocked (with how long), reconnect (the connection was lost; another attempt follows, with
+ * unblocked (with how long, by the connection's scheduler), reconnect (the connection was lost; another attempt follows, with
  * the endpoint and the error) and close. The application's own observer is called as before.
  */
-export function withConnectionEvents(status: Partial<Observer<ConnectionStatus>> | undefined): { next(s: ConnectionStatus): void } {
+export function withConnectionEvents(status: Partial<Observer<ConnectionStatus>> | undefined, scheduler: SchedulerLike): { next(s: ConnectionStatus): void } {
   let everOpen = false;
   let blockedSince: number | undefined;
   return {
@@ -25,7 +25,7 @@ export function withConnectionEvents(status: Partial<Observer<ConnectionStatus>>
         return { event: 'connecting', endpoint: s.endpoint, attempt: s.attempt };
       case 'open': {
         if (blockedSince !== undefined) {
-          const blockedMs = Date.now() - blockedSince;
+          const blockedMs = scheduler.now() - blockedSince;
           blockedSince = undefined;
           return { event: 'unblocked', endpoint: s.endpoint, blockedMs };
         }
@@ -34,7 +34,7 @@ export function withConnectionEvents(status: Partial<Observer<ConnectionStatus>>
         return { event: 'open', endpoint: s.endpoint, reconnected };
       }
       case 'blocked':
-        blockedSince = Date.now();
+        blockedSince = scheduler.now();
         return { event: 'blocked', endpoint: s.endpoint, reason: s.reason };
       case 'disconnected':
         blockedSince = undefined;
