@@ -1,4 +1,5 @@
 import * as dc from 'node:diagnostics_channel';
+import { AsyncResource } from 'node:async_hooks';
 import type { Message } from '../message';
 import type { Delivery } from '../delivery';
 import type { Protocol } from '../protocol/protocol-version';
@@ -112,4 +113,13 @@ export const connectionChannel = dc.channel(CONNECTION_CHANNEL);
  */
 export function isTraced<C extends object>(tc: dc.TracingChannel<unknown, C>): boolean {
   return tc.start.hasSubscribers || tc.end.hasSubscribers || tc.asyncStart.hasSubscribers || tc.asyncEnd.hasSubscribers || tc.error.hasSubscribers;
+}
+
+/**
+ * `fn` bound to the caller's async context when publishes are traced, else `fn` itself. For a
+ * publish an operator defers to a later callback (a frame's arrival runs in the socket's
+ * context), so that tracers see it in the context of the code that asked for it.
+ */
+export function inCallerContext(fn: () => void): () => void {
+  return isTraced(publishChannel) ? AsyncResource.bind(fn) : fn;
 }

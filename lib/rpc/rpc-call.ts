@@ -4,6 +4,7 @@ import { TimeoutError } from '../connection/errors';
 import type { Delivery } from '../delivery';
 import { Message } from '../message';
 import { DIRECT_REPLY_TO, ReplyRouter } from './reply-router';
+import { inCallerContext } from '../diagnostics/channels';
 
 /** Options of {@link rpcCall}. */
 export interface RpcCallOptions {
@@ -28,7 +29,7 @@ export function rpcCall(channel: Channel, routingKey: string, request: Publishab
     const timeout = options.timeout ?? 30000;
     let timer: Subscription | undefined;
     const ready = router.ready.subscribe({
-      complete: () => {
+      complete: inCallerContext(() => {
         if (subscriber.closed) return;
         const base = toMessage(request);
         const message = new Message(base.body, { ...base.properties, correlationId, replyTo: DIRECT_REPLY_TO });
@@ -46,7 +47,7 @@ export function rpcCall(channel: Channel, routingKey: string, request: Publishab
             subscriber.error(new TimeoutError(`no reply to RPC ${correlationId} on '${routingKey}' within ${timeout} ms`));
           }, timeout);
         }
-      },
+      }),
       error: (e) => subscriber.error(e),
     });
     return () => {

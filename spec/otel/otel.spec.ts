@@ -11,7 +11,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { defer, firstValueFrom, lastValueFrom, of, take, toArray } from 'rxjs';
-import { ackAfter, consume, Message, MessageReturnedError, open, PublishNackedError, type Channel, type Connection } from 'rx-amqp';
+import { ackAfter, consume, Message, MessageReturnedError, open, PublishNackedError, rpcCall, serveRpc, type Channel, type Connection } from 'rx-amqp';
 import { instrument } from 'rx-amqp/otel';
 import { BROKER_URL, eventually, once, opts, uniqueName } from '../integration/helpers';
 
@@ -287,6 +287,35 @@ describe('rx-amqp/otel', () => {
     const processSpan = one(`${q} process`);
     const replyPublish = spansNamed('publish <default>').find((s) => s.attributes['messaging.rabbitmq.destination.routing_key'] === replies)!;
     expect(replyPublish.parentSpanContext?.spanId).toBe(processSpan.spanContext().spanId);
+  });
+
+  it('serveRpc: the request handler runs in its process span, and the reply publish nests under it', async () => {
+    const q = await exclusiveQueue(ch);
+    const server = of(ch)
+      .pipe(serveRpc(q, (request) => defer(async () => tracer.startActiveSpan('rpc-handler', (s) => (s.end(), `re: ${request.text}`)))))
+      .subscribe();
+    try {
+      const client = await conn.openChannel();
+      const reply = await tracer.startActiveSpan('rpc-root', async (root) => {
+        const r = await firstValueFrom(rpcCall(client, q, 'ping', { timeout: 5000 }));
+        root.end();
+        return r.text;
+      });
+      expect(reply).toBe('re: ping');
+      await eventually(() => spansNamed(`${q} process`).length === 1, 'the process span ended');
+      const root = one('rpc-root');
+      const request = spansNamed('publish <default>').find((s) => s.attributes['messaging.rabbitmq.destination.routing_key'] === q)!;
+      const processSpan = one(`${q} process`);
+      const answer = spansNamed('publish <default>').find((s) => s.attributes['messaging.rabbitmq.destination.routing_key'] !== q)!;
+      expect(request.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+      expect(processSpan.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+      expect(one('rpc-handler').parentSpanContext?.spanId).toBe(processSpan.spanContext().spanId);
+      expect(answer.parentSpanContext?.spanId).toBe(processSpan.spanContext().spanId);
+      expect(answer.spanContext().traceId).toBe(root.spanContext().traceId);
+      await client.close();
+    } finally {
+      server.unsubscribe();
+    }
   });
 
   it('stop() unsubscribes: no spans afterwards', async () => {
