@@ -10,7 +10,9 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { open } from 'rx-amqp';
+import { Pool } from 'pg';
 import { BROKER_URL, rabbitmqctl } from '../integration/helpers';
+import { TcpProxy } from '../support/tcp-proxy';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX_CLI = require.resolve('tsx/cli', { paths: [ROOT] });
@@ -26,6 +28,9 @@ interface Run {
 /** Names the examples printed (queues, exchanges), checked for leftovers at the end. */
 const declared = new Set<string>();
 const NAME_PATTERN = /\b(?:hello|task_queue|rpc_queue)\.[0-9a-f]{8}\b|\brx-amqp\.(?:demo|example)\.[0-9a-f]{8}(?:\.[\w-]+)?/g;
+
+/** PostgreSQL of the recipes (trust auth on this machine and in CI). */
+const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Spawns a node process running `args` (a script and its arguments) from the repository root. */
 function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -331,6 +336,89 @@ describe('examples', () => {
     expect(out).toContain('metric rx_amqp.publish.unconfirmed: total 0');
     expect(out).toContain('metric messaging.client.consumed.messages: total 3');
     expect(out).toContain('metric messaging.process.duration: recorded 3');
+  });
+
+  // ---- recipes: what services do with the streams --------------------------------------------
+
+  example('batch-to-postgres', async () => {
+    const id = randomBytes(4).toString('hex');
+    const table = `rx_amqp_spec_${id}`;
+    const queue = unique('to-postgres');
+    const pool = new Pool({ connectionString: PG_URL, max: 1 });
+    // The example talks to the broker through a proxy that breaks its connection (RST)
+    // once the second batch is stored: mid-stream, at once, whatever the machine's load.
+    const broker = new URL(BROKER_URL);
+    const proxy = await TcpProxy.start({ host: broker.hostname, port: Number(broker.port || 5672) });
+    try {
+      let resets = 0;
+      const args = ['--count', '400', '--batch', '20', '--work', '20', '--table', table, '--queue', queue, '--keep-table'];
+      const { done } = runExample('batch-to-postgres', args, { PG_URL, AMQP_URL: proxy.url() }, (out) => {
+        if (resets === 0 && /^batch 2:/m.test(out)) resets = proxy.reset();
+      });
+      const run = await done;
+      if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      expect(resets).toBe(1);
+      // The connection broke mid-stream, and consumption resumed on a new connection.
+      expect(linesMatching(run.stdout, /^connection lost \(.+\); reconnecting$/).length).toBe(1);
+      expect(linesMatching(run.stdout, /^connection open$/).length).toBe(2);
+      const redeliveries = Number(/, (\d+) redeliveries$/m.exec(run.stdout)?.[1]);
+      expect(redeliveries).toBeGreaterThan(0);
+      expect(run.stdout).toContain(`table ${table}: 400 rows, 400 distinct message ids (expected 400)`);
+      expect(run.stdout).toContain(`queue ${queue} was empty: deleted`);
+      // Checked here too, in the database itself: every message exactly once.
+      const { rows } = await pool.query<{ rows: string; ids: string; lo: number; hi: number }>(
+        `SELECT count(*) AS rows, count(DISTINCT message_id) AS ids, min(substr(message_id, 5)::int) AS lo, max(substr(message_id, 5)::int) AS hi FROM ${table}`,
+      );
+      expect(rows[0]).toEqual({ rows: '400', ids: '400', lo: 0, hi: 399 });
+    } finally {
+      await proxy.close();
+      await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      await pool.end();
+    }
+  });
+
+  example('relay-with-confirms', async () => {
+    // Through a proxy that cuts (FIN) every connection once 20% are relayed: mid-stream.
+    const broker = new URL(BROKER_URL);
+    const proxy = await TcpProxy.start({ host: broker.hostname, port: Number(broker.port || 5672) });
+    try {
+      let cut = 0;
+      const { done } = runExample('relay-with-confirms', ['--count', '600', '--concurrency', '50', '--work', '5'], { AMQP_URL: proxy.url() }, (out) => {
+        if (cut === 0 && /^relayed 120$/m.test(out)) cut = proxy.cut();
+      });
+      const run = await done;
+      if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      expect(cut).toBeGreaterThan(0);
+      expect(linesMatching(run.stdout, /^connection lost \(.+\); reconnecting$/).length).toBe(1);
+      expect(linesMatching(run.stdout, /^connection open$/).length).toBe(2);
+      // At least once into B; nothing left unacked in A (its if-empty delete succeeded).
+      expect(run.stdout).toMatch(/^B received 600 of 600 distinct messages \(\d+ duplicates\)$/m);
+      expect(run.stdout).toMatch(/^queue rx-amqp\.example\.[0-9a-f]{8}\.relay-in was empty: deleted$/m);
+      expect(run.stdout).toMatch(/^relay drained: \d+ relayed and acked, \d+ republished after a channel loss$/m);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  example('joining-streams', async () => {
+    const out = await runOk('joining-streams', ['--readings', '60', '--window', '200']);
+    expect(out).toMatch(/^config v1: readings in °C$/m);
+    expect(out).toMatch(/^config v2: readings in °F$/m);
+    // Each summary holds readings of one config: 30 in °C (20..26), then 30 in °F (68..78.8).
+    const summaries = linesMatching(out, /^summary sensor\.[abc]: /).map((l) => {
+      const m = /^summary (sensor\.[abc]): (\d+) readings, mean ([\d.]+) (°[CF]), min ([\d.]+), max ([\d.]+) \(config v(\d)\)$/.exec(l);
+      if (!m) throw new Error(`unexpected summary line: ${l}`);
+      return { sensor: m[1], count: Number(m[2]), unit: m[4], min: Number(m[5]), max: Number(m[6]), version: Number(m[7]) };
+    });
+    const byVersion = (v: number) => summaries.filter((x) => x.version === v);
+    expect(byVersion(1).reduce((n, x) => n + x.count, 0)).toBe(30);
+    expect(byVersion(2).reduce((n, x) => n + x.count, 0)).toBe(30);
+    expect(byVersion(1).every((x) => x.unit === '°C' && x.min >= 20 && x.max <= 26)).toBe(true);
+    expect(byVersion(2).every((x) => x.unit === '°F' && x.min >= 68 && x.max <= 78.8)).toBe(true);
+    expect(new Set(summaries.map((x) => x.sensor))).toEqual(new Set(['sensor.a', 'sensor.b', 'sensor.c']));
+    expect(out).toContain('every reading summarised: 60 of 60');
+    expect(out).toContain(`summaries queue holds ${summaries.length} summaries`);
+    expect(out).toContain('readings queue was empty: deleted');
   });
 
   // ---- the demo -----------------------------------------------------------------------------

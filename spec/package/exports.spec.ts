@@ -22,7 +22,7 @@ describe('package entry points (built by `npm run build`, which `npm test` runs 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const entries: Array<[string, string[]]> = [
-    ['rx-amqp', ['connect', 'open', 'Message', 'openChannel', 'consume', 'ackEach', 'ackAfter', 'publishTo', 'declareExchange', 'declareQueue', 'bindQueue', 'accessRequest']],
+    ['rx-amqp', ['connect', 'open', 'Message', 'openChannel', 'consume', 'ackEach', 'ackAfter', 'ackAfterBatch', 'publishTo', 'declareExchange', 'declareQueue', 'bindQueue', 'accessRequest']],
     ['rx-amqp/protocol', ['parseFrames', 'encodeFrame', 'decodeMethod', 'encodeMethod', 'encodeTable', 'decodeTable']],
     ['rx-amqp/testing', ['fakeChannel', 'delivery']],
   ];

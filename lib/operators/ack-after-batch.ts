@@ -1,0 +1,118 @@
+import { asapScheduler, asyncScheduler, from, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { Delivery } from '../delivery';
+import { AckBatch } from './ack-batch';
+import { collectBatches } from './collect-batches';
+import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
+
+/** Options of {@link ackAfterBatch}. */
+export interface AckAfterBatchOptions {
+  /**
+   * Most deliveries in one batch (default 100). Keep it at or below the channel's prefetch,
+   * or rely on `time`: a batch waiting for deliveries the broker will not send before the
+   * earlier ones are acked only leaves through `time`.
+   */
+  size?: number;
+  /** Most milliseconds a batch waits after its first delivery before it is processed (default 1000; `Infinity`: no limit). */
+  time?: number;
+  /** Batches processed at once (default 1: in order). */
+  concurrency?: number;
+  /**
+   * On failure of a batch, for each of its deliveries: `'requeue'`, `'reject'` (dead-letter),
+   * `'ack'`, or a function of the error, the delivery and the whole batch choosing one. Default
+   * (also when the function throws): requeue a first delivery, reject a redelivered one. Stream
+   * deliveries cannot be nacked: they are acked whatever this says.
+   */
+  onError?: FailurePolicy<[batch: readonly Delivery[]]>;
+  /** Scheduler of the `time` bound (default `asyncScheduler`). */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Processes deliveries in batches: up to `size` deliveries, or those that arrived within
+ * `time` ms of the batch's first one, go to `project(batch)`. When its result completes, the
+ * batch is acked — one `basic.ack multiple` per channel where the batch's tags are exactly the
+ * channel's oldest unacked ones, single acks otherwise; deliveries of different channels (a
+ * reconnect) never share an ack — and then its results are emitted. When it fails (throws or
+ * errors), every delivery of the batch is settled per `onError` and the stream goes on. When
+ * the source completes (a drain), the partial batch is processed, then the stream completes.
+ * Unsubscribing abandons unfinished batches: they are not acked, so the broker redelivers
+ * them. Deliveries whose channel closed before their batch started are left out of it (the
+ * broker redelivers them).
+ */
+export function ackAfterBatch<R>(project: (batch: Delivery[]) => ObservableInput<R>, options: AckAfterBatchOptions = {}): OperatorFunction<Delivery, R> {
+  const size = options.size ?? 100;
+  const time = options.time ?? 1000;
+  const concurrency = options.concurrency ?? 1;
+  if (!(size >= 1 && (Number.isInteger(size) || size === Infinity))) throw new RangeError(`ackAfterBatch: size must be a positive integer, not ${size}`);
+  if (!(time > 0)) throw new RangeError(`ackAfterBatch: time must be a positive number of milliseconds, not ${time}`);
+  if (size === Infinity && time === Infinity) throw new RangeError('ackAfterBatch: size and time cannot both be Infinity');
+  if (!(concurrency >= 1)) throw new RangeError(`ackAfterBatch: concurrency must be at least 1, not ${concurrency}`);
+  const onError = options.onError ?? defaultFailureAction;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return (source) =>
+    new Observable<R>((subscriber) => {
+      const acks = new AckBatch(asapScheduler);
+      const subscription = source
+        .pipe(
+          collectBatches(size, time, scheduler),
+          mergeMap((batch) => processBatch(batch, project, onError, acks), concurrency),
+        )
+        .subscribe({
+          next: (r) => subscriber.next(r),
+          error: (e) => {
+            acks.flush();
+            subscriber.error(e);
+          },
+          complete: () => {
+            acks.flush();
+            subscriber.complete();
+          },
+        });
+      return () => {
+        acks.flush();
+        subscription.unsubscribe();
+      };
+    });
+}
+
+/** Runs one batch: acks it and emits its results on success, settles it per `onError` on failure. */
+function processBatch<R>(
+  collected: Delivery[],
+  project: (batch: Delivery[]) => ObservableInput<R>,
+  onError: FailurePolicy<[batch: readonly Delivery[]]>,
+  acks: AckBatch,
+): Observable<R> {
+  return new Observable<R>((inner) => {
+    // Deliveries whose channel closed while the batch waited its turn are back in their queue
+    // and come again, flagged redelivered: processing them now would do the work twice.
+    const batch = collected.filter((d) => d.isSettled || !d.settler.isGone);
+    if (batch.length === 0) {
+      inner.complete();
+      return;
+    }
+    const fail = (error: unknown) => {
+      for (const d of batch) settleFailure(d, chooseFailureAction(onError, error, d, batch), acks);
+      acks.flush();
+      inner.complete();
+    };
+    let input: Observable<R>;
+    try {
+      input = from(project(batch));
+    } catch (e) {
+      // A project that throws synchronously (or returns no ObservableInput) fails its batch.
+      fail(e);
+      return;
+    }
+    const results: R[] = [];
+    return input.subscribe({
+      next: (r) => results.push(r),
+      error: fail,
+      complete: () => {
+        for (const d of batch) acks.ack(d);
+        acks.flush();
+        for (const r of results) inner.next(r);
+        inner.complete();
+      },
+    });
+  });
+}
