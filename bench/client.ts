@@ -34,7 +34,7 @@ export async function runClient(driver: Driver): Promise<void> {
     peakRssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
     rssAfterConnectMB: rssAfterConnect / 1e6,
   };
-  process.stdout.write(JSON.stringify(result) + '\n');
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 export function main(driver: Driver): void {

@@ -159,9 +159,9 @@ function main(): void {
   const header = ['case', 'frames/s', 'messages/s', 'MB/s'];
   const lines = rows.map(([name, r]) => [name, fmt(r.frames / r.seconds), fmt(r.messages / r.seconds), (r.bytes / 1e6 / r.seconds).toFixed(1)]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   console.log(row(header));
-  console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const l of lines) console.log(row(l));
   if (sink === -1) console.log(sink);
 }

@@ -257,6 +257,6 @@ export function startFakeBroker(port = 0): Promise<net.Server> {
 if (require.main === module) {
   void startFakeBroker(Number(process.argv[2] ?? 0)).then((server) => {
     const { port } = server.address() as net.AddressInfo;
-    process.stdout.write(JSON.stringify({ port }) + '\n');
+    process.stdout.write(`${JSON.stringify({ port })}\n`);
   });
 }

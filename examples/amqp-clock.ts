@@ -66,7 +66,7 @@ const clock$ = (values.listen ? listening$.pipe(take(1)) : of(undefined)).pipe(
   publishTo(channel$, exchange, topicOf, {
     toMessage: (t) => new Message(t.toISOString(), { contentType: 'text/plain', timestamp: t }),
   }),
-  tap((r) => console.log(`tick: published '${r.message.text}' with key ${r.routingKey} (${r.status})`)),
+  tap((r) => console.log(`tick: published '${r.message?.text}' with key ${r.routingKey} (${r.status})`)),
 );
 
 console.log(`clock: publishing to topic exchange '${exchange}' every ${period} ms${values.ticks ? `, ${ticks} ticks` : ' (Ctrl-C to stop)'}`);

@@ -57,7 +57,9 @@ connect(url)
     openChannel(),
     declareQueue('', { exclusive: true }), // server-named, deleted with the connection
     // Publish all four to the default exchange, which routes by queue name...
-    tap((channel) => messages.forEach((m) => channel.basicPublish(m, '', channel.lastQueue))),
+    tap((channel) => {
+      for (const m of messages) channel.basicPublish(m, '', channel.lastQueue);
+    }),
     // ...and read them back ('' = the queue declared above).
     consume('', { noAck: true }),
     take(messages.length),

@@ -13,7 +13,14 @@ import { randomBytes } from 'node:crypto';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type Histogram,
+} from '@opentelemetry/sdk-metrics';
 import { defer, firstValueFrom, lastValueFrom, of, take } from 'rxjs';
 import { ackAfter, consume, Message, open } from 'rx-amqp';
 import { instrument } from 'rx-amqp/otel';
@@ -108,7 +115,8 @@ async function printMetrics(): Promise<void> {
   for (const scope of resourceMetrics.scopeMetrics) {
     for (const metric of scope.metrics) {
       let total = 0;
-      for (const p of metric.dataPoints as DataPoint<number | Histogram>[]) total += typeof p.value === 'number' ? p.value : p.value.count;
+      for (const p of metric.dataPoints as DataPoint<number | Histogram>[])
+        total += typeof p.value === 'number' ? p.value : p.value.count;
       const what = metric.dataPointType === DataPointType.HISTOGRAM ? 'recorded' : 'total';
       console.log(`metric ${metric.descriptor.name}: ${what} ${total}`);
     }

@@ -40,7 +40,7 @@ function workQueue(connection: Connection) {
     publishTo(connection$.pipe(openChannel({ confirm: true }), durable), '', queue, {
       toMessage: (text) => new Message(text, { deliveryMode: 2 }), // persistent
     }),
-    tap((r) => console.log(` [x] Sent '${r.message.text}'`)),
+    tap((r) => console.log(` [x] Sent '${r.message?.text}'`)),
   );
 
   // worker.js: prefetch 1, do the work (a timer per dot), ack after it.

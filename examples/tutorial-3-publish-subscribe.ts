@@ -56,7 +56,7 @@ const emitter$ = bound.pipe(
       publishTo(connect(values.url).pipe(openChannel({ confirm: true }), logs), exchange, ''),
     ),
   ),
-  tap((r) => console.log(` [x] Sent '${r.message.text}'`)),
+  tap((r) => console.log(` [x] Sent '${r.message?.text}'`)),
 );
 
 const receivers = Array.from({ length: receiverCount }, (_, i) => receiver(`receiver ${i + 1}`));

@@ -75,7 +75,7 @@ const emitter$ = bound.pipe(
       }),
     ),
   ),
-  tap((r) => console.log(` [x] Sent ${r.routingKey}: '${r.message.text}'`)),
+  tap((r) => console.log(` [x] Sent ${r.routingKey}: '${r.message?.text}'`)),
 );
 
 let received = 0;

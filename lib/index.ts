@@ -9,8 +9,8 @@ export type { ConnectOptions, ReconnectPolicy, Mechanism } from './connection/op
 export type { TuneResult } from './connection/handshake';
 export type { Transport, TransportEvents, TransportFactory, Endpoint } from './connection/transport';
 export { socketTransport } from './connection/transport';
-export { parseAmqpUrl, redactUrl, UrlError, type AmqpUrl } from './connection/url';
-export { Credentials } from './connection/credentials';
+export { parseAmqpUrl, redactUrl, UrlError, type AmqpUrl, type AmqpHost, type AmqpTlsOptions } from './connection/url';
+export { Credentials, type AuthMechanism } from './connection/credentials';
 export { isRecoverable, endOnRecoverable } from './connection/recovery';
 export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';

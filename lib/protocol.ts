@@ -15,6 +15,7 @@ export {
   DEFAULT_FRAME_MAX,
   type Frame,
   type FrameParserOptions,
+  type FrameSink,
 } from './protocol/frame';
 export {
   decodeMethod,
@@ -39,5 +40,7 @@ export {
 } from './protocol/errors';
 export { METHOD_TABLES, methodTable, type MethodTable } from './protocol/method-table';
 export type { MethodDef, PropertiesDef, FieldDef, DomainType } from './protocol/definitions';
+export type { Reader } from './protocol/reader';
+export type { Writer } from './protocol/writer';
 export { PROTOCOL_HEADERS, type Protocol } from './protocol/protocol-version';
 export type { BasicProperties } from './protocol/generated/methods-0-9-1';

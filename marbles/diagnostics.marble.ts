@@ -1,7 +1,19 @@
 import * as dc from 'node:diagnostics_channel';
 import { TestScheduler } from 'rxjs/testing';
 import { map, mergeMap, NEVER, of, switchMap, throwError, type Observable } from 'rxjs';
-import { ackAfter, connect, CONNECTION_CHANNEL, Message, openChannel, PROCESS_CHANNEL, PUBLISH_CHANNEL, PublishNackedError, type ConnectionEvent, type ProcessContext, type PublishContext } from 'rx-amqp';
+import {
+  ackAfter,
+  connect,
+  CONNECTION_CHANNEL,
+  Message,
+  openChannel,
+  PROCESS_CHANNEL,
+  PUBLISH_CHANNEL,
+  PublishNackedError,
+  type ConnectionEvent,
+  type ProcessContext,
+  type PublishContext,
+} from 'rx-amqp';
 import { delivery, fakeServer, methodFrame } from 'rx-amqp/testing';
 
 function testScheduler() {
@@ -12,10 +24,17 @@ type Kind = 'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error';
 const KINDS: Kind[] = ['start', 'end', 'asyncStart', 'asyncEnd', 'error'];
 
 /** Records `[frame, event, detail]` of a TracingChannel while `body` runs. */
-function recording<C extends object>(name: string, now: () => number, detail: (ctx: C) => string, body: () => void): Array<[number, Kind, string]> {
+function recording<C extends object>(
+  name: string,
+  now: () => number,
+  detail: (ctx: C) => string,
+  body: () => void,
+): Array<[number, Kind, string]> {
   const log: Array<[number, Kind, string]> = [];
   const tc = dc.tracingChannel<unknown, C>(name);
-  const handlers = Object.fromEntries(KINDS.map((k) => [k, (ctx: C) => log.push([now(), k, detail(ctx)])])) as unknown as dc.TracingChannelSubscribers<C>;
+  const handlers = Object.fromEntries(
+    KINDS.map((k) => [k, (ctx: C) => log.push([now(), k, detail(ctx)])]),
+  ) as unknown as dc.TracingChannelSubscribers<C>;
   tc.subscribe(handlers);
   try {
     body();
@@ -26,15 +45,24 @@ function recording<C extends object>(name: string, now: () => number, detail: (c
 }
 
 describe('rx-amqp:process events (marbles)', () => {
-  const text = (ctx: ProcessContext) => (ctx.error ? `${ctx.delivery.text}!${(ctx.error as Error).message}` : ctx.abandoned ? `${ctx.delivery.text} abandoned` : ctx.delivery.text);
+  const text = (ctx: ProcessContext) =>
+    ctx.error
+      ? `${ctx.delivery.text}!${(ctx.error as Error).message}`
+      : ctx.abandoned
+        ? `${ctx.delivery.text} abandoned`
+        : ctx.delivery.text;
 
   it('start and end around the handler call, asyncStart/asyncEnd when it completes', () => {
     const ts = testScheduler();
-    const log = recording<ProcessContext>(PROCESS_CHANNEL, () => ts.now(), text, () =>
-      ts.run(({ cold, hot, expectObservable }) => {
-        const deliveries = hot('a---b-----|', { a: delivery('a'), b: delivery('b') });
-        expectObservable(deliveries.pipe(ackAfter((d) => cold('--x|', { x: d.text })))).toBe('---a---b--|');
-      }),
+    const log = recording<ProcessContext>(
+      PROCESS_CHANNEL,
+      () => ts.now(),
+      text,
+      () =>
+        ts.run(({ cold, hot, expectObservable }) => {
+          const deliveries = hot('a---b-----|', { a: delivery('a'), b: delivery('b') });
+          expectObservable(deliveries.pipe(ackAfter((d) => cold('--x|', { x: d.text })))).toBe('---a---b--|');
+        }),
     );
     expect(log).toEqual([
       [0, 'start', 'a'],
@@ -50,15 +78,19 @@ describe('rx-amqp:process events (marbles)', () => {
 
   it('a failing handler: error, then asyncStart/asyncEnd; a synchronous throw too, after end', () => {
     const ts = testScheduler();
-    const log = recording<ProcessContext>(PROCESS_CHANNEL, () => ts.now(), text, () =>
-      ts.run(({ cold, hot, expectObservable }) => {
-        const deliveries = hot('a--b--|', { a: delivery('a'), b: delivery('b') });
-        const handler = (d: Message): Observable<string> => {
-          if (d.text === 'b') throw new Error('sync');
-          return cold('-#', undefined, new Error('async'));
-        };
-        expectObservable(deliveries.pipe(ackAfter(handler, { onError: 'reject' }))).toBe('------|');
-      }),
+    const log = recording<ProcessContext>(
+      PROCESS_CHANNEL,
+      () => ts.now(),
+      text,
+      () =>
+        ts.run(({ cold, hot, expectObservable }) => {
+          const deliveries = hot('a--b--|', { a: delivery('a'), b: delivery('b') });
+          const handler = (d: Message): Observable<string> => {
+            if (d.text === 'b') throw new Error('sync');
+            return cold('-#', undefined, new Error('async'));
+          };
+          expectObservable(deliveries.pipe(ackAfter(handler, { onError: 'reject' }))).toBe('------|');
+        }),
     );
     expect(log).toEqual([
       [0, 'start', 'a'],
@@ -76,20 +108,28 @@ describe('rx-amqp:process events (marbles)', () => {
 
   it('a handler that completes synchronously still reports end before asyncStart/asyncEnd', () => {
     const ts = testScheduler();
-    const log = recording<ProcessContext>(PROCESS_CHANNEL, () => ts.now(), text, () =>
-      ts.run(({ hot, expectObservable }) => {
-        expectObservable(hot('a|', { a: delivery('a') }).pipe(ackAfter((d) => of(d.text)))).toBe('a|');
-      }),
+    const log = recording<ProcessContext>(
+      PROCESS_CHANNEL,
+      () => ts.now(),
+      text,
+      () =>
+        ts.run(({ hot, expectObservable }) => {
+          expectObservable(hot('a|', { a: delivery('a') }).pipe(ackAfter((d) => of(d.text)))).toBe('a|');
+        }),
     );
     expect(log.map(([, k]) => k)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd']);
   });
 
   it('an unsubscribe while the handler runs ends it as abandoned', () => {
     const ts = testScheduler();
-    const log = recording<ProcessContext>(PROCESS_CHANNEL, () => ts.now(), text, () =>
-      ts.run(({ hot, expectObservable }) => {
-        expectObservable(hot('a', { a: delivery('a') }).pipe(ackAfter(() => NEVER)), '^--!').toBe('---');
-      }),
+    const log = recording<ProcessContext>(
+      PROCESS_CHANNEL,
+      () => ts.now(),
+      text,
+      () =>
+        ts.run(({ hot, expectObservable }) => {
+          expectObservable(hot('a', { a: delivery('a') }).pipe(ackAfter(() => NEVER)), '^--!').toBe('---');
+        }),
     );
     expect(log).toEqual([
       [0, 'start', 'a'],
@@ -136,7 +176,8 @@ describe('rx-amqp:process events (marbles)', () => {
 });
 
 describe('rx-amqp:publish events (marbles, fake server)', () => {
-  const text = (ctx: PublishContext) => `${ctx.message.text}${ctx.sequence ? `#${ctx.sequence}` : ''}${ctx.error ? ` ${(ctx.error as Error).name}` : ''}${ctx.confirmed ? ' confirmed' : ''}`;
+  const text = (ctx: PublishContext) =>
+    `${ctx.message.text}${ctx.sequence ? `#${ctx.sequence}` : ''}${ctx.error ? ` ${(ctx.error as Error).name}` : ''}${ctx.confirmed ? ' confirmed' : ''}`;
 
   it('confirm mode: start, end on the write; error/asyncStart/asyncEnd when the ack or nack arrives', () => {
     const ts = testScheduler();
@@ -145,21 +186,29 @@ describe('rx-amqp:publish events (marbles, fake server)', () => {
         'confirm.select': (m, s) => s.send(methodFrame(m.channel, 'confirm.select-ok', {})),
       },
     });
-    const log = recording<PublishContext>(PUBLISH_CHANNEL, () => ts.now(), text, () =>
-      ts.run(({ cold, expectObservable }) => {
-        let acks = 0;
-        server.handle('basic.publish', (m, s) => {
-          const tag = ++acks;
-          // the broker acks the first 3 frames later and nacks the second 5 frames later
-          cold(tag === 1 ? '---x' : '-----x').subscribe(() => s.send(methodFrame(m.channel, tag === 1 ? 'basic.ack' : 'basic.nack', { deliveryTag: tag, multiple: false })));
-        });
-        const results = connect({ transport: server.transport }).pipe(
-          openChannel({ confirm: true }),
-          switchMap((ch) => cold('a-b|').pipe(mergeMap((body) => ch.publish(new Message(body), 'x', 'k')))),
-          map((r) => `${r.sequence}`),
-        );
-        expectObservable(results, '^ 20ms !').toBe('---1---#', undefined, expect.any(PublishNackedError));
-      }),
+    const log = recording<PublishContext>(
+      PUBLISH_CHANNEL,
+      () => ts.now(),
+      text,
+      () =>
+        ts.run(({ cold, expectObservable }) => {
+          let acks = 0;
+          server.handle('basic.publish', (m, s) => {
+            const tag = ++acks;
+            // the broker acks the first 3 frames later and nacks the second 5 frames later
+            cold(tag === 1 ? '---x' : '-----x').subscribe(() =>
+              s.send(
+                methodFrame(m.channel, tag === 1 ? 'basic.ack' : 'basic.nack', { deliveryTag: tag, multiple: false }),
+              ),
+            );
+          });
+          const results = connect({ transport: server.transport }).pipe(
+            openChannel({ confirm: true }),
+            switchMap((ch) => cold('a-b|').pipe(mergeMap((body) => ch.publish(new Message(body), 'x', 'k')))),
+            map((r) => `${r.sequence}`),
+          );
+          expectObservable(results, '^ 20ms !').toBe('---1---#', undefined, expect.any(PublishNackedError));
+        }),
     );
     expect(log).toEqual([
       [expect.any(Number), 'start', 'a'],
@@ -178,7 +227,7 @@ describe('rx-amqp:publish events (marbles, fake server)', () => {
     expect(frames[6] - frames[2]).toBe(5);
   });
 
-  it('a header a start subscriber adds is encoded; the caller\'s Message is untouched', () => {
+  it("a header a start subscriber adds is encoded; the caller's Message is untouched", () => {
     const server = fakeServer();
     const original = new Message('hi', { headers: { mine: 1 } });
     const start = (message: unknown) => {
@@ -210,7 +259,15 @@ describe('rx-amqp:connection events (marbles, fake server)', () => {
     const listener = (message: unknown) => {
       const e = message as ConnectionEvent;
       const detail =
-        e.event === 'open' ? `reconnected=${e.reconnected}` : e.event === 'unblocked' ? `${e.blockedMs}ms` : e.event === 'blocked' ? e.reason : e.event === 'reconnect' ? `${e.error.name} retryIn=${e.retryIn}` : '';
+        e.event === 'open'
+          ? `reconnected=${e.reconnected}`
+          : e.event === 'unblocked'
+            ? `${e.blockedMs}ms`
+            : e.event === 'blocked'
+              ? e.reason
+              : e.event === 'reconnect'
+                ? `${e.error.name} retryIn=${e.retryIn}`
+                : '';
       events.push([ts.now(), `${e.event} ${detail}`.trim()]);
     };
     dc.subscribe(CONNECTION_CHANNEL, listener);
@@ -222,7 +279,9 @@ describe('rx-amqp:connection events (marbles, fake server)', () => {
           else if (k === 'u') server.send(methodFrame(0, 'connection.unblocked', {}));
           else server.drop();
         });
-        const connection$ = connect({ transport: server.transport, reconnect: { initialDelay: 100, jitter: 0 } }).pipe(map(() => 'c'));
+        const connection$ = connect({ transport: server.transport, reconnect: { initialDelay: 100, jitter: 0 } }).pipe(
+          map(() => 'c'),
+        );
         expectObservable(connection$, '^ 200ms !').toBe('c 115ms c');
       });
     } finally {

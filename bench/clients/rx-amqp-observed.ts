@@ -11,7 +11,12 @@
 import * as dc from 'node:diagnostics_channel';
 import { count as count$, firstValueFrom, lastValueFrom, of, take, type Observable } from 'rxjs';
 import { trace } from '@opentelemetry/api';
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, propagation } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -24,7 +29,9 @@ import { rxAmqp } from './rx-amqp';
 async function consumeWithAckAfter(connection: Connection, { queue, count, noAck }: ConsumeParams): Promise<void> {
   const channel = await connection.openChannel();
   const deliveries = of(channel).pipe(consumeOp(queue, { noAck }));
-  const handled: Observable<unknown> = noAck ? deliveries : deliveries.pipe(ackAfter((d) => of(d.deliveryTag), { concurrency: 100 }));
+  const handled: Observable<unknown> = noAck
+    ? deliveries
+    : deliveries.pipe(ackAfter((d) => of(d.deliveryTag), { concurrency: 100 }));
   await lastValueFrom(handled.pipe(take(count), count$()));
   await channel.close();
 }
@@ -34,7 +41,14 @@ async function pipelineWithAckAfter(connection: Connection, { count, body, prefe
   const publisher = await connection.openChannel();
   const { queue } = await firstValueFrom(consumer.queueDeclare('', { exclusive: true, autoDelete: true }));
   await firstValueFrom(consumer.basicQos(prefetch));
-  const consumed = lastValueFrom(of(consumer).pipe(consumeOp(queue), ackAfter((d) => of(d.deliveryTag), { concurrency: 100 }), take(count), count$()));
+  const consumed = lastValueFrom(
+    of(consumer).pipe(
+      consumeOp(queue),
+      ackAfter((d) => of(d.deliveryTag), { concurrency: 100 }),
+      take(count),
+      count$(),
+    ),
+  );
   const message = new Message(body);
   // basicPublish with socket backpressure, as the plain driver does
   await new Promise<void>((resolve, reject) => {
@@ -82,7 +96,11 @@ class IdleReader extends MetricReader {
 function setUpOtel(): void {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DiscardingExporter(), { maxQueueSize: 65536, maxExportBatchSize: 4096 })] });
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [
+      new BatchSpanProcessor(new DiscardingExporter(), { maxQueueSize: 65536, maxExportBatchSize: 4096 }),
+    ],
+  });
   trace.setGlobalTracerProvider(tracerProvider);
   instrument({ tracerProvider, meterProvider: new MeterProvider({ readers: [new IdleReader()] }) });
 }
@@ -95,10 +113,12 @@ const withSetup = (driver: Driver<Connection>, setup: () => void): Driver<Connec
   },
 });
 
-export const rxAmqpAckAfter: Driver<Connection> = { ...rxAmqp, consume: consumeWithAckAfter, pipeline: pipelineWithAckAfter };
+export const rxAmqpAckAfter: Driver<Connection> = {
+  ...rxAmqp,
+  consume: consumeWithAckAfter,
+  pipeline: pipelineWithAckAfter,
+};
 export const rxAmqpDiag = withSetup(rxAmqp, subscribeEmpty);
 export const rxAmqpAckAfterDiag = withSetup(rxAmqpAckAfter, subscribeEmpty);
 export const rxAmqpOtel = withSetup(rxAmqp, setUpOtel);
 export const rxAmqpAckAfterOtel = withSetup(rxAmqpAckAfter, setUpOtel);
-
-

@@ -398,7 +398,7 @@ export class ChannelCore implements DeliverySettler {
     if (kind === 'basic.deliver') {
       const consumerTag = this.deliverConsumerTag;
       const consumer = this.consumers.get(consumerTag);
-      const noAck = consumer !== undefined && consumer.noAck;
+      const noAck = consumer?.noAck === true;
       if (this.state !== 'open') return; // closing: the broker requeues it
       const d = new Delivery(this, this.deliverTag, this.deliverRedelivered, this.deliverExchange, this.deliverRoutingKey, consumerTag, undefined, noAck, body, props);
       if (!noAck) this.unsettled.add(d);
@@ -411,13 +411,13 @@ export class ChannelCore implements DeliverySettler {
       }
     } else if (kind === 'basic.get-ok') {
       const head = this.rpc.head;
-      if (!head || head.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
+      if (head?.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
       const noAck = (head.args as { noAck?: boolean }).noAck ?? false;
       const args = this.contentArgs!;
       this.contentArgs = null;
       const d = new Delivery(
         this,
-        args.deliveryTag as number,
+        deliveryTagOf(args),
         args.redelivered as boolean,
         args.exchange as string,
         args.routingKey as string,
@@ -452,10 +452,10 @@ export class ChannelCore implements DeliverySettler {
     const name = def.name;
     switch (name) {
       case 'basic.ack':
-        this.confirms.settle(args.deliveryTag as number, args.multiple as boolean, undefined);
+        this.confirms.settle(deliveryTagOf(args), args.multiple as boolean, undefined);
         return;
       case 'basic.nack':
-        this.confirms.settle(args.deliveryTag as number, args.multiple as boolean, (seq) => new PublishNackedError(seq));
+        this.confirms.settle(deliveryTagOf(args), args.multiple as boolean, (seq) => new PublishNackedError(seq));
         return;
       case 'channel.close':
         return this.onServerClose(args);
@@ -482,7 +482,7 @@ export class ChannelCore implements DeliverySettler {
         return;
     }
     const head = this.rpc.head;
-    if (!head || !head.def.replies.includes(name)) {
+    if (!head?.def.replies.includes(name)) {
       throw new UnexpectedFrameError(`unexpected ${name} on channel ${this.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`);
     }
     this.rpc.complete(name, args);
@@ -565,6 +565,17 @@ export class ChannelCore implements DeliverySettler {
 function hasNoProperties(p: MessageProperties): boolean {
   for (const key in p) if ((p as Record<string, unknown>)[key] !== undefined) return false;
   return true;
+}
+
+/**
+ * The delivery tag of decoded basic.ack / basic.nack / basic.get-ok arguments. The codec gives
+ * a longlong past 2^53 as a bigint, which no tag or publish sequence of this client can be
+ * (and which tag arithmetic would throw on): a FrameSyntaxError, as for basic.deliver.
+ */
+function deliveryTagOf(args: Record<string, unknown>): number {
+  const tag = args.deliveryTag;
+  if (typeof tag !== 'number') throw new FrameSyntaxError(`delivery tag ${String(tag)} is beyond 2^53`);
+  return tag;
 }
 
 /** A content header frame for class basic with no properties: 14 payload bytes, size the only variable. */

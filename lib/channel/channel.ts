@@ -110,8 +110,13 @@ export type Publishable = Message | string | Uint8Array;
  * their turn in order.
  */
 export class Channel {
-  /** @internal */
-  constructor(readonly core: ChannelCore) {}
+  /** @internal The channel's protocol state; for the operators, not part of the public API. */
+  readonly core: ChannelCore;
+
+  /** @internal Channels come from `Connection.channel()` / `openChannel()`. */
+  constructor(core: ChannelCore) {
+    this.core = core;
+  }
 
   /** The channel number. */
   get id(): number {

@@ -31,7 +31,7 @@ export class RpcQueue {
   /** The call awaiting a reply, if one was sent. */
   get head(): PendingCall | undefined {
     const h = this.queue[0];
-    return h && h.sent ? h : undefined;
+    return h?.sent ? h : undefined;
   }
 
   /** Queues a call; sends it if nothing is outstanding. */

@@ -1,4 +1,4 @@
-import { BehaviorSubject, filter, map, Observable, Subject, take, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, map, type Observable, Subject, take, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { AmqpError, FrameError, FrameSyntaxError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
 import { FrameParser, FrameType, FRAME_END, type FrameSink } from '../protocol/frame';
@@ -25,7 +25,7 @@ import { OutputBuffer } from './output';
 import type { Endpoint, Transport } from './transport';
 
 // Decoded method arguments; each handler knows the shape of the method it handles.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: decoded method arguments; each handler knows its method's shape.
 type Args = any;
 
 /** Connection lifecycle. */
@@ -458,5 +458,5 @@ function truncateUtf8(text: string, max: number): string {
   let out = text.slice(0, max);
   while (Buffer.byteLength(out) > max - 3) out = out.slice(0, -1);
   if (/[\uD800-\uDBFF]$/.test(out)) out = out.slice(0, -1);
-  return out + '...';
+  return `${out}...`;
 }

@@ -20,8 +20,12 @@ interface SharedChannel {
 export class Connection {
   private readonly shared = new Map<number, SharedChannel>();
 
-  /** @internal */
-  constructor(readonly core: ConnectionCore) {
+  /** @internal The connection's protocol state; for the operators, not part of the public API. */
+  readonly core: ConnectionCore;
+
+  /** @internal Connections come from `connect()` / `open()`. */
+  constructor(core: ConnectionCore) {
+    this.core = core;
     core.api = this;
   }
 

@@ -3,18 +3,23 @@
  * field, so logging, inspecting, spreading or serialising a {@link Credentials} never shows it;
  * only the {@link Credentials.password} getter and {@link saslResponse} read it.
  */
-import { inspect, type InspectOptionsStylized } from 'node:util';
+import { inspect, type InspectOptions } from 'node:util';
 import { AmqpError } from '../protocol/errors';
 import { encodeTable } from '../protocol/table-codec';
+
+/** What `util.inspect` hands a custom inspector (@types/node renames its own type between versions). */
+interface InspectContext extends InspectOptions {
+  stylize(text: string, styleType: string): string;
+}
 
 /** What {@link Credentials} shows in place of the password. */
 export const REDACTED = '***';
 
-/** The SASL mechanisms rx-amqp can answer, in the order of preference of their names. */
-export const AUTH_MECHANISMS = ['PLAIN', 'AMQPLAIN', 'EXTERNAL'] as const;
-
 /** A SASL mechanism rx-amqp can answer: `PLAIN`, `AMQPLAIN` or `EXTERNAL`. */
-export type AuthMechanism = (typeof AUTH_MECHANISMS)[number];
+export type AuthMechanism = 'PLAIN' | 'AMQPLAIN' | 'EXTERNAL';
+
+/** The SASL mechanisms rx-amqp can answer, in the order of preference of their names. */
+export const AUTH_MECHANISMS: readonly AuthMechanism[] = ['PLAIN', 'AMQPLAIN', 'EXTERNAL'];
 
 /** Whether a value names a supported SASL mechanism (exact, upper-case). */
 export function isAuthMechanism(value: unknown): value is AuthMechanism {
@@ -62,8 +67,8 @@ export class Credentials {
     return `Credentials(${this.username}:${REDACTED})`;
   }
 
-  /** What `util.inspect` and `console.log` show: the username and `***`. */
-  [inspect.custom](_depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect = inspect): string {
+  /** @internal What `util.inspect` and `console.log` show: the username and `***`. */
+  [inspect.custom](_depth: number, options: InspectContext, inspectFn: typeof inspect = inspect): string {
     const password = options.stylize(`'${REDACTED}'`, 'string');
     return `Credentials { username: ${inspectFn(this.username, options)}, password: ${password} }`;
   }

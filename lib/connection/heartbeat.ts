@@ -26,7 +26,7 @@ export class HeartbeatMonitor {
   /** Starts ticking. */
   start(): void {
     const period = (this.seconds * 1000) / 2;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    // Inside the scheduled function `this` is the scheduler's action.
     const monitor = this;
     this.subscription = this.scheduler.schedule(function () {
       if (monitor.tick()) this.schedule(undefined, period);

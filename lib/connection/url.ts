@@ -150,6 +150,7 @@ export function parseAmqpUrl(url: string): AmqpUrl {
     }
   };
 
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects.
   if (/[\x00-\x20\x7f]/.test(text)) fail('whitespace or control characters must be percent-encoded');
   const parts = splitUrl(text, fail);
   const tls = parts.scheme === 'amqps';
@@ -238,6 +239,7 @@ function parseHost(entry: string, where: string, decode: Decode, fail: Fail): { 
   const colon = entry.indexOf(':');
   if (colon !== entry.lastIndexOf(':')) fail(`${where}: an IPv6 address must be enclosed in [brackets]`);
   const host = decode(colon < 0 ? entry : entry.slice(0, colon), where);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among what it rejects.
   if (/[\x00-\x20\x7f/?#@[\]:,%\\<>^|"`{}]/.test(host)) fail(`${where}: invalid character in the host name`);
   return { host, port: colon < 0 ? undefined : entry.slice(colon + 1) };
 }

@@ -112,7 +112,13 @@ export const connectionChannel = dc.channel(CONNECTION_CHANNEL);
  * publishing and processing allocate nothing for diagnostics when nobody subscribes.
  */
 export function isTraced<C extends object>(tc: dc.TracingChannel<unknown, C>): boolean {
-  return tc.start.hasSubscribers || tc.end.hasSubscribers || tc.asyncStart.hasSubscribers || tc.asyncEnd.hasSubscribers || tc.error.hasSubscribers;
+  return (
+    tc.start.hasSubscribers ||
+    tc.end.hasSubscribers ||
+    tc.asyncStart.hasSubscribers ||
+    tc.asyncEnd.hasSubscribers ||
+    tc.error.hasSubscribers
+  );
 }
 
 /**

@@ -8,7 +8,10 @@ import { connectionChannel, type ConnectionEvent } from './channels';
  * unblocked (with how long, by the connection's scheduler), reconnect (the connection was lost; another attempt follows, with
  * the endpoint and the error) and close. The application's own observer is called as before.
  */
-export function withConnectionEvents(status: Partial<Observer<ConnectionStatus>> | undefined, scheduler: SchedulerLike): { next(s: ConnectionStatus): void } {
+export function withConnectionEvents(
+  status: Partial<Observer<ConnectionStatus>> | undefined,
+  scheduler: SchedulerLike,
+): { next(s: ConnectionStatus): void } {
   let everOpen = false;
   let blockedSince: number | undefined;
   return {

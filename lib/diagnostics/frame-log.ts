@@ -30,7 +30,11 @@ const SECRET_ARGS: Record<string, readonly string[]> = {
  * cost at all), else one that logs every frame it carries. On with the `debug` option
  * (`true`, `{ frames: true }`, or a function receiving the lines) or `RX_AMQP_DEBUG=frames`.
  */
-export function withFrameLog(transport: TransportFactory, debug: boolean | DebugOptions | ((line: string) => void) | undefined, protocol: Protocol): TransportFactory {
+export function withFrameLog(
+  transport: TransportFactory,
+  debug: boolean | DebugOptions | ((line: string) => void) | undefined,
+  protocol: Protocol,
+): TransportFactory {
   const log = frameLogger(debug);
   if (log === undefined) return transport;
   return (endpoint, events) => {
@@ -60,14 +64,21 @@ export function withFrameLog(transport: TransportFactory, debug: boolean | Debug
 }
 
 /** The line sink the options ask for, or undefined when frame tracing is off. */
-function frameLogger(debug: boolean | DebugOptions | ((line: string) => void) | undefined): ((line: string) => void) | undefined {
+function frameLogger(
+  debug: boolean | DebugOptions | ((line: string) => void) | undefined,
+): ((line: string) => void) | undefined {
   const stderr = (line: string) => {
     process.stderr.write(`${line}\n`);
   };
   if (typeof debug === 'function') return debug;
   if (debug === true) return stderr;
   if (typeof debug === 'object' && debug.frames) return debug.log ?? stderr;
-  if (debug === undefined && typeof process !== 'undefined' && /(^|,)\s*frames\s*(,|$)/.test(process.env[DEBUG_ENV] ?? '')) return stderr;
+  if (
+    debug === undefined &&
+    typeof process !== 'undefined' &&
+    /(^|,)\s*frames\s*(,|$)/.test(process.env[DEBUG_ENV] ?? '')
+  )
+    return stderr;
   return undefined;
 }
 

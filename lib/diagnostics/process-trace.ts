@@ -11,7 +11,10 @@ import { peerOf } from './peer';
  * inside the channel's `start.runStores(...)`, so that the async context a subscriber binds is
  * active in it; without, nothing is allocated beyond what `from()` needs.
  */
-export function processInput<R>(project: (delivery: Delivery) => ObservableInput<R>, delivery: Delivery): Observable<R> {
+export function processInput<R>(
+  project: (delivery: Delivery) => ObservableInput<R>,
+  delivery: Delivery,
+): Observable<R> {
   if (isTraced(processChannel)) return tracedProcess(project, delivery);
   try {
     return from(project(delivery));
@@ -86,7 +89,8 @@ function tracedProcess<R>(project: (delivery: Delivery) => ObservableInput<R>, d
       } catch (e) {
         outcome(true, e); // a subscriber's runWith failed: the handler's failure, not the stream's
       }
-      if (!settled && inner === undefined) outcome(true, new Error('rx-amqp:process runWith did not invoke the handler'));
+      if (!settled && inner === undefined)
+        outcome(true, new Error('rx-amqp:process runWith did not invoke the handler'));
     });
     inSyncPart = false;
     processChannel.end.publish(ctx);

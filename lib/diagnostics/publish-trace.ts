@@ -11,7 +11,14 @@ import { peerOf } from './peer';
  * and not the caller's object), writes it, and arranges `asyncEnd` for its settlement: the
  * confirm in confirm mode, else the end-of-tick flush to the socket.
  */
-export function tracePublish(core: ChannelCore, message: Message, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): number {
+export function tracePublish(
+  core: ChannelCore,
+  message: Message,
+  exchange: string,
+  routingKey: string,
+  mandatory: boolean,
+  immediate: boolean,
+): number {
   const ctx: PublishContext = {
     message: new Message(message.body, { ...message.properties, headers: { ...message.properties.headers } }),
     exchange,
@@ -23,7 +30,16 @@ export function tracePublish(core: ChannelCore, message: Message, exchange: stri
   };
   let sequence: number;
   try {
-    sequence = publishChannel.start.runStores(ctx, core.writePublish, core, ctx.message, exchange, routingKey, mandatory, immediate);
+    sequence = publishChannel.start.runStores(
+      ctx,
+      core.writePublish,
+      core,
+      ctx.message,
+      exchange,
+      routingKey,
+      mandatory,
+      immediate,
+    );
   } catch (e) {
     ctx.error = e;
     publishChannel.error.publish(ctx);

@@ -1,7 +1,15 @@
-import { asapScheduler, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asapScheduler,
+  mergeMap,
+  Observable,
+  type ObservableInput,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 import type { Delivery } from '../delivery';
 import { AckBatch } from './ack-batch';
 import { processInput } from '../diagnostics/process-trace';
+import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
 
 /** What to do with a delivery whose processing failed. */
 export type FailureAction = 'requeue' | 'reject' | 'ack';
@@ -16,8 +24,9 @@ export interface AckAfterOptions {
    * the error and the delivery choosing one. Default: requeue a first delivery, reject a
    * redelivered one — so a message that fails twice is dead-lettered instead of looping.
    * Stream deliveries cannot be nacked: a failed one is acked whatever this says.
+   * A function that throws (or returns anything else than these three) gets the default.
    */
-  onError?: FailureAction | ((error: unknown, delivery: Delivery) => FailureAction);
+  onError?: FailurePolicy;
   /** Scheduler of ack batching (default `asapScheduler`). */
   scheduler?: SchedulerLike;
 }
@@ -26,11 +35,16 @@ export interface AckAfterOptions {
  * Runs `project(delivery)` for each delivery. When it completes, acks the delivery and then
  * emits its results, so a downstream `take(n)` or unsubscribe never leaves a processed
  * message unacked. When it fails, nacks the delivery (see `onError`) and goes on with the
- * next; the stream does not error. Unsubscribing abandons deliveries still being processed:
- * they are not acked, so the broker redelivers them. Deliveries waiting for their turn (beyond
- * `concurrency`) when their channel closes are dropped unprocessed: the broker redelivers them.
+ * next; the stream does not error. A `project` that throws synchronously, or returns
+ * something that is no ObservableInput (a `TypeError`), fails like one that errors later.
+ * Unsubscribing abandons deliveries still being processed: they are not acked, so the broker
+ * redelivers them. Deliveries waiting for their turn (beyond `concurrency`) when their channel
+ * closes are dropped unprocessed: the broker redelivers them.
  */
-export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>, options: AckAfterOptions = {}): OperatorFunction<Delivery, R> {
+export function ackAfter<R>(
+  project: (delivery: Delivery) => ObservableInput<R>,
+  options: AckAfterOptions = {},
+): OperatorFunction<Delivery, R> {
   const onError = options.onError ?? defaultFailureAction;
   return (source) =>
     new Observable<R>((subscriber) => {
@@ -47,13 +61,23 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
                   inner.complete();
                   return;
                 }
+                const fail = (e: unknown) => {
+                  settleFailure(delivery, chooseFailureAction(onError, e, delivery), batch);
+                  inner.complete();
+                };
+                // A project that throws (or returns no ObservableInput, which `from` throws
+                // on) fails this delivery only, exactly like one that errors asynchronously.
+                let work: Observable<R>;
+                try {
+                  work = processInput(project, delivery);
+                } catch (e) {
+                  fail(e);
+                  return;
+                }
                 const results: R[] = [];
-                return processInput(project, delivery).subscribe({
+                return work.subscribe({
                   next: (r) => results.push(r),
-                  error: (e) => {
-                    settleFailure(delivery, typeof onError === 'function' ? onError(e, delivery) : onError, batch);
-                    inner.complete();
-                  },
+                  error: fail,
                   complete: () => {
                     batch.ack(delivery);
                     for (const r of results) inner.next(r);
@@ -80,19 +104,4 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
         subscription.unsubscribe();
       };
     });
-}
-
-function defaultFailureAction(_error: unknown, delivery: Delivery): FailureAction {
-  return delivery.redelivered ? 'reject' : 'requeue';
-}
-
-function settleFailure(delivery: Delivery, action: FailureAction, batch: AckBatch): void {
-  // Streams cannot requeue or dead-letter: a failed stream message is acked (passed over).
-  if (action === 'ack' || delivery.streamOffset !== undefined) {
-    batch.ack(delivery);
-    return;
-  }
-  // A nack must not overtake acks queued before it: they may be `multiple` acks covering it.
-  batch.flush();
-  delivery.nack(action === 'requeue');
 }

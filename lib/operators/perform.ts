@@ -1,4 +1,4 @@
-import { concat, ignoreElements, Observable, of, switchMap, type MonoTypeOperatorFunction } from 'rxjs';
+import { concat, ignoreElements, type Observable, of, switchMap, type MonoTypeOperatorFunction } from 'rxjs';
 import { endOnRecoverable } from '../connection/recovery';
 import type { Channel } from '../channel/channel';
 

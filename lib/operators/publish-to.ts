@@ -7,7 +7,10 @@ import type { ConfirmWaiter } from '../channel/confirm-tracker';
 
 /** Options of {@link publishTo}. */
 export interface PublishToOptions<T> {
-  /** Turns an input into a Message. Default: Messages as they are, strings and bytes as bodies, anything else as JSON. */
+  /**
+   * Turns an input into a Message. Default: Messages as they are, strings and bytes as bodies,
+   * anything else as JSON. When it throws, that input fails (one `'failed'` result).
+   */
   toMessage?: (value: T) => Message;
   /** Return unroutable messages (reported as status `'returned'` in confirm mode). */
   mandatory?: boolean;
@@ -31,18 +34,25 @@ export interface PublishToOptions<T> {
 /** How one input ended. */
 export type PublishStatus = 'confirmed' | 'sent' | 'nacked' | 'returned' | 'failed';
 
-/** One result of {@link publishTo}, for exactly one input. */
-export interface PublishToResult<T> extends PublishResult {
+/** What every {@link PublishToResult} carries. */
+interface PublishToResultBase<T> extends PublishResult {
   /** The input value. */
   value: T;
-  message: Message;
-  status: PublishStatus;
-  /** True for `confirmed` and `sent`. */
-  ok: boolean;
+  /** Why it is not ok: the nack, the return, the publish or callback failure. */
   error?: Error;
   /** How many times it was published (more than 1 after republishing on a new channel). */
   attempts: number;
 }
+
+/**
+ * One result of {@link publishTo}, for exactly one input. `ok` (or `status`) tells the cases
+ * apart. An input whose `toMessage` or routing-key function threw is `'failed'` with that
+ * error and `routingKey: ''`; it has no `message` when `toMessage` threw.
+ */
+export type PublishToResult<T> =
+  | (PublishToResultBase<T> & { status: 'confirmed' | 'sent'; ok: true; message: Message })
+  | (PublishToResultBase<T> & { status: 'nacked' | 'returned'; ok: false; message: Message })
+  | (PublishToResultBase<T> & { status: 'failed'; ok: false; message: Message | undefined });
 
 /** What an entry reports its confirm to (one per publishTo subscription). */
 interface EntryOwner<T> {
@@ -63,7 +73,8 @@ class Entry<T> implements ConfirmWaiter {
   constructor(
     readonly owner: EntryOwner<T>,
     readonly value: T,
-    readonly message: Message,
+    /** Undefined only for an input whose `toMessage` threw (it is never published). */
+    readonly message: Message | undefined,
     readonly exchange: string,
     readonly routingKey: string,
     readonly mandatory: boolean,
@@ -86,6 +97,13 @@ class Entry<T> implements ConfirmWaiter {
  * input has completed and every message is settled. `channel` may be an Observable of
  * channels: after a reconnect the next channel is used and unconfirmed messages are
  * republished (or reported failed, per `onChannelLoss`).
+ *
+ * A `toMessage` or `routingKey` function that throws fails that input only: it gets one
+ * result, `status: 'failed'` with the error, in its input position when ordered, and the
+ * stream goes on. The operator errors when its source errors, when a plain Channel is lost,
+ * or when `confirm: true` cannot put the channel in confirm mode. Once it errored or its
+ * subscriber unsubscribed it publishes nothing more: inputs still waiting are dropped, and
+ * the confirms of messages already written are ignored when they arrive.
  */
 export function publishTo<T = Message>(
   channel: Channel | Observable<Channel>,
@@ -110,10 +128,14 @@ export function publishTo<T = Message>(
       let core: ChannelCore | null = null;
       let confirming = false;
       let ready = false;
-      let sentFlush = false;
+      /** The scheduled task settling what was written outside confirm mode as 'sent'. */
+      let sentTask: Subscription | null = null;
       const watchers = new Subscription();
       let channelWatch = new Subscription();
 
+      // Once the subscriber has left or the operator has errored (`subscriber.closed`), nothing
+      // more is published: pump() and the confirm callbacks check it, the teardown cancels the
+      // scheduled settle task and forgets the channel.
       const fail = (e: unknown) => {
         subscriber.error(e);
       };
@@ -132,7 +154,7 @@ export function publishTo<T = Message>(
           ok: status === 'confirmed' || status === 'sent',
           error,
           attempts: entry.attempts,
-        };
+        } as PublishToResult<T>;
         if (!ordered) subscriber.next(entry.result);
       };
 
@@ -150,6 +172,9 @@ export function publishTo<T = Message>(
             head++;
           }
         }
+        // an input that failed before publishing (its routing key or message) can be passed
+        // over by the emitted head before pump() reached it
+        if (nextToPublish < head) nextToPublish = head;
         if (head > 1024 && head * 2 > entries.length) {
           entries.splice(0, head);
           nextToPublish -= head;
@@ -162,7 +187,7 @@ export function publishTo<T = Message>(
         ready && core !== null && core.state === 'open' && inFlight < window && core.host.writable$.value && !core.host.blocked$.value && core.flow$.value;
 
       const pump = () => {
-        if (!canPublish()) return;
+        if (subscriber.closed || !canPublish()) return;
         const c = core!;
         let wroteUnconfirmed = false;
         while (nextToPublish < entries.length && inFlight < window) {
@@ -173,7 +198,8 @@ export function publishTo<T = Message>(
           }
           let seq: number;
           try {
-            seq = c.publish(entry.message, exchange, entry.routingKey, mandatory, false);
+            // entries without a message already have their result: skipped above
+            seq = c.publish(entry.message!, exchange, entry.routingKey, mandatory, false);
           } catch (e) {
             if (c.state !== 'open') return; // the channel is going; its loss is handled by the watch
             nextToPublish++;
@@ -195,16 +221,15 @@ export function publishTo<T = Message>(
           }
           if (!c.host.writable$.value) break;
         }
-        if (wroteUnconfirmed && !sentFlush) {
+        if (wroteUnconfirmed && sentTask === null) {
           // Settled as 'sent' once the output buffer has been handed to the socket (flushed
           // here explicitly, in case its own end-of-tick flush has not run yet).
-          sentFlush = true;
-          asapScheduler.schedule(() => {
-            sentFlush = false;
+          sentTask = asapScheduler.schedule(() => {
+            sentTask = null;
             c.host.out.flush();
             for (let i = head; i < nextToPublish; i++) {
               const e = entries[i];
-              if (e && e.published && !e.result) settle(e, 'sent');
+              if (e?.published && !e.result) settle(e, 'sent');
             }
             afterSettle();
           });
@@ -218,10 +243,12 @@ export function publishTo<T = Message>(
 
       const owner: EntryOwner<T> = {
         confirmed(entry) {
+          if (subscriber.closed) return; // a late confirm after teardown: dropped quietly
           settle(entry, 'confirmed');
           afterSettle();
         },
         rejected(entry, e) {
+          if (subscriber.closed) return;
           const c = entry.channel;
           if (c !== null && c.state !== 'open' && c === core) return; // channel loss: decided by onLoss
           settle(entry, e instanceof MessageReturnedError ? 'returned' : e instanceof PublishNackedError ? 'nacked' : 'failed', e);
@@ -283,13 +310,20 @@ export function publishTo<T = Message>(
       watchers.add(
         source.subscribe({
           next(value) {
-            let message: Message;
+            if (subscriber.closed) return; // a synchronous source still emitting after an error
+            let message: Message | undefined;
             let key: string;
             try {
               message = toMsg(value);
               key = keyOf(value);
             } catch (e) {
-              fail(e);
+              // A throwing toMessage or routing-key function fails this input only: it gets
+              // its one result, 'failed', in its place; the stream goes on.
+              const entry = new Entry(owner, value, message, exchange, '', mandatory);
+              entries.push(entry);
+              inFlight++; // settle() counts it out again; it never was in flight
+              settle(entry, 'failed', e instanceof Error ? e : new Error(String(e), { cause: e }));
+              emitSettled();
               return;
             }
             entries.push(new Entry(owner, value, message, exchange, key, mandatory));
@@ -304,6 +338,9 @@ export function publishTo<T = Message>(
       );
 
       return () => {
+        core = null; // a later loss of the channel is no concern of this subscription
+        sentTask?.unsubscribe();
+        sentTask = null;
         watchers.unsubscribe();
         channelWatch.unsubscribe();
       };

@@ -77,11 +77,18 @@ const metricAttributeCache = new WeakMap<PeerInfo, Map<string, Readonly<Attribut
  */
 export function metricAttributes(peer: PeerInfo, operation: string, destination: string): Readonly<Attributes> {
   let byKey = metricAttributeCache.get(peer);
-  if (byKey === undefined) metricAttributeCache.set(peer, (byKey = new Map()));
+  if (byKey === undefined) {
+    byKey = new Map();
+    metricAttributeCache.set(peer, byKey);
+  }
   const key = `${operation}\u0000${destination}`;
   let a = byKey.get(key);
   if (a === undefined) {
-    const fresh: Attributes = { [Attr.SYSTEM]: 'rabbitmq', [Attr.OPERATION_NAME]: operation, [Attr.DESTINATION_NAME]: destination };
+    const fresh: Attributes = {
+      [Attr.SYSTEM]: 'rabbitmq',
+      [Attr.OPERATION_NAME]: operation,
+      [Attr.DESTINATION_NAME]: destination,
+    };
     if (peer.serverAddress) fresh[Attr.SERVER_ADDRESS] = peer.serverAddress;
     if (peer.serverPort) fresh[Attr.SERVER_PORT] = peer.serverPort;
     // A connection publishing to many exchanges must not grow this without bound.

@@ -93,11 +93,17 @@ export function instrument(options: InstrumentOptions = {}): () => void {
   const publishSubscribers = {
     start: guarded<PublishContext>('publish start', (ctx) => {
       const parent = context.active();
-      const span = tracer.startSpan(`publish ${ctx.exchange || '<default>'}`, { kind: SpanKind.PRODUCER, attributes: publishAttributes(ctx) }, parent);
+      const span = tracer.startSpan(
+        `publish ${ctx.exchange || '<default>'}`,
+        { kind: SpanKind.PRODUCER, attributes: publishAttributes(ctx) },
+        parent,
+      );
       ctx[SPAN] = span;
       ctx[STARTED] = performance.now();
       options.publishHook?.(span, ctx);
-      propagation.inject(trace.setSpan(parent, span), (ctx.message.properties.headers ??= {}), headerSetter);
+      const properties = ctx.message.properties;
+      properties.headers ??= {};
+      propagation.inject(trace.setSpan(parent, span), properties.headers, headerSetter);
     }),
     end: guarded<PublishContext>('publish end', (ctx) => {
       const span = ctx[SPAN] as Span | undefined;
@@ -147,7 +153,11 @@ export function instrument(options: InstrumentOptions = {}): () => void {
         parent = ROOT_CONTEXT;
       }
       const name = ctx.queue ? `${ctx.queue} process` : 'process';
-      const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes: processAttributes(ctx), links }, parent);
+      const span = tracer.startSpan(
+        name,
+        { kind: SpanKind.CONSUMER, attributes: processAttributes(ctx), links },
+        parent,
+      );
       ctx[SPAN] = span;
       ctx[STARTED] = performance.now();
       options.processHook?.(span, ctx);
@@ -180,8 +190,18 @@ export function instrument(options: InstrumentOptions = {}): () => void {
 
   const onConnection = guarded<unknown>('connection event', (message) => {
     const e = message as ConnectionEvent;
-    if (e.event === 'reconnect') m.reconnects.add(1, { 'messaging.system': 'rabbitmq', 'server.address': e.endpoint.hostname, 'server.port': e.endpoint.port });
-    else if (e.event === 'unblocked') m.blocked.record(e.blockedMs / 1000, { 'messaging.system': 'rabbitmq', 'server.address': e.endpoint.hostname, 'server.port': e.endpoint.port });
+    if (e.event === 'reconnect')
+      m.reconnects.add(1, {
+        'messaging.system': 'rabbitmq',
+        'server.address': e.endpoint.hostname,
+        'server.port': e.endpoint.port,
+      });
+    else if (e.event === 'unblocked')
+      m.blocked.record(e.blockedMs / 1000, {
+        'messaging.system': 'rabbitmq',
+        'server.address': e.endpoint.hostname,
+        'server.port': e.endpoint.port,
+      });
   });
 
   publish.subscribe(publishSubscribers);

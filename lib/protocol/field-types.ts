@@ -29,7 +29,7 @@ export class Decimal {
     const digits = Math.abs(this.value).toString().padStart(this.scale + 1, '0');
     const whole = digits.slice(0, digits.length - this.scale);
     const frac = digits.slice(digits.length - this.scale);
-    return (negative ? '-' : '') + whole + (this.scale > 0 ? '.' + frac : '');
+    return (negative ? '-' : '') + whole + (this.scale > 0 ? `.${frac}` : '');
   }
 }
 

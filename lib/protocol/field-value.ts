@@ -202,7 +202,7 @@ export function encodeFieldValue(w: Writer, v: FieldValue, protocol: Protocol, d
 export function encodeTableBody(w: Writer, t: FieldTable, protocol: Protocol, depth: number): void {
   const at = w.reserveLong();
   for (const key in t) {
-    if (!Object.prototype.hasOwnProperty.call(t, key)) continue;
+    if (!Object.hasOwn(t, key)) continue;
     const value = t[key];
     if (value === undefined) continue;
     try {

@@ -22,7 +22,12 @@ export interface RpcCallOptions {
  * Cold: each subscription is one call. Many calls may run at once on one channel; they share
  * one reply consumer. Errors with `TimeoutError` when no reply comes within `timeout`.
  */
-export function rpcCall(channel: Channel, routingKey: string, request: Publishable, options: RpcCallOptions = {}): Observable<Delivery> {
+export function rpcCall(
+  channel: Channel,
+  routingKey: string,
+  request: Publishable,
+  options: RpcCallOptions = {},
+): Observable<Delivery> {
   return new Observable<Delivery>((subscriber) => {
     const router = ReplyRouter.of(channel);
     const correlationId = router.nextId();
@@ -31,10 +36,11 @@ export function rpcCall(channel: Channel, routingKey: string, request: Publishab
     const ready = router.ready.subscribe({
       complete: inCallerContext(() => {
         if (subscriber.closed) return;
-        const base = toMessage(request);
-        const message = new Message(base.body, { ...base.properties, correlationId, replyTo: DIRECT_REPLY_TO });
-        router.expect(correlationId, subscriber);
+        // Inside a subscriber callback nothing may throw: a bad request errors this call.
         try {
+          const base = toMessage(request);
+          const message = new Message(base.body, { ...base.properties, correlationId, replyTo: DIRECT_REPLY_TO });
+          router.expect(correlationId, subscriber);
           channel.basicPublish(message, options.exchange ?? '', routingKey);
         } catch (e) {
           router.forget(correlationId);
@@ -44,7 +50,9 @@ export function rpcCall(channel: Channel, routingKey: string, request: Publishab
         if (timeout > 0) {
           timer = (options.scheduler ?? asyncScheduler).schedule(() => {
             router.forget(correlationId);
-            subscriber.error(new TimeoutError(`no reply to RPC ${correlationId} on '${routingKey}' within ${timeout} ms`));
+            subscriber.error(
+              new TimeoutError(`no reply to RPC ${correlationId} on '${routingKey}' within ${timeout} ms`),
+            );
           }, timeout);
         }
       }),

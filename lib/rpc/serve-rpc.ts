@@ -23,6 +23,12 @@ export interface ServeRpcOptions extends Pick<AckAfterOptions, 'concurrency' | '
  * with `handler(request)` — every value it emits is published to the request's `replyTo` with
  * its `correlationId` — and acks the request once the handler completed (nacks it if the
  * handler failed, per `onError`). Emits each request with its last reply.
+ *
+ * A handler that throws synchronously, returns no ObservableInput, or emits an answer that is
+ * no Message, string or bytes fails that request only, exactly like one that errors later: the
+ * request is nacked per `onError` (default: requeued the first time, rejected — dead-lettered
+ * if the queue has a dead-letter exchange — when it fails again) and the server goes on
+ * answering the next ones. Replies already sent for a failed request stay sent.
  */
 export function serveRpc(
   queue: QueueName,

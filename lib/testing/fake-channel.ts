@@ -1,4 +1,4 @@
-import { asapScheduler, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { asapScheduler, type Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { BehaviorSubject } from 'rxjs';
 import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';

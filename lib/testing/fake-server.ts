@@ -4,7 +4,7 @@
  * handshake and the channel/connection open/close methods by default, and lets a test push
  * any bytes to the client, drop the connection or go silent.
  */
-import { asapScheduler, Observable, Subject } from 'rxjs';
+import { asapScheduler, type Observable, Subject } from 'rxjs';
 import { decodeContentHeader } from '../protocol/content-header';
 import { DEFAULT_FRAME_MAX, FRAME_MAX_CEILING, FrameParser, FrameType, type Frame } from '../protocol/frame';
 import type { FieldTable } from '../protocol/field-types';

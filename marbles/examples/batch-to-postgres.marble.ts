@@ -29,7 +29,7 @@ describe('examples/batch-to-postgres: storeBatches (marbles)', () => {
           map((): BatchReport => {
             // COMMIT: ON CONFLICT DO NOTHING keeps the ids stored already.
             const fresh = ids.filter((id) => !stored.has(id));
-            fresh.forEach((id) => stored.add(id));
+            for (const id of fresh) stored.add(id);
             return { size: batch.length, inserted: fresh.length, redelivered: batch.filter((d) => d.redelivered).length };
           }),
         );

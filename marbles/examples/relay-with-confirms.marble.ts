@@ -26,7 +26,7 @@ describe('examples/relay-with-confirms: relay (marbles)', () => {
         if (d.text === 'boom') throw new Error('cannot transform');
         return new Message(d.text.toUpperCase());
       };
-      const relayed = relay(of(ch), { from: 'A', to: 'B', transform, concurrency: 2, until: NEVER }).pipe(map((r) => r.message.text));
+      const relayed = relay(of(ch), { from: 'A', to: 'B', transform, concurrency: 2, until: NEVER }).pipe(map((r) => r.message?.text));
       expectObservable(relayed).toBe('-a-----d', { a: 'ONE', d: 'FOUR' });
       expectObservable(ch.published$.pipe(map((p) => `${p.exchange} ${p.message.text}`))).toBe('-a-b---d', { a: 'B ONE', b: 'B TWO', d: 'B FOUR' });
       expectObservable(ch.acks$).toBe('-a-----d', { a: 1, d: 4 });

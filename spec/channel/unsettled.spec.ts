@@ -28,7 +28,7 @@ describe('Unsettled (ack batching)', () => {
   it('coalesces a batch of the oldest deliveries into one multiple ack', () => {
     const u = new Unsettled();
     for (let t = 1; t <= 5; t++) u.add(fakeDelivery(t));
-    [1, 2, 3].forEach((t) => u.queueAck(t));
+    for (const t of [1, 2, 3]) u.queueAck(t);
     expect(u.takePlan()).toEqual({ multipleUpTo: 3, singles: [] });
     expect(u.size).toBe(2);
   });
@@ -36,7 +36,7 @@ describe('Unsettled (ack batching)', () => {
   it('acks singly what a multiple ack would overreach', () => {
     const u = new Unsettled();
     for (let t = 1; t <= 5; t++) u.add(fakeDelivery(t));
-    [2, 4].forEach((t) => u.queueAck(t));
+    for (const t of [2, 4]) u.queueAck(t);
     expect(u.takePlan()).toEqual({ multipleUpTo: 0, singles: [2, 4] });
   });
 
@@ -55,7 +55,7 @@ describe('Unsettled (ack batching)', () => {
           }
           const queued = Array.from({ length: n }, (_, i) => i + 1).filter((t) => pick(t));
           const shuffled = [...queued].sort((a, b) => order(a) - order(b) || a - b);
-          shuffled.forEach((t) => u.queueAck(t));
+          for (const t of shuffled) u.queueAck(t);
           const plan = u.takePlan();
           if (queued.length === 0) return plan === null;
           const acked = brokerAcks(outstanding, plan!).sort((a, b) => a - b);

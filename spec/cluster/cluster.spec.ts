@@ -47,7 +47,7 @@ afterAll(async () => {
   await cluster?.stop();
   if (Object.keys(figures).length) {
     fs.mkdirSync(path.dirname(FIGURES_FILE), { recursive: true });
-    fs.writeFileSync(FIGURES_FILE, JSON.stringify({ measuredAt: new Date().toISOString(), ...figures }, null, 2) + '\n');
+    fs.writeFileSync(FIGURES_FILE, `${JSON.stringify({ measuredAt: new Date().toISOString(), ...figures }, null, 2)}\n`);
   }
 }, 120_000);
 

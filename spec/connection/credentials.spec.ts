@@ -64,7 +64,7 @@ describe('Credentials', () => {
     ['JSON.stringify nested', () => JSON.stringify({ credentials: c })],
     ['String()', () => String(c)],
     ['template literal', () => `${c}`],
-    ['concatenation', () => 'x' + c],
+    ['concatenation', () => `x${c}`],
   ])('%s shows no password', (_, show) => {
     const text = show();
     expect(text).not.toContain('s3cr3t');

@@ -28,11 +28,23 @@ describe('frame tracing', () => {
   });
 
   it('redacts connection.update-secret and SASL secure-ok responses', () => {
-    const update = describeFrame(1, 0, Buffer.from(encodeMethod('connection.update-secret', { newSecret: 'token-xyz', reason: 'refresh' })), '0-9-1');
+    const update = describeFrame(
+      1,
+      0,
+      Buffer.from(encodeMethod('connection.update-secret', { newSecret: 'token-xyz', reason: 'refresh' })),
+      '0-9-1',
+    );
     expect(update).toBe("ch0 connection.update-secret { newSecret: '[redacted]', reason: 'refresh' }");
-    const secure = describeFrame(1, 0, Buffer.from(encodeMethod('connection.secure-ok', { response: 'secret' })), '0-9-1');
-    expect(secure).not.toContain('secret\'');
-    expect(describeFrame(2, 3, Buffer.from(encodeContentHeader({ bodySize: 10, properties: { messageId: 'm' } })), '0-9-1')).toBe("ch3 header class 60, body 10 bytes { messageId: 'm' }");
+    const secure = describeFrame(
+      1,
+      0,
+      Buffer.from(encodeMethod('connection.secure-ok', { response: 'secret' })),
+      '0-9-1',
+    );
+    expect(secure).not.toContain("secret'");
+    expect(
+      describeFrame(2, 3, Buffer.from(encodeContentHeader({ bodySize: 10, properties: { messageId: 'm' } })), '0-9-1'),
+    ).toBe("ch3 header class 60, body 10 bytes { messageId: 'm' }");
     expect(describeFrame(8, 0, Buffer.alloc(0), '0-9-1')).toBe('ch0 heartbeat');
   });
 
@@ -75,10 +87,29 @@ describe('frame tracing', () => {
       (line) => lines.push(line),
       '0-9-1',
     );
-    factory({ hostname: 'h', port: 1, tls: false }, { connected: () => undefined, data: (c) => received.push(c.length), drain: () => undefined, closed: () => undefined });
-    const bytes = concatBytes(methodFrame(0, 'connection.tune', { channelMax: 7, frameMax: 4096, heartbeat: 5 }), heartbeatFrame());
-    for (const cut of [[0, 3], [3, 12], [12, bytes.length]]) events!.data(bytes.subarray(cut[0], cut[1]));
-    expect(lines).toEqual(['rx-amqp h:1 < ch0 connection.tune { channelMax: 7, frameMax: 4096, heartbeat: 5 }', 'rx-amqp h:1 < ch0 heartbeat']);
+    factory(
+      { hostname: 'h', port: 1, tls: false },
+      {
+        connected: () => undefined,
+        data: (c) => received.push(c.length),
+        drain: () => undefined,
+        closed: () => undefined,
+      },
+    );
+    const bytes = concatBytes(
+      methodFrame(0, 'connection.tune', { channelMax: 7, frameMax: 4096, heartbeat: 5 }),
+      heartbeatFrame(),
+    );
+    for (const cut of [
+      [0, 3],
+      [3, 12],
+      [12, bytes.length],
+    ])
+      events!.data(bytes.subarray(cut[0], cut[1]));
+    expect(lines).toEqual([
+      'rx-amqp h:1 < ch0 connection.tune { channelMax: 7, frameMax: 4096, heartbeat: 5 }',
+      'rx-amqp h:1 < ch0 heartbeat',
+    ]);
     expect(received.reduce((a, b) => a + b, 0)).toBe(bytes.length); // the connection still gets every byte
   });
 });

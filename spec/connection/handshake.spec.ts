@@ -127,7 +127,11 @@ describe('connection.start-ok', () => {
 
   it('lets the fake server check the credentials it was given', async () => {
     const logins: Array<{ username?: string; password?: string }> = [];
-    const server = fakeServer({ authenticate: (l) => (logins.push(l), l.username === 'carol' && l.password === 'right') });
+    const server = fakeServer({ authenticate: (l) => {
+        logins.push(l);
+        return l.username === 'carol' && l.password === 'right';
+      },
+    });
     await openFake(server, { username: 'carol', password: 'right' });
     expect(logins).toEqual([expect.objectContaining({ mechanism: 'PLAIN', username: 'carol', password: 'right' })]);
   });

@@ -4,7 +4,7 @@
  * within its bounds, jitter included) and the connection must come back once the listeners
  * resume.
  */
-import { type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { connect, ConnectionLostError, type Connection, type ConnectionStatus } from 'rx-amqp';
 import { backoffDelay } from '../../lib/connection/backoff';
 import { useBrokerNode } from '../support/broker-node';

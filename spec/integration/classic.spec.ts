@@ -23,7 +23,10 @@ const FRAME_OVERHEAD = 8; // type, channel, size, frame-end
 
 async function getEventually(ch: Channel, queue: string): Promise<Delivery> {
   let got: Delivery | null = null;
-  await eventually(async () => (got = await once(ch.basicGet(queue, { noAck: true }))) !== null, `a message is in ${queue}`);
+  await eventually(async () => {
+    got = await once(ch.basicGet(queue, { noAck: true }));
+    return got !== null;
+  }, `a message is in ${queue}`);
   return got!;
 }
 
@@ -189,7 +192,7 @@ describe.each(DIALECTS)('py-amqplib suite cases, AMQP %s', (protocol: Protocol) 
       const key = uniqueName('k');
       await done(ch.queueBind(queues[0], 'amq.direct', key));
       await done(ch.queueBind(queues[1], 'amq.direct', key));
-      await done(ch.queueBind(queues[2], 'amq.direct', key + '.other'));
+      await done(ch.queueBind(queues[2], 'amq.direct', `${key}.other`));
       ch.basicPublish('direct', 'amq.direct', key);
       expect(await contents()).toEqual([['direct'], ['direct'], []]);
     });

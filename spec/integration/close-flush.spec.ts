@@ -35,7 +35,14 @@ async function countIn(q: string): Promise<number> {
  */
 async function expectCount(q: string, n: number): Promise<void> {
   let last = -1;
-  await eventually(async () => (last = await countIn(q)) >= n, `${q} holds ${n} messages (last count ${last})`, 5000);
+  await eventually(
+    async () => {
+      last = await countIn(q);
+      return last >= n;
+    },
+    `${q} holds ${n} messages (last count ${last})`,
+    5000,
+  );
   expect(last).toBe(n);
 }
 

@@ -5,7 +5,7 @@
  * Failures (login, vhost, server close) are in connection-errors.spec.ts.
  */
 import { firstValueFrom, take } from 'rxjs';
-import { connect, Connection, NotOpenError, open, type Protocol } from 'rx-amqp';
+import { connect, type Connection, NotOpenError, open, type Protocol } from 'rx-amqp';
 import { BROKER_URL, Cleanup, DIALECTS, eventually, liveness, once, opts, quietFor, rabbitmqctl, tapTransport, uniqueName } from './helpers';
 
 /** The broker's view of connections: client-provided name -> its row of extra columns. */
@@ -196,7 +196,9 @@ describe.each(DIALECTS)('connections, AMQP %s', (protocol: Protocol) => {
     const source = connect(opts(protocol));
     const got: Array<Connection | undefined> = [undefined, undefined];
     const subs = [0, 1].map((i) => source.subscribe((c) => (got[i] = c)));
-    cleanup.add(async () => subs.forEach((s) => s.unsubscribe()));
+    cleanup.add(async () => {
+      for (const s of subs) s.unsubscribe();
+    });
     await eventually(() => got.every((c) => c !== undefined), 'both connect');
     const [first, second] = got as Connection[];
     expect(first).not.toBe(second);

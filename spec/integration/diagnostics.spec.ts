@@ -130,5 +130,4 @@ describe('diagnostics channels', () => {
     expect(events.map((e) => e.event)).toEqual(['connecting', 'open', 'close']);
     expect(events[1]).toEqual({ event: 'open', endpoint: { hostname: '127.0.0.1', port: 5672 }, reconnected: false });
   });
-
 });

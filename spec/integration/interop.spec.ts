@@ -110,7 +110,10 @@ async function rxGet(protocol: Protocol, queue: string) {
   try {
     const sub = await c.openChannel();
     let got = null;
-    await eventually(async () => (got = await once(sub.basicGet(queue, { noAck: true }))) !== null, `a message in ${queue}`);
+    await eventually(async () => {
+      got = await once(sub.basicGet(queue, { noAck: true }));
+      return got !== null;
+    }, `a message in ${queue}`);
     return got!;
   } finally {
     await c.close();
@@ -128,7 +131,10 @@ describe('amqplib', () => {
 
   async function amqplibGet(queue: string): Promise<amqplib.GetMessage> {
     let got: amqplib.GetMessage | false = false;
-    await eventually(async () => (got = await ach.get(queue, { noAck: true })) !== false, `amqplib gets from ${queue}`);
+    await eventually(async () => {
+      got = await ach.get(queue, { noAck: true });
+      return got !== false;
+    }, `amqplib gets from ${queue}`);
     return got as unknown as amqplib.GetMessage;
   }
 
@@ -342,7 +348,15 @@ describe('py-amqp (python3-amqp)', () => {
               };
         await rxPublish(protocol, q, new Message(BODY, allProperties(headers)));
         let out: { body: string; properties: Record<string, Typed> } | null = null;
-        await eventually(async () => (out = JSON.parse(await runPython('get', HOSTPORT, q))) !== null, 'py-amqp gets it', 10000, 100);
+        await eventually(
+          async () => {
+            out = JSON.parse(await runPython('get', HOSTPORT, q));
+            return out !== null;
+          },
+          'py-amqp gets it',
+          10000,
+          100,
+        );
         const got = out!;
         expect(Buffer.from(got.body, 'hex')).toEqual(BODY);
         const str = (v: string) => ({ t: 'str', v });

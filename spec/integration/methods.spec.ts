@@ -25,7 +25,10 @@ import { brokerConsumers, DIALECTS, done, eventually, once, opts, quietFor, tapT
 /** basic.get until a message is there (bounded); noAck. */
 async function getEventually(ch: Channel, queue: string, noAck = true): Promise<Delivery> {
   let got: Delivery | null = null;
-  await eventually(async () => (got = await once(ch.basicGet(queue, { noAck }))) !== null, `a message is in ${queue}`);
+  await eventually(async () => {
+    got = await once(ch.basicGet(queue, { noAck }));
+    return got !== null;
+  }, `a message is in ${queue}`);
   return got!;
 }
 
@@ -213,7 +216,7 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     const key = uniqueName('key');
     await done(ch.queueBind(q, 'amq.direct', key));
     ch.basicPublish('bound', 'amq.direct', key);
-    ch.basicPublish('other key', 'amq.direct', key + '-x');
+    ch.basicPublish('other key', 'amq.direct', `${key}-x`);
     expect(await drain(ch, q)).toEqual(['bound']);
     await done(ch.queueUnbind(q, 'amq.direct', key));
     ch.basicPublish('after unbind', 'amq.direct', key);

@@ -152,8 +152,12 @@ describe('operators against RabbitMQ', () => {
     await firstValueFrom(ch.queueDeclare(q, { deadLetterExchange: dlx }));
     for (const body of ['ok-1', 'poison', 'ok-2']) ch.basicPublish(body, '', q);
     const attempts: string[] = [];
-    const processed = await lastValueFrom(
-      connect(BROKER_URL).pipe(
+    const processed: string[] = [];
+    // Runs until the poison message is dead-lettered: a take(2) would race its redelivery
+    // (the two good jobs can finish before the requeued copy arrives, which the channel's
+    // close then requeues again).
+    const sub = connect(BROKER_URL)
+      .pipe(
         openChannel({ prefetch: 10 }),
         consume(q),
         ackAfter(
@@ -163,20 +167,22 @@ describe('operators against RabbitMQ', () => {
           },
           { concurrency: 2 },
         ),
-        take(2),
-        toArray(),
-      ),
-    );
+      )
+      .subscribe((text) => processed.push(text));
+    try {
+      await eventually(async () => (await queueCounts(dead)).ready === 1, 'the poison message is dead-lettered');
+      await eventually(async () => {
+        const c = await queueCounts(q);
+        return c.ready === 0 && c.unacked === 0;
+      }, 'the work queue is empty');
+    } finally {
+      sub.unsubscribe();
+    }
     expect(processed.sort()).toEqual(['ok-1', 'ok-2']);
-    await eventually(async () => (await queueCounts(dead)).ready === 1, 'the poison message is dead-lettered');
     expect(attempts).toContain('poison');
     expect(attempts).toContain('poison (again)');
     const letter = await firstValueFrom(ch.basicGet(dead, { noAck: true }));
     expect(letter?.text).toBe('poison');
-    await eventually(async () => {
-      const c = await queueCounts(q);
-      return c.ready === 0 && c.unacked === 0;
-    }, 'the work queue is empty');
   });
 
   it('RPC over direct reply-to: many concurrent calls on one channel get their own replies; a call with no server times out with a typed error', async () => {

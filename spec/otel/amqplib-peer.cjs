@@ -25,7 +25,7 @@ function report() {
     parentSpanId: s.parentSpanContext ? s.parentSpanContext.spanId : undefined,
     attributes: s.attributes,
   }));
-  process.stdout.write(JSON.stringify(spans) + '\n');
+  process.stdout.write(`${JSON.stringify(spans)}\n`);
 }
 
 async function main() {
@@ -53,6 +53,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(String(e && e.stack ? e.stack : e) + '\n');
+  process.stderr.write(`${String(e?.stack ?? e)}\n`);
   process.exit(1);
 });

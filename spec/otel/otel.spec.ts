@@ -9,9 +9,26 @@ import * as path from 'node:path';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type Histogram,
+} from '@opentelemetry/sdk-metrics';
 import { defer, firstValueFrom, lastValueFrom, of, take, toArray } from 'rxjs';
-import { ackAfter, consume, Message, MessageReturnedError, open, PublishNackedError, rpcCall, serveRpc, type Channel, type Connection } from 'rx-amqp';
+import {
+  ackAfter,
+  consume,
+  Message,
+  MessageReturnedError,
+  open,
+  PublishNackedError,
+  rpcCall,
+  serveRpc,
+  type Channel,
+  type Connection,
+} from 'rx-amqp';
 import { instrument } from 'rx-amqp/otel';
 import { BROKER_URL, eventually, once, opts, uniqueName } from '../integration/helpers';
 
@@ -55,7 +72,13 @@ function spansNamed(name: string): ReadableSpan[] {
 
 function one(name: string): ReadableSpan {
   const found = spansNamed(name);
-  if (found.length !== 1) throw new Error(`expected one span ${name}, found ${found.length}: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one span ${name}, found ${found.length}: ${exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .join(', ')}`,
+    );
   return found[0];
 }
 
@@ -65,7 +88,8 @@ async function metricSum(name: string): Promise<number> {
   for (const scope of resourceMetrics.scopeMetrics) {
     for (const metric of scope.metrics) {
       if (metric.descriptor.name !== name) continue;
-      for (const p of metric.dataPoints as DataPoint<number | Histogram>[]) total += typeof p.value === 'number' ? p.value : p.value.count;
+      for (const p of metric.dataPoints as DataPoint<number | Histogram>[])
+        total += typeof p.value === 'number' ? p.value : p.value.count;
     }
   }
   return total;
@@ -75,12 +99,29 @@ async function exclusiveQueue(c: Channel, args = {}): Promise<string> {
   return (await once(c.queueDeclare(uniqueName('otel'), { exclusive: true, arguments: args }))).queue;
 }
 
-function runPeer(mode: 'publish' | 'consume', queue: string): Promise<Array<{ name: string; kind: number; traceId: string; spanId: string; parentSpanId?: string; attributes: Record<string, unknown> }>> {
+function runPeer(
+  mode: 'publish' | 'consume',
+  queue: string,
+): Promise<
+  Array<{
+    name: string;
+    kind: number;
+    traceId: string;
+    spanId: string;
+    parentSpanId?: string;
+    attributes: Record<string, unknown>;
+  }>
+> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(__dirname, 'amqplib-peer.cjs'), mode, BROKER_URL, queue], { timeout: 20000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`amqplib peer failed: ${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
-    });
+    execFile(
+      process.execPath,
+      [path.join(__dirname, 'amqplib-peer.cjs'), mode, BROKER_URL, queue],
+      { timeout: 20000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`amqplib peer failed: ${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+      },
+    );
   });
 }
 
@@ -94,7 +135,14 @@ describe('rx-amqp/otel', () => {
     const handled = await lastValueFrom(
       of(ch).pipe(
         consume(q),
-        ackAfter((d) => defer(async () => tracer.startActiveSpan('handler-work', (s) => (s.end(), d.text)))),
+        ackAfter((d) =>
+          defer(async () =>
+            tracer.startActiveSpan('handler-work', (s) => {
+              s.end();
+              return d.text;
+            }),
+          ),
+        ),
         take(1),
       ),
     );
@@ -204,7 +252,9 @@ describe('rx-amqp/otel', () => {
     const x = uniqueName('otel-x');
     await once(ch.exchangeDeclare(x, 'direct', { autoDelete: true }));
     try {
-      await expect(firstValueFrom(ch.publish('lost', x, 'nobody', { mandatory: true }))).rejects.toBeInstanceOf(MessageReturnedError);
+      await expect(firstValueFrom(ch.publish('lost', x, 'nobody', { mandatory: true }))).rejects.toBeInstanceOf(
+        MessageReturnedError,
+      );
       const span = one(`publish ${x}`);
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
       expect(span.attributes['error.type']).toBe('MessageReturnedError');
@@ -220,7 +270,13 @@ describe('rx-amqp/otel', () => {
     try {
       const q = await exclusiveQueue(ch);
       await firstValueFrom(ch.publish('linked', '', q));
-      await lastValueFrom(of(ch).pipe(consume(q), ackAfter(() => of(1)), take(1)));
+      await lastValueFrom(
+        of(ch).pipe(
+          consume(q),
+          ackAfter(() => of(1)),
+          take(1),
+        ),
+      );
       await eventually(() => spansNamed(`${q} process`).length === 1, 'the process span ended');
       const publish = one('publish <default>');
       const processSpan = one(`${q} process`);
@@ -234,12 +290,26 @@ describe('rx-amqp/otel', () => {
 
   it('counts published, confirmed, consumed, process durations and nothing unconfirmed at rest', async () => {
     const [published, confirmed, consumed, processed] = await Promise.all(
-      ['messaging.client.sent.messages', 'rx_amqp.publish.confirmed', 'messaging.client.consumed.messages', 'messaging.process.duration'].map(metricSum),
+      [
+        'messaging.client.sent.messages',
+        'rx_amqp.publish.confirmed',
+        'messaging.client.consumed.messages',
+        'messaging.process.duration',
+      ].map(metricSum),
     );
     const q = await exclusiveQueue(ch);
     await firstValueFrom(ch.publish('counted', '', q));
-    await lastValueFrom(of(ch).pipe(consume(q), ackAfter(() => of(1)), take(1)));
-    await eventually(async () => (await metricSum('messaging.process.duration')) === processed + 1, 'the process duration was recorded');
+    await lastValueFrom(
+      of(ch).pipe(
+        consume(q),
+        ackAfter(() => of(1)),
+        take(1),
+      ),
+    );
+    await eventually(
+      async () => (await metricSum('messaging.process.duration')) === processed + 1,
+      'the process duration was recorded',
+    );
     expect(await metricSum('messaging.client.sent.messages')).toBe(published + 1);
     expect(await metricSum('rx_amqp.publish.confirmed')).toBe(confirmed + 1);
     expect(await metricSum('messaging.client.consumed.messages')).toBe(consumed + 1);
@@ -251,7 +321,13 @@ describe('rx-amqp/otel', () => {
     const peerSpans = await runPeer('publish', q);
     const amqplibPublish = peerSpans.find((s) => s.name === 'publish <default>')!;
     expect(amqplibPublish).toBeDefined();
-    await lastValueFrom(of(ch).pipe(consume(q), ackAfter(() => defer(async () => tracer.startActiveSpan('after-amqplib', (s) => s.end()))), take(1)));
+    await lastValueFrom(
+      of(ch).pipe(
+        consume(q),
+        ackAfter(() => defer(async () => tracer.startActiveSpan('after-amqplib', (s) => s.end()))),
+        take(1),
+      ),
+    );
     await eventually(() => spansNamed(`${q} process`).length === 1, 'the process span ended');
     const processSpan = one(`${q} process`);
     expect(processSpan.spanContext().traceId).toBe(amqplibPublish.traceId);
@@ -282,17 +358,34 @@ describe('rx-amqp/otel', () => {
     const q = await exclusiveQueue(ch);
     const replies = await exclusiveQueue(ch);
     await firstValueFrom(ch.publish('ask', '', q));
-    await lastValueFrom(of(ch).pipe(consume(q), ackAfter(() => ch.publish('answer', '', replies)), take(1)));
+    await lastValueFrom(
+      of(ch).pipe(
+        consume(q),
+        ackAfter(() => ch.publish('answer', '', replies)),
+        take(1),
+      ),
+    );
     await eventually(() => spansNamed(`${q} process`).length === 1, 'the process span ended');
     const processSpan = one(`${q} process`);
-    const replyPublish = spansNamed('publish <default>').find((s) => s.attributes['messaging.rabbitmq.destination.routing_key'] === replies)!;
+    const replyPublish = spansNamed('publish <default>').find(
+      (s) => s.attributes['messaging.rabbitmq.destination.routing_key'] === replies,
+    )!;
     expect(replyPublish.parentSpanContext?.spanId).toBe(processSpan.spanContext().spanId);
   });
 
   it('serveRpc: the request handler runs in its process span, and the reply publish nests under it', async () => {
     const q = await exclusiveQueue(ch);
     const server = of(ch)
-      .pipe(serveRpc(q, (request) => defer(async () => tracer.startActiveSpan('rpc-handler', (s) => (s.end(), `re: ${request.text}`)))))
+      .pipe(
+        serveRpc(q, (request) =>
+          defer(async () =>
+            tracer.startActiveSpan('rpc-handler', (s) => {
+              s.end();
+              return `re: ${request.text}`;
+            }),
+          ),
+        ),
+      )
       .subscribe();
     try {
       const client = await conn.openChannel();
@@ -304,9 +397,13 @@ describe('rx-amqp/otel', () => {
       expect(reply).toBe('re: ping');
       await eventually(() => spansNamed(`${q} process`).length === 1, 'the process span ended');
       const root = one('rpc-root');
-      const request = spansNamed('publish <default>').find((s) => s.attributes['messaging.rabbitmq.destination.routing_key'] === q)!;
+      const request = spansNamed('publish <default>').find(
+        (s) => s.attributes['messaging.rabbitmq.destination.routing_key'] === q,
+      )!;
       const processSpan = one(`${q} process`);
-      const answer = spansNamed('publish <default>').find((s) => s.attributes['messaging.rabbitmq.destination.routing_key'] !== q)!;
+      const answer = spansNamed('publish <default>').find(
+        (s) => s.attributes['messaging.rabbitmq.destination.routing_key'] !== q,
+      )!;
       expect(request.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
       expect(processSpan.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
       expect(one('rpc-handler').parentSpanContext?.spanId).toBe(processSpan.spanContext().spanId);

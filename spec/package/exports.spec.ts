@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, mkdirSync, symlinkSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VERSION } from 'rx-amqp';
+import { ensureBuilt } from '../support/built-package';
 
 const root = resolve(__dirname, '../..');
 
@@ -14,7 +15,7 @@ function nodeIn(dir: string, args: string[]): string {
 describe('package entry points (built by `npm run build`, which `npm test` runs first)', () => {
   let dir: string;
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist/cjs/index.cjs'))) execFileSync('npx', ['rollup', '-c'], { cwd: root, stdio: 'ignore' });
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'rx-amqp-exports-'));
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(root, join(dir, 'node_modules', 'rx-amqp'), 'dir');
@@ -63,7 +64,6 @@ describe('package entry points (built by `npm run build`, which `npm test` runs 
   });
 
   it('advertises the package version', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(VERSION).toBe(require(join(root, 'package.json')).version);
   });
 });

@@ -248,7 +248,7 @@ describe('encode errors', () => {
     const ok = 'é'.repeat(100); // 200 bytes
     expect(decodeMethod(encodeMethod('queue.declare', { queue: ok })).args).toMatchObject({ queue: ok });
     expect(decodeMethod(encodeMethod('queue.declare', { queue: 'q'.repeat(255) })).args).toMatchObject({ queue: 'q'.repeat(255) });
-    expect(decodeMethod(encodeMethod('queue.declare', { queue: 'é'.repeat(127) + 'q' })).args).toMatchObject({ queue: 'é'.repeat(127) + 'q' });
+    expect(decodeMethod(encodeMethod('queue.declare', { queue: `${'é'.repeat(127)}q` })).args).toMatchObject({ queue: `${'é'.repeat(127)}q` });
     expectCodecError(() => encodeMethod('queue.declare', { queue: 'é'.repeat(128) }), EncodeError, undefined, /queue.*256 bytes/);
     expectCodecError(() => encodeMethod('queue.declare', { queue: 'q'.repeat(256) }), EncodeError, undefined, /256 bytes/);
     expectCodecError(() => encodeMethod('queue.declare', { queue: '😀'.repeat(64) }), EncodeError, undefined);

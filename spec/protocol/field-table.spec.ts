@@ -238,7 +238,7 @@ describe("'S' long strings", () => {
   });
 
   it('valid UTF-8 decodes to a string, short or long', () => {
-    const long = 'x'.repeat(70) + '€' + 'y'.repeat(1000);
+    const long = `${'x'.repeat(70)}€${'y'.repeat(1000)}`;
     expect(roundTrip(long).decoded).toBe(long);
     expect(roundTrip('a'.repeat(100)).decoded).toBe('a'.repeat(100));
     expect(roundTrip('😀').decoded).toBe('😀');

@@ -21,7 +21,8 @@ const MB = 1024 * 1024;
 
 function memoryLine(): string {
   const gc = (globalThis as { gc?: () => void }).gc;
-  const retained = gc ? (gc(), `, retained after gc ${(process.memoryUsage().heapUsed / MB).toFixed(1)} MB`) : '';
+  gc?.();
+  const retained = gc ? `, retained after gc ${(process.memoryUsage().heapUsed / MB).toFixed(1)} MB` : '';
   const m = process.memoryUsage();
   const f = (n: number) => (n / MB).toFixed(1);
   return `rss ${f(m.rss)} MB, heap ${f(m.heapUsed)}/${f(m.heapTotal)} MB, external ${f(m.external)} MB (buffers ${f(m.arrayBuffers)} MB)${retained}`;

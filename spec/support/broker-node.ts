@@ -121,7 +121,7 @@ export class BrokerNode {
     }
     fs.mkdirSync(path.join(dir, 'mnesia'));
     fs.mkdirSync(path.join(dir, 'log'));
-    fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), conf.join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), `${conf.join('\n')}\n`);
     fs.writeFileSync(path.join(dir, 'enabled_plugins'), certs ? '[rabbitmq_auth_mechanism_ssl].\n' : '[].\n');
     fs.writeFileSync(path.join(dir, 'node.json'), JSON.stringify(info));
     giveToRabbitmqUser(dir);

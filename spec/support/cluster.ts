@@ -228,7 +228,7 @@ function writeNodeFiles(node: ClusterNodeInfo): void {
     // Partitions do not happen on one machine; a node that was stopped simply rejoins.
     'cluster_partition_handling = ignore',
   ];
-  fs.writeFileSync(path.join(node.dir, 'rabbitmq.conf'), conf.join('\n') + '\n');
+  fs.writeFileSync(path.join(node.dir, 'rabbitmq.conf'), `${conf.join('\n')}\n`);
   fs.writeFileSync(path.join(node.dir, 'enabled_plugins'), '[].\n');
 }
 
