@@ -4,9 +4,9 @@ import type { Channel } from './channel/channel';
 
 /** Where a delivery came from and how to settle it; implemented by the channel. */
 export interface DeliverySettler {
-  /** Writes basic.ack / basic.nack / basic.reject unless the channel is gone; false then. */
+  /** Writes basic.ack / basic.nack / basic.reject unless the channel began to close; false then. */
   settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean;
-  /** Queues an ack for the channel's next batch; false when the channel is gone. */
+  /** Queues an ack for the channel's next batch; false once the channel began to close. */
   queueAck(deliveryTag: number): boolean;
   /** Writes the queued acks now. */
   flushAcks(): void;
@@ -19,8 +19,10 @@ export interface DeliverySettler {
  * A message the broker delivered (`basic.deliver`) or handed out (`basic.get-ok`), with the
  * means to settle it. Settling is idempotent: the first `ack`/`nack`/`reject` wins and later
  * calls do nothing, so a message is never acknowledged twice (which the broker punishes with
- * a channel error). Settling after the channel closed does nothing and returns false: the
- * broker has already requeued the message, and its tag means nothing on any other channel.
+ * a channel error). Settling once its channel began to close (`channel.close()` or
+ * `connection.close()` was called, or the server closed it) writes nothing and returns false:
+ * the broker discards what follows a close and requeues the message, and its tag means
+ * nothing on any other channel.
  */
 export class Delivery extends Message {
   /** The channel-scoped tag that settles this message. */
@@ -80,7 +82,11 @@ export class Delivery extends Message {
     return this.settled;
   }
 
-  /** Acknowledges it (`multiple`: and every earlier unsettled delivery of the channel). */
+  /**
+   * Acknowledges it (`multiple`: and every earlier unsettled delivery of the channel). True
+   * when `basic.ack` was written; false (nothing written) when it was settled already or its
+   * channel began to close. The same holds for {@link nack} and {@link reject}.
+   */
   ack(multiple = false): boolean {
     return this.settle('ack', multiple, false);
   }

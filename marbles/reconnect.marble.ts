@@ -64,11 +64,41 @@ describe('reconnect (marbles)', () => {
         reconnect: { initialDelay: 100, multiplier: 10, jitter: 0, maxDelay: 500, maxAttempts: 3 },
         status: { next: (s: ConnectionStatus) => statuses.push(s.state) },
       });
-      // attempts at 0, 100 (+100), 600 (+500 capped), 1100 (+500); the 4th failure exceeds maxAttempts
-      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe('1100ms #', undefined, expect.objectContaining({ name: 'ConnectionLostError' }));
+      // attempts at 0, 100 (+100), 600 (+500 capped); the 3rd failure uses up maxAttempts
+      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe('600ms #', undefined, expect.objectContaining({ name: 'ConnectionLostError' }));
     });
-    expect(attempts.map(([t]) => t)).toEqual([0, 100, 600, 1100]);
-    expect(statuses).toEqual(['connecting', 'disconnected', 'connecting', 'disconnected', 'connecting', 'disconnected', 'connecting', 'closed']);
+    expect(attempts.map(([t]) => t)).toEqual([0, 100, 600]);
+    expect(statuses).toEqual(['connecting', 'disconnected', 'connecting', 'disconnected', 'connecting', 'closed']);
+  });
+
+  it('maxAttempts: 1 makes one connection attempt and no retry', () => {
+    const ts = testScheduler();
+    const attempts: Array<[number, string]> = [];
+    ts.run(({ expectObservable }) => {
+      const server = fakeServer();
+      const { transport, state } = flakyTransport(server, attempts, () => ts.now());
+      state.refusals = 100;
+      const connection$ = connect({ hosts: ['h'], transport, reconnect: { initialDelay: 100, jitter: 0, maxAttempts: 1 } });
+      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe('#', undefined, expect.objectContaining({ name: 'ConnectionLostError' }));
+    });
+    expect(attempts).toEqual([[0, 'h']]);
+  });
+
+  it('after an open connection is lost, makes at most maxAttempts reconnect attempts', () => {
+    const ts = testScheduler();
+    const attempts: Array<[number, string]> = [];
+    ts.run(({ cold, expectObservable }) => {
+      const server = fakeServer();
+      const { transport, state } = flakyTransport(server, attempts, () => ts.now());
+      const connection$ = connect({ hosts: ['h'], transport, reconnect: { initialDelay: 100, multiplier: 2, jitter: 0, maxAttempts: 2 } });
+      cold('----------x').subscribe(() => {
+        state.refusals = 100;
+        server.drop();
+      });
+      // open at 0; dropped at 10; reconnect attempts at 110 and 310, both refused: give up at 310
+      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe('x 309ms #', undefined, expect.objectContaining({ name: 'ConnectionLostError' }));
+    });
+    expect(attempts.map(([t]) => t)).toEqual([0, 110, 310]);
   });
 
   it('does not retry a refused login', () => {

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject } from 'rxjs';
+import { BehaviorSubject, merge, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
 import { EncodeError, FrameError, UnexpectedFrameError } from '../protocol/errors';
 import { FRAME_END, FrameType, toBuffer, type Frame } from '../protocol/frame';
@@ -46,8 +46,20 @@ export interface ChannelHost {
   readonly generation: number;
   /** The connection's public face, for `channel.connection`. */
   readonly api: unknown;
+  /** True once the connection began to close (or is closed): its channels are closing too. */
+  readonly isClosing: boolean;
+  /** Runs every timer of the channel (the close timeout). */
+  readonly scheduler: SchedulerLike;
+  /** ms a graceful close may take: the connection's `closeTimeout`, which channels inherit. */
+  readonly closeTimeout: number;
   /** The channel is finished; its number may be reused. */
   release(id: number): void;
+  /**
+   * The channel is finished for the client, but the server has not confirmed its
+   * channel.close: its number must not be reused until a late close-ok (or the server's own
+   * channel.close) arrives for it, or the connection ends. Frames for it are dropped meanwhile.
+   */
+  quarantine(id: number): void;
 }
 
 /** A consumer registered on the channel. */
@@ -60,6 +72,14 @@ export interface ConsumerHandle {
   deliver(delivery: Delivery): void;
   /** The consumer ended: by the server (error) or by the channel closing. */
   end(error?: Error): void;
+}
+
+/** A `publish()` waiting for its turn to write (see {@link ChannelCore.whenPublishable}). */
+export interface PublishWaiter {
+  /** Its turn: write now. Must not throw. */
+  go(): void;
+  /** The channel ended first. */
+  fail(error: Error): void;
 }
 
 type ContentKind = 'basic.deliver' | 'basic.get-ok' | 'basic.return';
@@ -127,7 +147,17 @@ export class ChannelCore implements DeliverySettler {
   private deliverRoutingKey = '';
   private bodyReceived = 0;
   private closePromise: Promise<void> | null = null;
+  /** channel.close went out. */
+  private closeSent = false;
+  /** Ends a close the server does not answer (closeTimeout). */
+  private closeTimer: Subscription | null = null;
+  /** Set when the close timed out: the number is quarantined rather than released. */
+  private closeTimedOut = false;
   private resolveClosed!: (e: Error | undefined) => void;
+  /** publish() calls waiting for the socket, the broker or channel.flow, in order. */
+  private readonly publishWaiters = new Set<PublishWaiter>();
+  /** Watches flow$, blocked$ and writable$ while publishWaiters is not empty. */
+  private publishGate: Subscription | null = null;
 
   private readonly publishDef: MethodDef;
   private readonly ackDef: MethodDef;
@@ -246,6 +276,48 @@ export class ChannelCore implements DeliverySettler {
   }
 
   /**
+   * Whether a `publish()` may write at once: nothing is waiting before it, the socket takes
+   * more (`writable$`), the broker does not block the connection and channel.flow is on.
+   */
+  get canPublish(): boolean {
+    return this.publishWaiters.size === 0 && this.host.writable$.value && !this.host.blocked$.value && this.flow$.value;
+  }
+
+  /**
+   * Queues a `publish()` until {@link canPublish} holds; waiters go in the order they came,
+   * one at a time, and stop as soon as a write fills the socket again (writable$ false), so
+   * the bytes handed to the socket stay bounded however many publishes wait. Fails the waiter
+   * at once if the channel is finished.
+   */
+  whenPublishable(waiter: PublishWaiter): void {
+    if (this.state === 'closed') return waiter.fail(this.error ?? new NotOpenError(`channel ${this.id} closed`));
+    this.publishWaiters.add(waiter);
+    if (this.publishGate) return;
+    const gate = merge(this.flow$, this.host.blocked$, this.host.writable$).subscribe(() => this.pumpPublishes());
+    if (this.publishWaiters.size === 0) gate.unsubscribe();
+    else this.publishGate = gate;
+  }
+
+  /** Withdraws a waiting publish (its subscriber left). */
+  cancelPublish(waiter: PublishWaiter): void {
+    if (this.publishWaiters.delete(waiter) && this.publishWaiters.size === 0) this.closeGate();
+  }
+
+  private pumpPublishes(): void {
+    for (const waiter of this.publishWaiters) {
+      if (!this.host.writable$.value || this.host.blocked$.value || !this.flow$.value) return;
+      this.publishWaiters.delete(waiter);
+      waiter.go();
+    }
+    if (this.publishWaiters.size === 0) this.closeGate();
+  }
+
+  private closeGate(): void {
+    this.publishGate?.unsubscribe();
+    this.publishGate = null;
+  }
+
+  /**
    * The basic.publish method frame. Its bytes depend only on the ticket, exchange, routing key
    * and flags, and a publisher usually repeats them, so the last frame is kept and copied.
    */
@@ -269,9 +341,18 @@ export class ChannelCore implements DeliverySettler {
     }
   }
 
-  /** DeliverySettler: ack / nack / reject a delivery tag. */
+  /**
+   * Whether deliveries may still be settled: not once the channel (or its connection) began to
+   * close. The broker discards what follows channel.close (or connection.close) and requeues
+   * what was unsettled, so an ack written then would only claim a success that never happens.
+   */
+  private get settling(): boolean {
+    return this.state === 'open' && !this.host.isClosing;
+  }
+
+  /** DeliverySettler: ack / nack / reject a delivery tag; false (nothing written) once the channel began to close. */
   settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
-    if (this.state === 'closed' || this.state === 'opening') return false;
+    if (!this.settling) return false;
     if (this.unsettled.hasQueued) this.flushAcks();
     this.unsettled.settled(deliveryTag, multiple);
     if (kind === 'ack') {
@@ -285,17 +366,21 @@ export class ChannelCore implements DeliverySettler {
     return true;
   }
 
-  /** DeliverySettler: queues an ack for the next {@link flushAcks}; false if the channel is gone. */
+  /** DeliverySettler: queues an ack for the next {@link flushAcks}; false once the channel began to close. */
   queueAck(deliveryTag: number): boolean {
-    if (this.state === 'closed' || this.state === 'opening') return false;
+    if (!this.settling) return false;
     this.unsettled.queueAck(deliveryTag);
     return true;
   }
 
-  /** Writes the queued acks, coalesced into `multiple` acks where that acks exactly them. */
+  /**
+   * Writes the queued acks, coalesced into `multiple` acks where that acks exactly them.
+   * `close()` (of the channel or the connection) calls it before it begins; once closing,
+   * the plan is dropped (the broker requeues those deliveries).
+   */
   flushAcks(): void {
     const plan = this.unsettled.takePlan();
-    if (!plan || this.state === 'closed') return;
+    if (!plan || !this.settling) return;
     if (plan.multipleUpTo > 0) this.write(this.ackDef, { deliveryTag: plan.multipleUpTo, multiple: true });
     for (const tag of plan.singles) this.write(this.ackDef, { deliveryTag: tag, multiple: false });
   }
@@ -505,6 +590,13 @@ export class ChannelCore implements DeliverySettler {
   /**
    * Closes gracefully: waits for outstanding confirms, then channel.close / close-ok.
    * Resolves when the channel is finished, whoever finished it.
+   *
+   * Bounded by the connection's `closeTimeout`: when confirms or close-ok do not come in
+   * time, the channel is finished as a client close (the Promise resolves, as
+   * `connection.close()` does after its own timeout; consumers and side streams complete;
+   * unconfirmed publishes fail with NotOpenError), channel.close is sent if it was not yet,
+   * and the number is quarantined (see {@link ChannelHost.quarantine}): the server may still
+   * consider the channel open, so a new channel on that number could receive its frames.
    */
   close(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
@@ -513,19 +605,41 @@ export class ChannelCore implements DeliverySettler {
     // Acks queued before the close reach the broker before channel.close does.
     if (!wasOpening) this.flushAcks();
     this.state = 'closing';
-    this.closePromise = (async () => {
-      if (!wasOpening) await this.confirms.drained(this.closed);
-      if (this.isFinished) return;
-      try {
-        // channel.close may be sent while a synchronous method is outstanding.
-        writeMethodFrame(this.host.out, this.id, this.def('channel.close'), { replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 });
-        this.host.out.commit();
-      } catch (e) {
-        this.finish(e as Error);
-      }
-      await this.closed;
-    })();
+    this.closeTimer = this.host.scheduler.schedule(() => this.onCloseTimeout(), this.host.closeTimeout);
+    if (wasOpening || this.confirms.outstanding === 0) {
+      // Nothing to wait for: channel.close goes now (in the same tick as the close() call).
+      this.sendClose();
+      this.closePromise = this.closed.then(noop);
+    } else {
+      this.closePromise = (async () => {
+        await this.confirms.drained(this.closed);
+        this.sendClose();
+        await this.closed;
+      })();
+    }
     return this.closePromise;
+  }
+
+  /** Writes channel.close once (it may go while a synchronous method is outstanding). */
+  private sendClose(): void {
+    if (this.closeSent || this.isFinished) return;
+    this.closeSent = true;
+    try {
+      writeMethodFrame(this.host.out, this.id, this.def('channel.close'), { replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 });
+      this.host.out.commit();
+    } catch (e) {
+      this.finish(e as Error);
+    }
+  }
+
+  private onCloseTimeout(): void {
+    this.closeTimer = null;
+    if (this.state !== 'closing') return;
+    // Still waiting for confirms: tell the server anyway, so that it frees the channel.
+    this.sendClose();
+    if (this.isFinished) return;
+    this.closeTimedOut = true;
+    this.finish(undefined);
   }
 
   /** DeliverySettler: the channel is finished; its unsettled deliveries are back in their queues. */
@@ -546,6 +660,10 @@ export class ChannelCore implements DeliverySettler {
     this.bodyParts = [];
     const failure = error ?? new NotOpenError(`channel ${this.id} closed`);
     this.unsettled.clear();
+    const waiters = [...this.publishWaiters];
+    this.publishWaiters.clear();
+    this.closeGate();
+    for (const w of waiters) w.fail(failure);
     this.rpc.failAll(failure);
     this.confirms.failAll(failure);
     const consumers = [...this.consumers.values()];
@@ -556,9 +674,16 @@ export class ChannelCore implements DeliverySettler {
     this.returns$.complete();
     this.flow$.complete();
     this.alerts$.complete();
-    this.host.release(this.id);
+    this.closeTimer?.unsubscribe();
+    this.closeTimer = null;
+    if (this.closeTimedOut) this.host.quarantine(this.id);
+    else this.host.release(this.id);
     this.resolveClosed(error);
   }
+}
+
+function noop(): void {
+  return undefined;
 }
 
 /** Whether a message has no content properties to encode. */

@@ -1,10 +1,10 @@
-import { asapScheduler, combineLatest, endWith, filter, ignoreElements, Observable, take, takeUntil, type Subscription } from 'rxjs';
+import { asapScheduler, Observable } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { queueArguments, streamOffsetArgument, type QueueFeatures, type StreamOffset } from './queue-arguments';
-import { NotOpenError, UnsupportedError } from '../connection/errors';
+import { UnsupportedError } from '../connection/errors';
 import type { Delivery, ReturnedMessage } from '../delivery';
 import { Message } from '../message';
-import type { ChannelCore, ConsumerHandle } from './channel-core';
+import type { ChannelCore, ConsumerHandle, PublishWaiter } from './channel-core';
 import type { Connection } from '../connection/connection';
 
 /**
@@ -338,6 +338,12 @@ export class Channel {
   /**
    * `basic.publish`: written at once, no answer. In confirm mode it still takes a sequence
    * number (returned) so that `close()` waits for its confirm.
+   *
+   * It does not wait for anything: not for the socket to drain (`connection.writable$`), not
+   * while the broker blocks the connection or pauses the channel (flow), and not behind
+   * `publish()` calls that are waiting for those. A loop of basicPublish calls therefore grows
+   * the output buffer as fast as it runs; pause while `connection.writable$` is false, or use
+   * {@link publish} / `publishTo`, which wait.
    */
   basicPublish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): number {
     return this.core.publish(toMessage(message), exchange, routingKey, options.mandatory ?? false, options.immediate ?? false);
@@ -346,15 +352,19 @@ export class Channel {
   /**
    * Publishes when subscribed and emits once settled: in confirm mode when the broker
    * confirmed it (errors with `PublishNackedError` on a nack, `MessageReturnedError` when a
-   * mandatory message came back); otherwise once it is handed to the socket. Waits while the
-   * server has paused the channel (flow) or blocked the connection.
+   * mandatory message came back); otherwise once it is handed to the socket.
+   *
+   * It writes only when the socket takes more (`connection.writable$`), the server does not
+   * block the connection (`connection.blocked`) and has not paused the channel (`channel.flow`);
+   * otherwise it waits its turn, after the publishes that wait already, in subscription order.
+   * So `mergeMap((m) => channel.publish(m))` keeps the bytes handed to the socket bounded.
+   * Unsubscribing while it waits publishes nothing; the channel ending errors it.
    */
   publish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): Observable<PublishResult> {
     const core = this.core;
     const msg = toMessage(message);
     const mandatory = options.mandatory ?? false;
     return new Observable<PublishResult>((subscriber) => {
-      let waiting: Subscription | undefined;
       const go = () => {
         const sequence = core.publish(msg, exchange, routingKey, mandatory, options.immediate ?? false);
         if (sequence > 0) {
@@ -376,30 +386,22 @@ export class Channel {
           });
         }
       };
-      if (core.flow$.value && !core.host.blocked$.value) {
-        go();
-      } else {
-        waiting = combineLatest([core.flow$, core.host.blocked$])
-          .pipe(
-            filter(([flow, blocked]) => flow && !blocked),
-            take(1),
-            // flow$ completes when the channel ends; combineLatest alone would wait for blocked$ too.
-            takeUntil(core.flow$.pipe(ignoreElements(), endWith(true))),
-          )
-          .subscribe({
-            next: () => {
-              try {
-                go();
-              } catch (e) {
-                subscriber.error(e);
-              }
-            },
-            complete: () => {
-              if (!subscriber.closed && core.state !== 'open') subscriber.error(core.error ?? new NotOpenError(`channel ${core.id} closed`));
-            },
-          });
+      if (core.canPublish) {
+        go(); // the hot path: nothing waits, write now (a throw errors the subscriber)
+        return;
       }
-      return () => waiting?.unsubscribe();
+      const waiter: PublishWaiter = {
+        go: () => {
+          try {
+            go();
+          } catch (e) {
+            subscriber.error(e);
+          }
+        },
+        fail: (e) => subscriber.error(e),
+      };
+      core.whenPublishable(waiter);
+      return () => core.cancelPublish(waiter);
     });
   }
 
@@ -465,7 +467,13 @@ export class Channel {
 
   /**
    * Closes the channel: waits for outstanding confirms, then `channel.close` / `close-ok`.
-   * Starts at once; the Promise settles when the channel is closed.
+   * Starts at once; the Promise settles when the channel is closed, at the latest after the
+   * connection's `closeTimeout`. When that passes first (confirms or close-ok never came),
+   * the channel ends anyway, as a client close: the Promise resolves (as `connection.close()`
+   * does after its own timeout), consumers and side streams complete, unconfirmed publishes
+   * fail with `NotOpenError`, and its number is not reused until the server confirms the
+   * close or the connection ends (`channel(id)` of it fails meanwhile; a channel without an id
+   * gets another number).
    */
   close(): Promise<void> {
     return this.core.close();

@@ -35,7 +35,10 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     const { endpoints, reconnect: policy, scheduler } = options;
     const status = withConnectionEvents(options.status, scheduler);
     let hostIndex = 0;
+    // Failures in a row (for the backoff and the status), and connection attempts made since
+    // the last open: `maxAttempts: N` allows N attempts, the first connect included.
     let failures = 0;
+    let attempts = 0;
     let current: ConnectionCore | null = null;
     let retry: Subscription | null = null;
     let stopped = false;
@@ -44,6 +47,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
 
     const attempt = () => {
       retry = null;
+      attempts++;
       const endpoint = endpoints[hostIndex % endpoints.length];
       const info = { hostname: endpoint.hostname, port: endpoint.port };
       let opened = false;
@@ -53,6 +57,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
         opened: () => {
           opened = true;
           failures = 0;
+          attempts = 0;
           generation++;
           status?.next?.({ state: 'open', endpoint: info, connection });
           blockedWatch = core.blocked$.pipe(skip(1)).subscribe((blocked) => {
@@ -61,7 +66,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
           });
           subscriber.next(connection);
         },
-        willRecover: (error) => !stopped && policy !== undefined && retryable(error) && failures < policy.maxAttempts,
+        willRecover: (error) => !stopped && policy !== undefined && retryable(error) && attempts < policy.maxAttempts,
         ended: (error) => {
           blockedWatch?.unsubscribe();
           if (stopped) return;

@@ -1,4 +1,4 @@
-import { BehaviorSubject, filter, map, type Observable, Subject, take, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, map, Observable, Subject, take, type SchedulerLike, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { AmqpError, FrameError, FrameSyntaxError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
 import { FrameParser, FrameType, FRAME_END, type FrameSink } from '../protocol/frame';
@@ -45,8 +45,11 @@ export interface ConnectionEvents {
 }
 
 const HEARTBEAT_FRAME = Uint8Array.of(FrameType.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME_END);
-/** How long a connection that failed with a protocol error waits for close-ok before dropping the socket. */
-const ERROR_CLOSE_GRACE = 1000;
+/**
+ * How long the socket may stay after the client's last frame (connection.close after a
+ * protocol error, close-ok) before it is dropped, when the server does not hang up itself.
+ */
+const HANG_UP_GRACE = 1000;
 /** The longest a graceful close waits while the server blocks the connection (it reads nothing then). */
 const BLOCKED_CLOSE_LIMIT = 1000;
 
@@ -66,6 +69,11 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   /** False while the socket's buffer is full; publishers wait for true. */
   readonly writable$ = new BehaviorSubject<boolean>(true);
   readonly channels = new Map<number, ChannelCore>();
+  /**
+   * Numbers of channels whose close timed out: the server may still think them open, so they
+   * are not reused until it confirms (see {@link quarantine}).
+   */
+  readonly quarantined = new Set<number>();
   /** Settles with the reason the connection ended (undefined: closed by the client). */
   readonly closed: Promise<Error | undefined>;
   /** The public Connection (set by it). */
@@ -82,6 +90,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   private transport: Transport | null = null;
   private heartbeat: HeartbeatMonitor | null = null;
   private timer: Subscription | null = null;
+  /** Drops a socket whose peer does not hang up after our last frame; cleared when it closes. */
+  private hangUpTimer: Subscription | null = null;
   private headerProbe: Buffer | null = null;
   private closePromise: Promise<void> | null = null;
   /** connection.close went out: it may be sent once per connection. */
@@ -143,6 +153,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       throw new AmqpError(`channel number ${id} is outside 1..${max} (the negotiated channel_max)`, ReplyCode.CHANNEL_ERROR);
     } else if (this.channels.has(id)) {
       throw new AmqpError(`channel ${id} is already open`, ReplyCode.CHANNEL_ERROR);
+    } else if (this.quarantined.has(id)) {
+      throw new AmqpError(`channel ${id} cannot be reused yet: the server has not confirmed its close (close-ok) within closeTimeout`, ReplyCode.CHANNEL_ERROR);
     }
     const channel = new ChannelCore(id, this);
     this.channels.set(id, channel);
@@ -151,13 +163,29 @@ export class ConnectionCore implements ChannelHost, FrameSink {
 
   private freeChannelId(): number {
     const max = this.tune.channelMax;
-    for (let id = 1; id <= max; id++) if (!this.channels.has(id)) return id;
+    for (let id = 1; id <= max; id++) if (!this.channels.has(id) && !this.quarantined.has(id)) return id;
     throw new AmqpError(`all ${max} channels are in use (the negotiated channel_max)`, ReplyCode.RESOURCE_ERROR);
   }
 
   /** ChannelHost: a channel finished. */
   release(id: number): void {
     this.channels.delete(id);
+  }
+
+  /** ChannelHost: a channel finished without the server's close-ok; see {@link quarantined}. */
+  quarantine(id: number): void {
+    this.channels.delete(id);
+    if (this.state !== 'closed') this.quarantined.add(id);
+  }
+
+  /** ChannelHost: the scheduler of every timer. */
+  get scheduler(): SchedulerLike {
+    return this.options.scheduler;
+  }
+
+  /** ChannelHost: what bounds a graceful close. */
+  get closeTimeout(): number {
+    return this.options.closeTimeout;
   }
 
   // ---- transport events ---------------------------------------------------------------
@@ -192,6 +220,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
 
   private onTransportClosed(error: Error | undefined): void {
     this.transport = null;
+    this.hangUpTimer?.unsubscribe();
+    this.hangUpTimer = null;
     this.writable$.next(false);
     if (this.state === 'closed') return;
     if (this.state === 'closing') return this.finish(undefined);
@@ -234,8 +264,27 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   private strayFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
     if (type === FrameType.HEARTBEAT) throw new FrameError(`heartbeat frame on channel ${channel}`);
     if (this.state === 'handshake') throw new UnexpectedFrameError(`frame on channel ${channel} during the handshake`);
+    if (this.quarantined.has(channel)) return this.quarantinedFrame(type, channel, buf, start, end);
     if (type === FrameType.METHOD && isCloseOk(buf.subarray(start, end))) return; // close handshakes that crossed
     throw new AmqpError(`frame for channel ${channel}, which is not open`, ReplyCode.CHANNEL_ERROR);
+  }
+
+  /**
+   * A frame for a channel whose close timed out. What the server sent before it read our
+   * channel.close is dropped; its late close-ok frees the number, and so does its own
+   * channel.close (answered with close-ok; a close-ok of ours crossing it is then tolerated
+   * by whichever channel reuses the number, as for any crossed close).
+   */
+  private quarantinedFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    if (type !== FrameType.METHOD) return;
+    const payload = buf.subarray(start, end);
+    if (isCloseOk(payload)) {
+      this.quarantined.delete(channel);
+    } else if (isChannelClose(payload)) {
+      writeMethodFrame(this.out, channel, this.table.named('channel.close-ok'), {});
+      this.out.commit();
+      this.quarantined.delete(channel);
+    }
   }
 
   private onConnectionMethod(name: string, args: Args): void {
@@ -245,7 +294,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
         return this.onServerClose(args, undefined);
       case 'connection.close-ok':
         if (this.state !== 'closing') throw new UnexpectedFrameError('connection.close-ok without connection.close');
-        this.transport?.end();
+        this.hangUp();
         return this.finish(undefined);
       case 'connection.blocked':
         this.blockedReason = args.reason ?? '';
@@ -324,7 +373,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     };
     this.send('connection.close-ok', {});
     this.out.flush();
-    this.transport?.end();
+    this.hangUp();
     if (handshakeStep === 'tune' && reason.replyCode === ReplyCode.ACCESS_REFUSED) {
       return this.finish(new AuthenticationError(`login refused: ${reason.replyText}`));
     }
@@ -375,6 +424,9 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       this.finish(undefined);
       return Promise.resolve();
     }
+    // Acks queued before the close reach the broker; from now on deliveries cannot be settled.
+    for (const channel of this.channels.values()) if (channel.state === 'open') this.guard(() => channel.flushAcks());
+    if (this.state !== 'open') return Promise.resolve(); // writing them failed the connection
     this.state = 'closing';
     const limit = this.blocked$.value ? Math.min(BLOCKED_CLOSE_LIMIT, this.options.closeTimeout) : this.options.closeTimeout;
     this.timer?.unsubscribe();
@@ -410,9 +462,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
         this.closeSent = true;
         this.send('connection.close', { replyCode: code!, replyText: text, classId: 0, methodId: 0 });
         this.out.flush();
-        this.transport.end();
-        const transport = this.transport;
-        this.options.scheduler.schedule(() => transport.destroy(), ERROR_CLOSE_GRACE);
+        this.hangUp();
       } catch {
         this.transport.destroy();
       }
@@ -420,6 +470,22 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       this.transport?.destroy();
     }
     this.finish(error);
+  }
+
+  /**
+   * Ends the socket after our last frame and gives the server {@link HANG_UP_GRACE} to hang up
+   * too (it should: after close-ok, or its answer to our connection.close); then drops it. The
+   * timer goes as soon as the socket closes, so nothing keeps the process alive after that.
+   */
+  private hangUp(): void {
+    const transport = this.transport;
+    if (!transport) return;
+    transport.end();
+    this.hangUpTimer?.unsubscribe();
+    this.hangUpTimer = this.options.scheduler.schedule(() => {
+      this.hangUpTimer = null;
+      transport.destroy();
+    }, HANG_UP_GRACE);
   }
 
   private finish(error: Error | undefined): void {
@@ -435,6 +501,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     const channelError = error ?? new NotOpenError('connection closed');
     for (const channel of [...this.channels.values()]) channel.finish(error ? channelError : undefined);
     this.channels.clear();
+    this.quarantined.clear();
     this.blocked$.complete();
     this.writable$.complete();
     this.methods$.error(channelError);
@@ -450,6 +517,10 @@ export class ConnectionCore implements ChannelHost, FrameSink {
 
 function isCloseOk(payload: Buffer): boolean {
   return payload.length >= 4 && payload.readUInt16BE(0) === 20 && payload.readUInt16BE(2) === 41;
+}
+
+function isChannelClose(payload: Buffer): boolean {
+  return payload.length >= 4 && payload.readUInt16BE(0) === 20 && payload.readUInt16BE(2) === 40;
 }
 
 /** The longest prefix of `text` that fits `max` bytes of UTF-8 (a short string's limit). */

@@ -5,12 +5,20 @@ import type { Channel } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import type { ConnectionCore, ConnectionState } from './connection-core';
 import type { TuneResult } from './handshake';
-import { UnsupportedError } from './errors';
+import { NotOpenError, UnsupportedError } from './errors';
 
+/**
+ * One open channel and who holds it. Every channel the Connection opens is listed by its
+ * number, so that `channel(id)` and `openChannel(id)` find it whichever way it was opened.
+ */
 interface SharedChannel {
   core: ChannelCore;
+  /** The Channel once open-ok arrived; completes (or errors) when the channel ends. */
   ready: ReplaySubject<Channel>;
+  /** `channel()` subscribers holding it: the last one to leave closes it, unless pinned. */
   refs: number;
+  /** Held by `openChannel()`: it then lives until `close()` is called or the connection ends. */
+  pinned: boolean;
 }
 
 /**
@@ -82,10 +90,11 @@ export class Connection {
 
   /**
    * A channel, opened on subscribe and closed on the last unsubscribe. With an `id`, every
-   * subscriber asking for that number shares the same open channel; without one, each
-   * subscription opens its own channel on the lowest free number. Errors with
-   * `ChannelClosedError` when the server closes the channel; completes when it is closed
-   * by the client.
+   * subscriber asking for that number shares the same open channel (also one that
+   * {@link openChannel} opened; that one stays open when the last subscriber leaves, as its
+   * `await` holder closes it); without one, each subscription opens its own channel on the
+   * lowest free number. Errors with `ChannelClosedError` when the server closes the channel;
+   * completes when it is closed by the client (`channel.close()` by any holder).
    */
   channel(id?: number): Observable<Channel> {
     return new Observable<Channel>((subscriber) => {
@@ -95,7 +104,7 @@ export class Connection {
       const join = () => {
         if (left) return;
         try {
-          entry = (id !== undefined && this.shared.get(id)) || this.openShared(id);
+          entry = this.liveShared(id) ?? this.openShared(id);
         } catch (e) {
           subscriber.error(e);
           return;
@@ -109,8 +118,8 @@ export class Connection {
       return () => {
         left = true;
         inner?.unsubscribe();
-        if (entry && --entry.refs === 0) {
-          if (id !== undefined && this.shared.get(id) === entry) this.shared.delete(id);
+        if (entry && --entry.refs === 0 && !entry.pinned) {
+          if (this.shared.get(entry.core.id) === entry) this.shared.delete(entry.core.id);
           void entry.core.close();
         }
       };
@@ -124,15 +133,22 @@ export class Connection {
    * fresh channel instead of "channel N is already open".
    */
   private closingChannel(id: number | undefined): Promise<unknown> | undefined {
-    if (id === undefined || this.shared.has(id)) return undefined;
+    if (id === undefined) return undefined;
     const busy = this.core.channels.get(id);
     return busy?.state === 'closing' ? busy.closed : undefined;
   }
 
+  /** The channel numbered `id` if it is opening or open. */
+  private liveShared(id: number | undefined): SharedChannel | undefined {
+    if (id === undefined) return undefined;
+    const entry = this.shared.get(id);
+    return entry && (entry.core.state === 'opening' || entry.core.state === 'open') ? entry : undefined;
+  }
+
   private openShared(id: number | undefined): SharedChannel {
     const core = this.core.createChannel(id);
-    const entry: SharedChannel = { core, ready: new ReplaySubject<Channel>(1), refs: 0 };
-    if (id !== undefined) this.shared.set(id, entry);
+    const entry: SharedChannel = { core, ready: new ReplaySubject<Channel>(1), refs: 0, pinned: false };
+    this.shared.set(core.id, entry);
     core.open((error) => {
       if (error) entry.ready.error(error);
       else entry.ready.next(core.api);
@@ -146,21 +162,35 @@ export class Connection {
   }
 
   /**
-   * Opens a channel for `await` code; its lifetime ends with `channel.close()` or
-   * `await using`. Rejects with a typed error when it cannot be opened.
+   * Opens a channel for `await` code; its lifetime ends with `channel.close()`,
+   * `await using` or the end of the connection. Rejects with a typed error when it cannot be
+   * opened.
+   *
+   * With the `id` of a channel that is already open (or opening), resolves to that same
+   * Channel, as the seed's `conn.channel(1)` did and as {@link channel}`(id)` shares it. There
+   * is one channel, not one handle per caller: `close()` (or disposing it) is the channel's
+   * close and ends it for every holder, `channel(id)` subscribers included (they complete).
+   * Conversely, once an `openChannel` caller holds a channel, the last `channel(id)`
+   * subscriber leaving does not close it. A channel that is closing is waited for, then
+   * opened afresh.
    */
   openChannel(id?: number): Promise<Channel> {
     const busy = this.closingChannel(id);
     if (busy) return busy.then(() => this.openChannel(id));
+    let entry: SharedChannel;
+    try {
+      entry = this.liveShared(id) ?? this.openShared(id);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    entry.pinned = true;
+    const core = entry.core;
     return new Promise<Channel>((resolve, reject) => {
-      let core: ChannelCore;
-      try {
-        core = this.core.createChannel(id);
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      core.open((error) => (error ? reject(error) : resolve(core.api)));
+      entry.ready.subscribe({
+        next: resolve,
+        error: reject,
+        complete: () => reject(new NotOpenError(`channel ${core.id} was closed before it opened`, { cause: core.error })),
+      });
     });
   }
 

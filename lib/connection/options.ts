@@ -23,7 +23,11 @@ export interface ReconnectPolicy {
   multiplier?: number;
   /** Random spread as a fraction of the delay, 0..1 (default 0.2). */
   jitter?: number;
-  /** Attempts before giving up (default Infinity). */
+  /**
+   * Connection attempts before giving up (default Infinity): at most this many attempts in a
+   * row fail, the first connect included (`maxAttempts: 3` tries the first connect and two
+   * retries); after a connection that was open is lost, up to this many reconnect attempts.
+   */
   maxAttempts?: number;
 }
 
@@ -37,6 +41,7 @@ export interface ConnectOptions {
   protocol?: Protocol;
   username?: string;
   password?: string;
+  /** Virtual host; wins over the URL's. `''` is the empty vhost (a URL cannot name it). */
   vhost?: string;
   /** Heartbeat in seconds; 0 disables; default: the server's proposal. */
   heartbeat?: number;
@@ -99,7 +104,7 @@ export interface ResolvedOptions {
   scheduler: SchedulerLike;
 }
 
-/** The default broker; without a path the vhost is the default '/' (a bare trailing slash would mean vhost ""). */
+/** The default broker: vhost '/'. */
 const DEFAULT_URL = 'amqp://guest:guest@localhost:5672';
 
 /** Applies defaults and merges the URL with explicit options. Throws `UrlError` / `TypeError`. */

@@ -19,7 +19,7 @@ export const AMQP_PORT = 5672;
 export const AMQPS_PORT = 5671;
 /** Host when the URL's authority names none (`amqp://`, `amqp://:5673`, `amqp:///vh`). */
 export const DEFAULT_HOSTNAME = 'localhost';
-/** Virtual host when the URL has no path at all (`amqp://host`); `amqp://host/` means `""`. */
+/** Virtual host when the URL's path is empty: `amqp://host` and `amqp://host/` (see parseVhost). */
 export const DEFAULT_VHOST = '/';
 
 /** One broker address. `hostname` is percent-decoded; IPv6 literals come without brackets. */
@@ -61,7 +61,7 @@ export interface AmqpUrl {
   hosts: AmqpHost[];
   /** Username and password (default `guest` / `guest`); the password never prints. */
   credentials: Credentials;
-  /** The virtual host, percent-decoded: `/` when the URL has no path, `""` for a bare `/`. */
+  /** The virtual host, percent-decoded: `/` when the path is empty or a bare `/`. */
   vhost: string;
   /** `heartbeat`: seconds, 0..65535 (0 asks for no heartbeats). */
   heartbeat?: number;
@@ -121,7 +121,8 @@ export function redactUrl(url: string): string {
 
 /**
  * Parses an `amqp://` or `amqps://` URL. Defaults: host `localhost`, port 5672 (5671 for
- * `amqps`), user and password `guest`, vhost `/` when there is no path.
+ * `amqps`), user and password `guest`, vhost `/` when the path is empty (`amqp://host` or
+ * `amqp://host/`, as amqplib and pika read it; the spec's letter would make the latter `""`).
  *
  * - Userinfo, host and vhost are percent-decoded (`%2F` is `/`); a second unencoded `/` in the
  *   path is an error. The userinfo ends at the last `@` of the authority.
@@ -252,9 +253,15 @@ function parsePort(raw: string | undefined, defaultPort: number, where: string, 
   return port;
 }
 
-/** The path: none gives the default vhost, `/` gives `""`, `/x` gives decoded `x`. */
+/**
+ * The path: none and a bare `/` give the default vhost, `/x` gives decoded `x`.
+ *
+ * The letter of the URI spec reads `amqp://host/` as the vhost `""`; amqplib,
+ * @cloudamqp/amqp-client and pika all read it as `/`, and users copy such URLs from them, so
+ * the habit wins. The empty vhost stays reachable through the `vhost: ''` option.
+ */
 function parseVhost(path: string, decode: Decode, fail: Fail): string {
-  if (path === '') return DEFAULT_VHOST;
+  if (path === '' || path === '/') return DEFAULT_VHOST;
   const raw = path.slice(1);
   // The spec's vhost is one path segment: a "/" inside the name must be sent as %2F.
   if (raw.includes('/')) fail('the path must be a single segment (encode a "/" in the vhost as %2F)');

@@ -1,4 +1,4 @@
-import { asapScheduler, type Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { asapScheduler, asyncScheduler, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { BehaviorSubject } from 'rxjs';
 import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
@@ -111,6 +111,8 @@ export class FakeBroker implements ChannelHost {
   readonly api = undefined;
   readonly topology = new TopologyRegistry();
   readonly generation = 0;
+  readonly isClosing = false;
+  readonly closeTimeout = 10000;
   readonly queues = new Map<string, Observable<Delivery | string | Message>>();
   readonly acks = new Subject<number>();
   readonly nacks = new Subject<FakeRejection>();
@@ -133,6 +135,15 @@ export class FakeBroker implements ChannelHost {
     this.table = methodTable(this.protocol);
     for (const [q, d] of Object.entries(options.queues ?? {})) this.queues.set(q, d);
     this.out = new SyncOutput((bytes) => this.parser.push(bytes, (f) => this.fromClient(f)));
+  }
+
+  /** Timers of the channel: the injected scheduler, else RxJS's asyncScheduler. */
+  get scheduler(): SchedulerLike {
+    return this.options.scheduler ?? asyncScheduler;
+  }
+
+  quarantine(): void {
+    this.release();
   }
 
   release(): void {
