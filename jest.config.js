@@ -8,6 +8,7 @@ module.exports = {
     '^rx-amqp$': '<rootDir>/lib/index.ts',
     '^rx-amqp/protocol$': '<rootDir>/lib/protocol.ts',
     '^rx-amqp/testing$': '<rootDir>/lib/testing.ts',
+    '^rx-amqp/otel$': '<rootDir>/lib/otel.ts',
   },
   testTimeout: 30000,
   // One throwaway RabbitMQ node for the fault-tolerance specs (spec/faults), launched once per run.

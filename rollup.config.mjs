@@ -1,4 +1,4 @@
-// Builds the three entry points (rx-amqp, rx-amqp/protocol, rx-amqp/testing):
+// Builds the four entry points (rx-amqp, rx-amqp/protocol, rx-amqp/testing, rx-amqp/otel):
 // - dist/cjs/*.cjs: the one runtime copy of the code (CommonJS, shared chunks, sourcemaps with
 //   sourcesContent);
 // - dist/esm/*.mjs: thin ES module entries that re-export the CommonJS build, so `import` and
@@ -13,9 +13,9 @@ import { dts } from 'rollup-plugin-dts';
 // Nothing stale from an earlier build (or an earlier layout) may end up in the package.
 rmSync('dist', { recursive: true, force: true });
 
-const input = { index: 'lib/index.ts', protocol: 'lib/protocol.ts', testing: 'lib/testing.ts' };
+const input = { index: 'lib/index.ts', protocol: 'lib/protocol.ts', testing: 'lib/testing.ts', otel: 'lib/otel.ts' };
 const builtins = ['net', 'tls', 'util', 'os', 'crypto', 'events', 'buffer'];
-const external = (id) => id === 'rxjs' || id.startsWith('rxjs/') || id.startsWith('node:') || builtins.includes(id);
+const external = (id) => id === 'rxjs' || id === '@opentelemetry/api' || id.startsWith('rxjs/') || id.startsWith('node:') || builtins.includes(id);
 
 /** Writes dist/esm/<entry>.mjs and dist/<entry>.d.mts next to each CommonJS entry chunk. */
 function esmEntries() {

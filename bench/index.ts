@@ -31,6 +31,12 @@ import { topSelfTime } from './profile';
 const CLIENTS = [
   { name: 'rx-amqp', module: './clients/rx-amqp', driver: 'rxAmqp' },
   { name: 'rx-amqp ops', module: './clients/rx-amqp', driver: 'rxAmqpOperators' },
+  // observability costs (bench/clients/rx-amqp-observed.ts); run them with --client rx-amqp
+  { name: 'rx-amqp diag', module: './clients/rx-amqp-observed', driver: 'rxAmqpDiag' },
+  { name: 'rx-amqp otel', module: './clients/rx-amqp-observed', driver: 'rxAmqpOtel' },
+  { name: 'rx-amqp ackAfter', module: './clients/rx-amqp-observed', driver: 'rxAmqpAckAfter' },
+  { name: 'rx-amqp ackAfter diag', module: './clients/rx-amqp-observed', driver: 'rxAmqpAckAfterDiag' },
+  { name: 'rx-amqp ackAfter otel', module: './clients/rx-amqp-observed', driver: 'rxAmqpAckAfterOtel' },
   { name: 'amqplib', module: './clients/amqplib', driver: 'amqplibDriver' },
   { name: 'amqp-client', module: './clients/amqp-client', driver: 'amqpClientDriver' },
 ];

@@ -50,3 +50,13 @@ export * from './protocol/errors';
 export { Decimal, field, TaggedValue, type FieldTable, type FieldValue } from './protocol/field-types';
 export type { Protocol } from './protocol/protocol-version';
 export { VERSION } from './version';
+export {
+  PUBLISH_CHANNEL,
+  PROCESS_CHANNEL,
+  CONNECTION_CHANNEL,
+  type PublishContext,
+  type ProcessContext,
+  type ConnectionEvent,
+  type PeerInfo,
+} from './diagnostics/channels';
+export type { DebugOptions } from './diagnostics/frame-log';

@@ -24,6 +24,8 @@ import { RpcQueue, type PendingCall } from './rpc-queue';
 import { ConfirmTracker } from './confirm-tracker';
 import { Unsettled } from './unsettled';
 import type { TopologyRegistry } from '../connection/topology';
+import { isTraced, publishChannel } from '../diagnostics/channels';
+import { tracePublish } from '../diagnostics/publish-trace';
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -63,6 +65,8 @@ export interface ChannelHost {
 /** A consumer registered on the channel. */
 export interface ConsumerHandle {
   readonly noAck: boolean;
+  /** The queue consumed (for diagnostics; `''` is the channel's last declared queue). */
+  readonly queue?: string;
   /** False once the subscriber left; deliveries still in flight are then requeued. */
   active: boolean;
   deliver(delivery: Delivery): void;
@@ -246,6 +250,12 @@ export class ChannelCore implements DeliverySettler {
    * properties that cannot be encoded or do not fit in one frame.
    */
   publish(message: Message, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): number {
+    if (isTraced(publishChannel)) return tracePublish(this, message, exchange, routingKey, mandatory, immediate);
+    return this.writePublish(message, exchange, routingKey, mandatory, immediate);
+  }
+
+  /** {@link publish} without diagnostics: encodes and writes the frames. */
+  writePublish(message: Message, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): number {
     if (this.state !== 'open') throw new NotOpenError(`channel ${this.id} is ${this.state}`, { cause: this.error });
     const out = this.host.out;
     const start = out.pos;

@@ -284,6 +284,7 @@ export class Channel {
       let ended = false;
       const handle: ConsumerHandle = {
         noAck,
+        queue,
         active: true,
         deliver: (d) => subscriber.next(d),
         end: (error) => {

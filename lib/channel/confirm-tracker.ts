@@ -7,6 +7,8 @@ export interface ConfirmWaiter {
   routingKey: string;
   /** Set when a basic.return was matched to it: the ack that follows becomes a failure. */
   returned?: Error;
+  /** A waiter watched after this one for the same publish (diagnostics wraps the publisher's). */
+  chain?(next: ConfirmWaiter): void;
 }
 
 /** Marks a slot whose confirm arrived out of order, before the slots ahead of it. */
@@ -45,7 +47,10 @@ export class ConfirmTracker {
   /** Attaches a waiter to a sequence number returned by {@link next}. */
   watch(seq: number, waiter: ConfirmWaiter): void {
     const i = this.head + (seq - this.firstSeq);
-    if (i >= this.head && i < this.slots.length && this.slots[i] === null) this.slots[i] = waiter;
+    if (i < this.head || i >= this.slots.length) return;
+    const slot = this.slots[i];
+    if (slot === null) this.slots[i] = waiter;
+    else if (slot !== SETTLED) slot.chain?.(waiter);
   }
 
   /**

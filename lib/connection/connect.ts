@@ -8,6 +8,7 @@ import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './opt
 import { isRecoverable } from './recovery';
 import { TopologyRegistry } from './topology';
 import { UrlError } from './url';
+import { withConnectionEvents } from '../diagnostics/connection-events';
 
 /**
  * Connects to a broker. Cold: each subscription opens one connection and emits the
@@ -31,7 +32,8 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
       subscriber.error(e);
       return;
     }
-    const { endpoints, reconnect: policy, status, scheduler } = options;
+    const { endpoints, reconnect: policy, scheduler } = options;
+    const status = withConnectionEvents(options.status, scheduler);
     let hostIndex = 0;
     // Failures in a row (for the backoff and the status), and connection attempts made since
     // the last open: `maxAttempts: N` allows N attempts, the first connect included.

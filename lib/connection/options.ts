@@ -8,6 +8,7 @@ import { Credentials } from './credentials';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
 import type { ConnectionStatus } from './status';
+import { withFrameLog, type DebugOptions } from '../diagnostics/frame-log';
 
 /** SASL mechanisms rx-amqp can log in with. */
 export type Mechanism = 'PLAIN' | 'AMQPLAIN' | 'EXTERNAL';
@@ -73,6 +74,12 @@ export interface ConnectOptions {
   transport?: TransportFactory;
   /** Scheduler for every timer (heartbeats, timeouts, backoff). Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * Frame tracing for debugging: `true` or `{ frames: true }` prints every frame in and out to
+   * stderr (secrets redacted), `{ frames: true, log }` or a function sends the lines there.
+   * The environment variable `RX_AMQP_DEBUG=frames` turns it on too. Off by default.
+   */
+  debug?: boolean | DebugOptions | ((line: string) => void);
 }
 
 /** Options with every default applied. */
@@ -153,7 +160,7 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
     maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
     reconnect: resolveReconnect(opts.reconnect),
     status: opts.status,
-    transport: opts.transport ?? socketTransport,
+    transport: withFrameLog(opts.transport ?? socketTransport, opts.debug, protocol),
     scheduler: opts.scheduler ?? asyncScheduler,
   };
 }

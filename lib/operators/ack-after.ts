@@ -1,6 +1,14 @@
-import { asapScheduler, from, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asapScheduler,
+  mergeMap,
+  Observable,
+  type ObservableInput,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 import type { Delivery } from '../delivery';
 import { AckBatch } from './ack-batch';
+import { processInput } from '../diagnostics/process-trace';
 import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
 
 /** What to do with a delivery whose processing failed. */
@@ -33,7 +41,10 @@ export interface AckAfterOptions {
  * redelivers them. Deliveries waiting for their turn (beyond `concurrency`) when their channel
  * closes are dropped unprocessed: the broker redelivers them.
  */
-export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>, options: AckAfterOptions = {}): OperatorFunction<Delivery, R> {
+export function ackAfter<R>(
+  project: (delivery: Delivery) => ObservableInput<R>,
+  options: AckAfterOptions = {},
+): OperatorFunction<Delivery, R> {
   const onError = options.onError ?? defaultFailureAction;
   return (source) =>
     new Observable<R>((subscriber) => {
@@ -58,7 +69,7 @@ export function ackAfter<R>(project: (delivery: Delivery) => ObservableInput<R>,
                 // on) fails this delivery only, exactly like one that errors asynchronously.
                 let work: Observable<R>;
                 try {
-                  work = from(project(delivery));
+                  work = processInput(project, delivery);
                 } catch (e) {
                   fail(e);
                   return;

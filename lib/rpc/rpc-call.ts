@@ -4,6 +4,7 @@ import { TimeoutError } from '../connection/errors';
 import type { Delivery } from '../delivery';
 import { Message } from '../message';
 import { DIRECT_REPLY_TO, ReplyRouter } from './reply-router';
+import { inCallerContext } from '../diagnostics/channels';
 
 /** Options of {@link rpcCall}. */
 export interface RpcCallOptions {
@@ -21,14 +22,19 @@ export interface RpcCallOptions {
  * Cold: each subscription is one call. Many calls may run at once on one channel; they share
  * one reply consumer. Errors with `TimeoutError` when no reply comes within `timeout`.
  */
-export function rpcCall(channel: Channel, routingKey: string, request: Publishable, options: RpcCallOptions = {}): Observable<Delivery> {
+export function rpcCall(
+  channel: Channel,
+  routingKey: string,
+  request: Publishable,
+  options: RpcCallOptions = {},
+): Observable<Delivery> {
   return new Observable<Delivery>((subscriber) => {
     const router = ReplyRouter.of(channel);
     const correlationId = router.nextId();
     const timeout = options.timeout ?? 30000;
     let timer: Subscription | undefined;
     const ready = router.ready.subscribe({
-      complete: () => {
+      complete: inCallerContext(() => {
         if (subscriber.closed) return;
         // Inside a subscriber callback nothing may throw: a bad request errors this call.
         try {
@@ -44,10 +50,12 @@ export function rpcCall(channel: Channel, routingKey: string, request: Publishab
         if (timeout > 0) {
           timer = (options.scheduler ?? asyncScheduler).schedule(() => {
             router.forget(correlationId);
-            subscriber.error(new TimeoutError(`no reply to RPC ${correlationId} on '${routingKey}' within ${timeout} ms`));
+            subscriber.error(
+              new TimeoutError(`no reply to RPC ${correlationId} on '${routingKey}' within ${timeout} ms`),
+            );
           }, timeout);
         }
-      },
+      }),
       error: (e) => subscriber.error(e),
     });
     return () => {

@@ -316,6 +316,28 @@ describe('examples', () => {
     expect(out).toContain('marble test passed: tasks 1 and 3 acked after their work (frames 11 and 41), task 2 nacked and requeued (frame 11)');
   });
 
+  example('observability', async () => {
+    const out = await runOk('observability');
+    const trees = out.split(/^trace [0-9a-f]{32}$/m).slice(1).map((t) => t.trim());
+    expect(trees).toHaveLength(3);
+    for (const [i, tree] of trees.entries()) {
+      const lines = tree.split('\n').filter((l) => !l.startsWith('metric '));
+      expect(lines.map((l) => l.replace(/ ERROR: .*/, ''))).toEqual([
+        `checkout order-${i + 1} [INTERNAL]`,
+        '    publish <default> [PRODUCER]',
+        '      <queue> process [CONSUMER]',
+        '        charge card [INTERNAL]',
+      ]);
+    }
+    expect(trees[1]).toContain('<queue> process [CONSUMER] ERROR: card declined');
+    expect(trees[0]).not.toContain('ERROR');
+    expect(out).toContain('metric messaging.client.sent.messages: total 3');
+    expect(out).toContain('metric rx_amqp.publish.confirmed: total 3');
+    expect(out).toContain('metric rx_amqp.publish.unconfirmed: total 0');
+    expect(out).toContain('metric messaging.client.consumed.messages: total 3');
+    expect(out).toContain('metric messaging.process.duration: recorded 3');
+  });
+
   // ---- recipes: what services do with the streams --------------------------------------------
 
   example('batch-to-postgres', async () => {

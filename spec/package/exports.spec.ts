@@ -52,6 +52,17 @@ describe('package entry points (built by `npm run build`, which `npm test` runs 
     }
   });
 
+  it('rx-amqp/otel loads with require() and import and exports instrument; only it imports @opentelemetry/api', () => {
+    const cjs = nodeIn(dir, ['-e', `console.log(typeof require('rx-amqp/otel').instrument)`]);
+    const esm = nodeIn(dir, ['--input-type=module', '-e', `const m = await import('rx-amqp/otel'); console.log(typeof m.instrument)`]);
+    expect([cjs.trim(), esm.trim()]).toEqual(['function', 'function']);
+    expect(existsSync(join(root, 'dist', 'otel.d.ts'))).toBe(true);
+    expect(existsSync(join(root, 'dist', 'otel.d.mts'))).toBe(true);
+    // Loading the main entry must not load @opentelemetry/api (an optional peer dependency).
+    const loaded = nodeIn(dir, ['-e', `require('rx-amqp'); console.log(Object.keys(require.cache).some((f) => f.includes('@opentelemetry')))`]);
+    expect(loaded.trim()).toBe('false');
+  });
+
   it('advertises the package version', () => {
     expect(VERSION).toBe(require(join(root, 'package.json')).version);
   });

@@ -26,7 +26,10 @@ const projects = [
   { name: 'ts5.9', typescript: '5.9.3', typesNode: '20.19.43' },
   { name: 'newest', typescript: '7.0.2', typesNode: '26.6.7' },
 ] as const;
-const rxjsVersion = (JSON.parse(readFileSync(join(root, 'node_modules/rxjs/package.json'), 'utf8')) as { version: string }).version;
+const installedVersion = (name: string): string => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const rxjsVersion = installedVersion('rxjs');
+/** What the README's OpenTelemetry snippet installs beside rx-amqp (the versions of the devDependencies). */
+const otelPackages = ['@opentelemetry/api', '@opentelemetry/sdk-trace-node', '@opentelemetry/sdk-trace-base'].map((name) => `${name}@${installedVersion(name)}`);
 
 interface Run {
   status: number | null;
@@ -68,7 +71,7 @@ function install(project: (typeof projects)[number], tarball: string): string {
   const dir = join(scratch, project.name);
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }, null, 2));
-  const deps = [tarball, `typescript@${project.typescript}`, `@types/node@${project.typesNode}`, `rxjs@${rxjsVersion}`];
+  const deps = [tarball, `typescript@${project.typescript}`, `@types/node@${project.typesNode}`, `rxjs@${rxjsVersion}`, ...otelPackages];
   expectSuccess(run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-exact', ...deps], dir));
   for (const f of readdirSync(consumer)) copyFileSync(join(consumer, f), join(dir, f));
   return dir;

@@ -8,3 +8,4 @@ interface Order {
 declare const orders: Order[];
 declare function it(name: string, fn: () => void): void;
 declare function expect(actual: unknown): { toEqual(expected: unknown): void };
+declare function currentRequestId(): string;
