@@ -16,7 +16,7 @@ import {
   NotOpenError,
   PublishNackedError,
   UnsupportedError,
-} from '../connection/errors';
+} from './errors';
 import { Delivery, ReturnedMessage, type DeliverySettler } from '../delivery';
 import type { Message, MessageProperties } from '../message';
 import { Channel } from './channel';

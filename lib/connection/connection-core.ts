@@ -12,10 +12,10 @@ import {
   ConnectionLostError,
   ConnectionTimeoutError,
   HeartbeatTimeoutError,
-  NotOpenError,
   ProtocolMismatchError,
   RedirectError,
 } from './errors';
+import { NotOpenError } from '../channel/errors';
 import { Handshake, type TuneResult } from './handshake';
 import { markRecoverable } from './recovery';
 import { TopologyRegistry } from './topology';
