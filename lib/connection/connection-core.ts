@@ -18,9 +18,9 @@ import {
 import { NotOpenError } from '../channel/errors';
 import { Handshake, type TuneResult } from './handshake';
 import { markRecoverable } from './recovery';
-import { TopologyRegistry } from './topology';
+import { TopologyRegistry } from '../channel/topology';
 import { HeartbeatMonitor } from './heartbeat';
-import type { ResolvedOptions } from './options';
+import type { ConnectionSettings } from './settings';
 import { OutputBuffer } from './output';
 import type { Endpoint, Transport } from './transport';
 
@@ -100,7 +100,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   private readonly methods$ = new Subject<string>();
 
   constructor(
-    readonly options: ResolvedOptions,
+    readonly options: ConnectionSettings,
     readonly endpoint: Endpoint,
     private readonly events: ConnectionEvents,
     /** What the application deleted, shared by the connections of one `connect()`. */
