@@ -17,7 +17,7 @@ import {
 } from './errors';
 import { Delivery, ReturnedMessage, type DeliverySettler } from '../delivery';
 import type { Message, MessageProperties } from '../message';
-import { Channel } from './channel';
+import type { Channel } from './channel';
 import { RpcQueue, type PendingCall } from './rpc-queue';
 import { ConfirmTracker } from './confirm-tracker';
 import { Unsettled } from './unsettled';
@@ -63,7 +63,12 @@ export type ChannelState = 'opening' | 'open' | 'closing' | 'closed';
  */
 export class ChannelCore implements DeliverySettler {
   state: ChannelState = 'opening';
-  readonly api: Channel;
+  /**
+   * The public facade of this channel. Set by whoever creates the core, right after (the
+   * connection, or `fakeChannel`): the core names its facade's type but does not construct it,
+   * so the channel core does not import the facade at run time.
+   */
+  api!: Channel;
   readonly rpc: RpcQueue;
   readonly consumers = new Map<string, ConsumerHandle>();
   readonly confirms = new ConfirmTracker();
@@ -139,7 +144,6 @@ export class ChannelCore implements DeliverySettler {
     this.reader = new Reader(EMPTY_BODY, 0, 0, host.protocol);
     this.rpc = new RpcQueue((call) => this.write(call.def, call.args));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.api = new Channel(this);
   }
 
   /** Sends channel.open; `done` fires on open-ok or failure. */
