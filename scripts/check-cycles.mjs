@@ -49,11 +49,19 @@ function isTypeOnly(node) {
     if (!clause) return false; // `import './x'` runs the module
     if (clause.isTypeOnly) return true;
     const named = clause.namedBindings;
-    return !clause.name && !!named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+    return (
+      !clause.name &&
+      !!named &&
+      ts.isNamedImports(named) &&
+      named.elements.length > 0 &&
+      named.elements.every((e) => e.isTypeOnly)
+    );
   }
   if (node.isTypeOnly) return true;
   const clause = node.exportClause;
-  return !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
+  return (
+    !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 /**
@@ -182,7 +190,8 @@ export function checkArchitecture(dir) {
     const targets = graph.get(join(dir, from));
     const target = join(dir, to);
     if (!targets?.has(target)) continue;
-    if (!targets.get(target)) violations.push(`${from} imports ${to} at run time; only a type-only import is allowed there`);
+    if (!targets.get(target))
+      violations.push(`${from} imports ${to} at run time; only a type-only import is allowed there`);
     else {
       backReferences.add(`${from} -> ${to}`);
       targets.delete(target);
@@ -217,5 +226,7 @@ if (isMain) {
   }
   for (const v of violations) console.error(`layer rule broken: ${v}`);
   if (cycles.length > 0 || violations.length > 0) process.exit(1);
-  console.log(`${files} files, no import cycle, layer rules kept (type-only back-references allowed: ${backReferences.length})`);
+  console.log(
+    `${files} files, no import cycle, layer rules kept (type-only back-references allowed: ${backReferences.length})`,
+  );
 }

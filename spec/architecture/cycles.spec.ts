@@ -42,11 +42,16 @@ describe('architecture of lib/ (scripts/check-cycles.mjs, see ARCHITECTURE.md)',
 
     it('fails when the channel layer imports the connection layer', () => {
       write('connection/connection.ts', "import { Channel } from '../channel/channel';\nexport const c = Channel;\n");
-      write('channel/channel.ts', "import type { Connection } from '../connection/types';\nexport class Channel { c?: Connection }\n");
+      write(
+        'channel/channel.ts',
+        "import type { Connection } from '../connection/types';\nexport class Channel { c?: Connection }\n",
+      );
       write('connection/types.ts', 'export interface Connection { id: number }\n');
       const { status, output } = check(dir);
       expect(status).toBe(1);
-      expect(output).toContain('layer rule broken: channel/channel.ts (channel) imports connection/types.ts (connection)');
+      expect(output).toContain(
+        'layer rule broken: channel/channel.ts (channel) imports connection/types.ts (connection)',
+      );
       expect(output).not.toContain('import cycle');
     });
 
@@ -62,7 +67,10 @@ describe('architecture of lib/ (scripts/check-cycles.mjs, see ARCHITECTURE.md)',
       write('protocol/frame.ts', 'export const x = 1;\n');
       write('channel/channel.ts', "import { x } from '../protocol/frame';\nexport const y = x;\n");
       write('connection/connection.ts', "import { y } from '../channel/channel';\nexport const z = y;\n");
-      expect(check(dir)).toEqual({ status: 0, output: expect.stringContaining('3 files, no import cycle, layer rules kept') });
+      expect(check(dir)).toEqual({
+        status: 0,
+        output: expect.stringContaining('3 files, no import cycle, layer rules kept'),
+      });
     });
   });
 });
@@ -73,20 +81,31 @@ describe('type-only back-references (BACK_REFERENCES in scripts/check-cycles.mjs
     dir = mkdtempSync(join(tmpdir(), 'rx-amqp-backref-'));
     mkdirSync(join(dir, 'channel'));
     mkdirSync(join(dir, 'connection'));
-    writeFileSync(join(dir, 'connection', 'connection.ts'), "import { Channel } from '../channel/channel';\nexport class Connection { c = Channel }\n");
+    writeFileSync(
+      join(dir, 'connection', 'connection.ts'),
+      "import { Channel } from '../channel/channel';\nexport class Connection { c = Channel }\n",
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('allows channel.connection to name the Connection type', () => {
-    writeFileSync(join(dir, 'channel', 'channel.ts'), "import type { Connection } from '../connection/connection';\nexport class Channel { c?: Connection }\n");
+    writeFileSync(
+      join(dir, 'channel', 'channel.ts'),
+      "import type { Connection } from '../connection/connection';\nexport class Channel { c?: Connection }\n",
+    );
     expect(check(dir)).toEqual({ status: 0, output: expect.stringContaining('type-only back-references allowed: 1') });
   });
 
   it('refuses the same edge when it imports at run time', () => {
-    writeFileSync(join(dir, 'channel', 'channel.ts'), "import { Connection } from '../connection/connection';\nexport class Channel { c = Connection }\n");
+    writeFileSync(
+      join(dir, 'channel', 'channel.ts'),
+      "import { Connection } from '../connection/connection';\nexport class Channel { c = Connection }\n",
+    );
     const { status, output } = check(dir);
     expect(status).toBe(1);
-    expect(output).toContain('channel/channel.ts imports connection/connection.ts at run time; only a type-only import is allowed there');
+    expect(output).toContain(
+      'channel/channel.ts imports connection/connection.ts at run time; only a type-only import is allowed there',
+    );
     expect(output).toContain('import cycle (2 files)');
   });
 });

@@ -10,7 +10,9 @@ describe('generated protocol code (scripts/generate-methods.mjs)', () => {
   let out: string;
   beforeAll(() => {
     out = mkdtempSync(join(tmpdir(), 'rx-amqp-generate-'));
-    execFileSync(process.execPath, [join(root, 'scripts', 'generate-methods.mjs'), '--out-dir', out], { encoding: 'utf8' });
+    execFileSync(process.execPath, [join(root, 'scripts', 'generate-methods.mjs'), '--out-dir', out], {
+      encoding: 'utf8',
+    });
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -18,7 +20,10 @@ describe('generated protocol code (scripts/generate-methods.mjs)', () => {
     expect(readdirSync(out).sort()).toEqual(readdirSync(committed).sort());
   });
 
-  it.each(readdirSync(committed).sort())('%s is what `npm run generate` writes (run it and commit the result)', (file) => {
-    expect(readFileSync(join(out, file), 'utf8')).toBe(readFileSync(join(committed, file), 'utf8'));
-  });
+  it.each(readdirSync(committed).sort())(
+    '%s is what `npm run generate` writes (run it and commit the result)',
+    (file) => {
+      expect(readFileSync(join(out, file), 'utf8')).toBe(readFileSync(join(committed, file), 'utf8'));
+    },
+  );
 });
