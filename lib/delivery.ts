@@ -1,5 +1,5 @@
 import { Message, type MessageProperties } from './message';
-import { UnsupportedError } from './connection/errors';
+import { UnsupportedError } from './channel/errors';
 import type { Channel } from './channel/channel';
 
 /** Where a delivery came from and how to settle it; implemented by the channel. */

@@ -14,6 +14,7 @@ export { Credentials, type AuthMechanism } from './connection/credentials';
 export { isRecoverable, endOnRecoverable } from './connection/recovery';
 export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';
+export * from './channel/errors';
 export {
   Channel,
   type AccessRequestOptions,

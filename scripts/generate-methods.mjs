@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Generates lib/protocol/generated/methods-<dialect>.ts from the RabbitMQ AMQP spec JSON in
 // codegen/. Run with `npm run generate`; the output is committed.
+// `node scripts/generate-methods.mjs --out-dir DIR` writes the files to DIR instead (the spec
+// spec/architecture/generated.spec.ts uses it to check that the committed files are in sync).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDirFlag = process.argv.indexOf('--out-dir');
+if (outDirFlag >= 0 && !process.argv[outDirFlag + 1]) throw new Error('--out-dir needs a directory');
+const outDir = outDirFlag >= 0 ? resolve(process.argv[outDirFlag + 1]) : join(root, 'lib', 'protocol', 'generated');
 const dialects = [
   { protocol: '0-9-1', file: 'amqp-rabbitmq-0.9.1.json', out: 'methods-0-9-1.ts' },
   { protocol: '0-8', file: 'amqp-rabbitmq-0.8.json', out: 'methods-0-8.ts' },
@@ -222,7 +227,7 @@ function generate({ protocol, file, out }) {
   for (const cls of propClasses) emit(`  [${cls.id}, ${cls.name.toUpperCase()}_PROPERTIES as PropertiesDef],`);
   emit(`]);`);
 
-  const target = join(root, 'lib', 'protocol', 'generated', out);
+  const target = join(outDir, out);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, `${lines.join('\n')}\n`);
   console.log(`wrote ${target}: ${all.length} methods, ${propClasses.length} property classes`);

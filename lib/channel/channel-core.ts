@@ -1,13 +1,11 @@
-import { BehaviorSubject, merge, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { BehaviorSubject, merge, Subject, type Subscription } from 'rxjs';
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
 import { EncodeError, FrameError, UnexpectedFrameError } from '../protocol/errors';
 import { FRAME_END, FrameType, toBuffer, type Frame } from '../protocol/frame';
 import { decodeArgs, writeBodyFrames, writeHeaderFrame, writeMethodFrame } from '../protocol/method-codec';
-import type { MethodTable } from '../protocol/method-table';
-import type { Protocol } from '../protocol/protocol-version';
 import { Reader } from '../protocol/reader';
 import { FrameSyntaxError } from '../protocol/errors';
-import type { OutputBuffer } from '../connection/output';
+import type { ChannelHost, FrameOutput } from './channel-host';
 import {
   ChannelClosedError,
   ConsumerCancelledError,
@@ -16,51 +14,17 @@ import {
   NotOpenError,
   PublishNackedError,
   UnsupportedError,
-} from '../connection/errors';
+} from './errors';
 import { Delivery, ReturnedMessage, type DeliverySettler } from '../delivery';
 import type { Message, MessageProperties } from '../message';
-import { Channel } from './channel';
+import type { Channel } from './channel';
 import { RpcQueue, type PendingCall } from './rpc-queue';
 import { ConfirmTracker } from './confirm-tracker';
 import { Unsettled } from './unsettled';
-import type { TopologyRegistry } from '../connection/topology';
 import { isTraced, publishChannel } from '../diagnostics/channels';
 import { tracePublish } from '../diagnostics/publish-trace';
 
-/** What a channel needs from its connection. */
-export interface ChannelHost {
-  readonly protocol: Protocol;
-  readonly table: MethodTable;
-  readonly out: OutputBuffer;
-  /** Largest frame this client sends (body frames are split to fit). */
-  readonly sendFrameMax: number;
-  /** Largest body accepted from the server. */
-  readonly maxBodySize: number;
-  /** Emits true while the server has blocked publishing (connection.blocked). */
-  readonly blocked$: BehaviorSubject<boolean>;
-  /** False while the socket's write buffer is full. */
-  readonly writable$: BehaviorSubject<boolean>;
-  /** What the application deleted (recovery must not bring it back). */
-  readonly topology: TopologyRegistry;
-  /** Which connection of its `connect()` subscription this is: 0 first, then one per reconnect. */
-  readonly generation: number;
-  /** The connection's public face, for `channel.connection`. */
-  readonly api: unknown;
-  /** True once the connection began to close (or is closed): its channels are closing too. */
-  readonly isClosing: boolean;
-  /** Runs every timer of the channel (the close timeout). */
-  readonly scheduler: SchedulerLike;
-  /** ms a graceful close may take: the connection's `closeTimeout`, which channels inherit. */
-  readonly closeTimeout: number;
-  /** The channel is finished; its number may be reused. */
-  release(id: number): void;
-  /**
-   * The channel is finished for the client, but the server has not confirmed its
-   * channel.close: its number must not be reused until a late close-ok (or the server's own
-   * channel.close) arrives for it, or the connection ends. Frames for it are dropped meanwhile.
-   */
-  quarantine(id: number): void;
-}
+export type { ChannelHost, FrameOutput } from './channel-host';
 
 /** A consumer registered on the channel. */
 export interface ConsumerHandle {
@@ -99,11 +63,16 @@ export type ChannelState = 'opening' | 'open' | 'closing' | 'closed';
  * The protocol state machine of one channel: the synchronous-method queue, content assembly
  * (method + header + bodies -> message), consumers, publisher confirms, flow and the close
  * handshakes. It never touches bytes of other channels and never does I/O itself: frames come
- * in through {@link handleFrame} and go out through the connection's {@link OutputBuffer}.
+ * in through {@link handleFrame} and go out through the connection's {@link FrameOutput}.
  */
 export class ChannelCore implements DeliverySettler {
   state: ChannelState = 'opening';
-  readonly api: Channel;
+  /**
+   * The public facade of this channel. Set by whoever creates the core, right after (the
+   * connection, or `fakeChannel`): the core names its facade's type but does not construct it,
+   * so the channel core does not import the facade at run time.
+   */
+  api!: Channel;
   readonly rpc: RpcQueue;
   readonly consumers = new Map<string, ConsumerHandle>();
   readonly confirms = new ConfirmTracker();
@@ -179,7 +148,6 @@ export class ChannelCore implements DeliverySettler {
     this.reader = new Reader(EMPTY_BODY, 0, 0, host.protocol);
     this.rpc = new RpcQueue((call) => this.write(call.def, call.args));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.api = new Channel(this);
   }
 
   /** Sends channel.open; `done` fires on open-ok or failure. */
@@ -207,7 +175,7 @@ export class ChannelCore implements DeliverySettler {
    * close the whole connection (501). Drops the frame just written (from `start`) and throws
    * EncodeError instead, so only this call fails.
    */
-  private checkFrameSize(out: OutputBuffer, start: number, what: string): void {
+  private checkFrameSize(out: FrameOutput, start: number, what: string): void {
     const max = this.host.sendFrameMax;
     const size = out.pos - start;
     if (max > 0 && size > max) {
@@ -321,7 +289,7 @@ export class ChannelCore implements DeliverySettler {
    * The basic.publish method frame. Its bytes depend only on the ticket, exchange, routing key
    * and flags, and a publisher usually repeats them, so the last frame is kept and copied.
    */
-  private writePublishMethod(out: OutputBuffer, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): void {
+  private writePublishMethod(out: FrameOutput, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): void {
     const cached = this.publishFrame;
     if (cached !== null && exchange === this.publishExchange && routingKey === this.publishRoutingKey && mandatory === this.publishMandatory && immediate === this.publishImmediate && this.ticket === this.publishTicket) {
       out.ensure(cached.length);
@@ -704,7 +672,7 @@ function deliveryTagOf(args: Record<string, unknown>): number {
 }
 
 /** A content header frame for class basic with no properties: 14 payload bytes, size the only variable. */
-function writeBareHeaderFrame(out: OutputBuffer, channel: number, bodySize: number): void {
+function writeBareHeaderFrame(out: FrameOutput, channel: number, bodySize: number): void {
   out.ensure(22);
   const b = out.buf;
   const p = out.pos;

@@ -1,7 +1,7 @@
 import { asapScheduler, Observable } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { queueArguments, streamOffsetArgument, type QueueFeatures, type StreamOffset } from './queue-arguments';
-import { UnsupportedError } from '../connection/errors';
+import { UnsupportedError } from './errors';
 import type { Delivery, ReturnedMessage } from '../delivery';
 import { Message } from '../message';
 import type { ChannelCore, ConsumerHandle, PublishWaiter } from './channel-core';

@@ -6,7 +6,7 @@ import { ConnectionCore } from './connection-core';
 import { AuthenticationError, ConnectionClosedError, ProtocolMismatchError } from './errors';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { isRecoverable } from './recovery';
-import { TopologyRegistry } from './topology';
+import { TopologyRegistry } from '../channel/topology';
 import { UrlError } from './url';
 import { withConnectionEvents } from '../diagnostics/connection-events';
 

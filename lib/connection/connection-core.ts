@@ -2,9 +2,10 @@ import { BehaviorSubject, filter, map, Observable, Subject, take, type Scheduler
 import type { FieldTable } from '../protocol/field-types';
 import { AmqpError, FrameError, FrameSyntaxError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
 import { FrameParser, FrameType, FRAME_END, type FrameSink } from '../protocol/frame';
-import { decodeArgs, writeMethodFrame } from '../protocol/method-codec';
+import { decodeArgs, writeMethodFrame, type MethodArgs, type MethodName } from '../protocol/method-codec';
 import { methodTable, type MethodTable } from '../protocol/method-table';
 import { PROTOCOL_HEADERS, type Protocol } from '../protocol/protocol-version';
+import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
 import {
   AuthenticationError,
@@ -12,21 +13,25 @@ import {
   ConnectionLostError,
   ConnectionTimeoutError,
   HeartbeatTimeoutError,
-  NotOpenError,
   ProtocolMismatchError,
   RedirectError,
 } from './errors';
+import { NotOpenError } from '../channel/errors';
 import { Handshake, type TuneResult } from './handshake';
 import { markRecoverable } from './recovery';
-import { TopologyRegistry } from './topology';
+import { TopologyRegistry } from '../channel/topology';
 import { HeartbeatMonitor } from './heartbeat';
-import type { ResolvedOptions } from './options';
+import type { ConnectionSettings } from './settings';
 import { OutputBuffer } from './output';
 import type { Endpoint, Transport } from './transport';
 
-// Decoded method arguments; each handler knows the shape of the method it handles.
-// biome-ignore lint/suspicious/noExplicitAny: decoded method arguments; each handler knows its method's shape.
-type Args = any;
+/** Decoded arguments, typed once the method's name has been matched. */
+type Args = object;
+
+/** `args` as the generated argument type of `name` (which the caller has just matched). */
+function argsOf<N extends MethodName>(args: Args, _name: N): MethodArgs<N> {
+  return args as MethodArgs<N>;
+}
 
 /** Connection lifecycle. */
 export type ConnectionState = 'connecting' | 'handshake' | 'open' | 'closing' | 'closed';
@@ -100,7 +105,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   private readonly methods$ = new Subject<string>();
 
   constructor(
-    readonly options: ResolvedOptions,
+    readonly options: ConnectionSettings,
     readonly endpoint: Endpoint,
     private readonly events: ConnectionEvents,
     /** What the application deleted, shared by the connections of one `connect()`. */
@@ -157,6 +162,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       throw new AmqpError(`channel ${id} cannot be reused yet: the server has not confirmed its close (close-ok) within closeTimeout`, ReplyCode.CHANNEL_ERROR);
     }
     const channel = new ChannelCore(id, this);
+    channel.api = new Channel(channel);
     this.channels.set(id, channel);
     return channel;
   }
@@ -256,7 +262,7 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     if (type !== FrameType.METHOD) throw new UnexpectedFrameError(`frame type ${type} on channel 0`);
     if (end - start < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
     const def = this.table.lookup(buf.readUInt16BE(start), buf.readUInt16BE(start + 2));
-    const args = decodeArgs(def, buf, start + 4, end, this.protocol) as Args;
+    const args = decodeArgs(def, buf, start + 4, end, this.protocol);
     this.onConnectionMethod(def.name, args);
   }
 
@@ -291,13 +297,13 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     if (this.state === 'handshake') return this.onHandshakeMethod(name, args);
     switch (name) {
       case 'connection.close':
-        return this.onServerClose(args, undefined);
+        return this.onServerClose(argsOf(args, 'connection.close'), undefined);
       case 'connection.close-ok':
         if (this.state !== 'closing') throw new UnexpectedFrameError('connection.close-ok without connection.close');
         this.hangUp();
         return this.finish(undefined);
       case 'connection.blocked':
-        this.blockedReason = args.reason ?? '';
+        this.blockedReason = argsOf(args, 'connection.blocked').reason ?? '';
         if (!this.blocked$.value) this.blocked$.next(true);
         return;
       case 'connection.unblocked':
@@ -314,14 +320,14 @@ export class ConnectionCore implements ChannelHost, FrameSink {
 
   private onHandshakeMethod(name: string, args: Args): void {
     const hs = this.handshake;
-    if (name === 'connection.close') return this.onServerClose(args, hs.step);
+    if (name === 'connection.close') return this.onServerClose(argsOf(args, 'connection.close'), hs.step);
     if (name === 'connection.start' && hs.step === 'start') {
-      this.send('connection.start-ok', hs.onStart(args));
+      this.send('connection.start-ok', hs.onStart(argsOf(args, 'connection.start')));
       this.serverProperties = hs.serverProperties;
     } else if (name === 'connection.secure' && hs.step === 'tune') {
       this.send('connection.secure-ok', hs.onSecure());
     } else if (name === 'connection.tune' && hs.step === 'tune') {
-      const { tuneOk, open } = hs.onTune(args);
+      const { tuneOk, open } = hs.onTune(argsOf(args, 'connection.tune'));
       this.tune = tuneOk;
       this.sendFrameMax = Math.min(tuneOk.frameMax || 0x7fffffff, this.options.frameMax || 0x7fffffff);
       this.parser.frameMax = tuneOk.frameMax;
@@ -330,7 +336,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     } else if (name === 'connection.open-ok' && hs.step === 'open-ok') {
       this.opened();
     } else if (name === 'connection.redirect' && hs.step === 'open-ok') {
-      throw new RedirectError(args.host, args.knownHosts);
+      const redirect = argsOf(args, 'connection.redirect');
+      throw new RedirectError(redirect.host, redirect.knownHosts);
     } else {
       throw new UnexpectedFrameError(`unexpected ${name} during the handshake (waiting for ${this.handshakeWaitingFor()})`);
     }
@@ -364,12 +371,12 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     return step === 'protocol-header' ? 'the TCP connection' : step === 'start' ? 'connection.start' : step === 'tune' ? 'connection.tune' : 'connection.open-ok';
   }
 
-  private onServerClose(args: Args, handshakeStep: string | undefined): void {
+  private onServerClose(args: MethodArgs<'connection.close'>, handshakeStep: string | undefined): void {
     const reason = {
-      replyCode: args.replyCode as number,
-      replyText: args.replyText as string,
-      classId: args.classId as number,
-      methodId: args.methodId as number,
+      replyCode: args.replyCode,
+      replyText: args.replyText,
+      classId: args.classId,
+      methodId: args.methodId,
     };
     this.send('connection.close-ok', {});
     this.out.flush();

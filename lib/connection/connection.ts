@@ -5,7 +5,7 @@ import type { Channel } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import type { ConnectionCore, ConnectionState } from './connection-core';
 import type { TuneResult } from './handshake';
-import { NotOpenError, UnsupportedError } from './errors';
+import { NotOpenError, UnsupportedError } from '../channel/errors';
 
 /**
  * One open channel and who holds it. Every channel the Connection opens is listed by its

@@ -1,17 +1,24 @@
+/**
+ * Errors of the connection layer: the socket, the handshake, the connection's close. Errors of a
+ * channel (closed, cancelled, nacked, returned, not open, unsupported) live in the channel layer
+ * (`lib/channel/errors.ts`), errors of the codec in `lib/protocol/errors.ts`.
+ */
+
+import { describeCloseCause, type CloseReason } from '../protocol/close-reason';
 import { AmqpError, ReplyCode } from '../protocol/errors';
 
-/** Details of a `connection.close` or `channel.close` sent by the server. */
-export interface CloseReason {
-  replyCode: number;
-  replyText: string;
-  /** Class and method that caused it (0 when none). */
-  classId: number;
-  methodId: number;
-}
-
-function describeCause(r: CloseReason): string {
-  return r.classId ? ` (caused by method ${r.classId}/${r.methodId})` : '';
-}
+export type { CloseReason } from '../protocol/close-reason';
+// Re-exported so code written against the old location keeps compiling; new code imports the
+// channel layer directly (the channel layer itself never imports this file).
+export {
+  ChannelClosedError,
+  ConsumerCancelledError,
+  MessageReturnedError,
+  MessageTooLargeError,
+  NotOpenError,
+  PublishNackedError,
+  UnsupportedError,
+} from '../channel/errors';
 
 /** The server closed the connection (`connection.close`). `code` is the reply code. */
 export class ConnectionClosedError extends AmqpError {
@@ -21,7 +28,7 @@ export class ConnectionClosedError extends AmqpError {
   readonly methodId: number;
 
   constructor(reason: CloseReason, what = 'server closed the connection') {
-    super(`${what}: ${reason.replyCode} ${reason.replyText}${describeCause(reason)}`, reason.replyCode);
+    super(`${what}: ${reason.replyCode} ${reason.replyText}${describeCloseCause(reason)}`, reason.replyCode);
     this.replyCode = reason.replyCode;
     this.replyText = reason.replyText;
     this.classId = reason.classId;
@@ -33,24 +40,6 @@ export class ConnectionClosedError extends AmqpError {
 export class AuthenticationError extends AmqpError {
   constructor(message: string) {
     super(message, ReplyCode.ACCESS_REFUSED);
-  }
-}
-
-/** The server closed a channel (`channel.close`): a soft error such as 404 or 406. */
-export class ChannelClosedError extends AmqpError {
-  readonly channel: number;
-  readonly replyCode: number;
-  readonly replyText: string;
-  readonly classId: number;
-  readonly methodId: number;
-
-  constructor(channel: number, reason: CloseReason) {
-    super(`server closed channel ${channel}: ${reason.replyCode} ${reason.replyText}${describeCause(reason)}`, reason.replyCode);
-    this.channel = channel;
-    this.replyCode = reason.replyCode;
-    this.replyText = reason.replyText;
-    this.classId = reason.classId;
-    this.methodId = reason.methodId;
   }
 }
 
@@ -86,46 +75,6 @@ export class ProtocolMismatchError extends AmqpError {
   }
 }
 
-/** The operation needs an open channel or connection, and this one is closing or closed. */
-export class NotOpenError extends AmqpError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, undefined, options);
-  }
-}
-
-/** A method this dialect does not have (e.g. `confirm.select` in 0-8). */
-export class UnsupportedError extends AmqpError {
-  constructor(message: string) {
-    super(message, ReplyCode.NOT_IMPLEMENTED);
-  }
-}
-
-/** The server cancelled a consumer (`basic.cancel`), e.g. because its queue was deleted. */
-export class ConsumerCancelledError extends AmqpError {
-  constructor(readonly consumerTag: string) {
-    super(`server cancelled consumer ${consumerTag}`);
-  }
-}
-
-/** The broker refused a published message (`basic.nack` in confirm mode). */
-export class PublishNackedError extends AmqpError {
-  constructor(readonly sequence: number) {
-    super(`broker nacked published message #${sequence}`);
-  }
-}
-
-/** A mandatory (or immediate) message came back with `basic.return`. */
-export class MessageReturnedError extends AmqpError {
-  constructor(
-    readonly replyCode: number,
-    readonly replyText: string,
-    readonly exchange: string,
-    readonly routingKey: string,
-  ) {
-    super(`message returned: ${replyCode} ${replyText} (exchange '${exchange}', routing key '${routingKey}')`, replyCode);
-  }
-}
-
 /** The 0-8 server asked the client to go to another host (`connection.redirect`). */
 export class RedirectError extends AmqpError {
   constructor(
@@ -133,19 +82,6 @@ export class RedirectError extends AmqpError {
     readonly knownHosts: string,
   ) {
     super(`server redirected the connection to ${host}`);
-  }
-}
-
-/**
- * The server announced a message body larger than the client accepts (`maxBodySize`). The
- * body is never buffered: the connection ends with this error (311, CONTENT_TOO_LARGE).
- */
-export class MessageTooLargeError extends AmqpError {
-  constructor(
-    readonly size: number | bigint,
-    readonly limit: number,
-  ) {
-    super(`message body of ${size} bytes exceeds the limit of ${limit} (maxBodySize)`, ReplyCode.CONTENT_TOO_LARGE);
   }
 }
 

@@ -3,7 +3,7 @@ import { FRAME_MIN_SIZE } from '../protocol/frame';
 import { AuthenticationError, TuneError } from './errors';
 import { clientProperties, negotiate } from './client-properties';
 import { saslResponse } from './credentials';
-import type { ResolvedOptions } from './options';
+import type { ConnectionSettings } from './settings';
 
 /** The outcome of tune negotiation. */
 export interface TuneResult {
@@ -30,7 +30,7 @@ export class Handshake {
   serverProperties: FieldTable = {};
   tune: TuneResult | undefined;
 
-  constructor(private readonly options: ResolvedOptions) {}
+  constructor(private readonly options: ConnectionSettings) {}
 
   /** connection.start → the start-ok arguments. Throws AuthenticationError for a mechanism the server lacks. */
   onStart(args: { serverProperties: FieldTable; mechanisms: Buffer; locales: Buffer }): object {

@@ -7,6 +7,7 @@ import { DEFAULT_FRAME_MAX, FRAME_MIN_SIZE } from '../protocol/frame';
 import { Credentials } from './credentials';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
+import type { ConnectionSettings } from './settings';
 import type { ConnectionStatus } from './status';
 import { withFrameLog, type DebugOptions } from '../diagnostics/frame-log';
 
@@ -82,26 +83,10 @@ export interface ConnectOptions {
   debug?: boolean | DebugOptions | ((line: string) => void);
 }
 
-/** Options with every default applied. */
-export interface ResolvedOptions {
-  endpoints: Endpoint[];
-  protocol: Protocol;
-  credentials: Credentials;
-  vhost: string;
-  heartbeat: number | undefined;
-  frameMax: number;
-  channelMax: number;
-  locale: string;
-  clientProperties: FieldTable;
-  connectionName: string | undefined;
-  mechanism: Mechanism;
-  connectionTimeout: number;
-  closeTimeout: number;
-  maxBodySize: number;
+/** Options with every default applied: one connection's settings, plus what `connect()` uses. */
+export interface ResolvedOptions extends ConnectionSettings {
   reconnect: Required<ReconnectPolicy> | undefined;
   status: Partial<Observer<ConnectionStatus>> | undefined;
-  transport: TransportFactory;
-  scheduler: SchedulerLike;
 }
 
 /** The default broker: vhost '/'. */

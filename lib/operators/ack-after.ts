@@ -11,8 +11,7 @@ import { AckBatch } from './ack-batch';
 import { processInput } from '../diagnostics/process-trace';
 import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
 
-/** What to do with a delivery whose processing failed. */
-export type FailureAction = 'requeue' | 'reject' | 'ack';
+export type { FailureAction } from './failure-action';
 
 /** Options of {@link ackAfter}. */
 export interface AckAfterOptions {

@@ -1,6 +1,8 @@
 import type { Delivery } from '../delivery';
-import type { FailureAction } from './ack-after';
 import type { AckBatch } from './ack-batch';
+
+/** What to do with a delivery whose processing failed. */
+export type FailureAction = 'requeue' | 'reject' | 'ack';
 
 /** A failure policy: one action for every failed delivery, or a function choosing one. */
 export type FailurePolicy<C extends unknown[] = []> = FailureAction | ((error: unknown, delivery: Delivery, ...context: C) => FailureAction);

@@ -2,7 +2,7 @@ import { asapScheduler, isObservable, Observable, Subscription, type OperatorFun
 import type { Channel, PublishResult } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import { Message } from '../message';
-import { MessageReturnedError, NotOpenError, PublishNackedError } from '../connection/errors';
+import { MessageReturnedError, NotOpenError, PublishNackedError } from '../channel/errors';
 import type { ConfirmWaiter } from '../channel/confirm-tracker';
 
 /** Options of {@link publishTo}. */

@@ -1,9 +1,8 @@
 import { EncodeError, FrameSyntaxError } from './errors';
 import { Decimal, TaggedValue, type FieldTable, type FieldValue } from './field-types';
 import type { Protocol } from './protocol-version';
-import type { Reader } from './reader';
+import type { FieldReader, FieldWriter } from './cursor';
 import { isUtf8 } from 'node:buffer';
-import type { Writer } from './writer';
 
 /**
  * Deepest nesting of tables and arrays accepted in either direction. Deeper input is a
@@ -20,7 +19,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 /** Reads one tagged value. 0-8 peers only send `S I D T F`, but any tag is read leniently. */
-export function decodeFieldValue(r: Reader, depth: number): FieldValue {
+export function decodeFieldValue(r: FieldReader, depth: number): FieldValue {
   const tag = r.octet();
   switch (tag) {
     case 0x53: // 'S' long string: UTF-8 text, or the raw bytes when they are not valid UTF-8
@@ -93,7 +92,7 @@ export function decodeFieldValue(r: Reader, depth: number): FieldValue {
   }
 }
 
-function longStringValue(r: Reader): string | Buffer {
+function longStringValue(r: FieldReader): string | Buffer {
   const len = r.long();
   if (r.end - r.pos < len) {
     throw new FrameSyntaxError(`truncated long string: claims ${len} bytes, ${r.end - r.pos} left`);
@@ -111,7 +110,7 @@ function isAscii(b: Buffer): boolean {
   return true;
 }
 
-function decodeArray(r: Reader, depth: number): FieldValue[] {
+function decodeArray(r: FieldReader, depth: number): FieldValue[] {
   if (depth > MAX_TABLE_DEPTH) {
     throw new FrameSyntaxError(`field tables nested deeper than ${MAX_TABLE_DEPTH} levels`);
   }
@@ -132,7 +131,7 @@ function decodeArray(r: Reader, depth: number): FieldValue[] {
 }
 
 /** Writes one value with its tag, choosing the tag from the JS type (see field-types.ts). */
-export function encodeFieldValue(w: Writer, v: FieldValue, protocol: Protocol, depth: number): void {
+export function encodeFieldValue(w: FieldWriter, v: FieldValue, protocol: Protocol, depth: number): void {
   switch (typeof v) {
     case 'string':
       w.octet(0x53);
@@ -199,7 +198,7 @@ export function encodeFieldValue(w: Writer, v: FieldValue, protocol: Protocol, d
 }
 
 /** Writes a table (4-byte size first). `undefined` entries are left out, as in JSON. */
-export function encodeTableBody(w: Writer, t: FieldTable, protocol: Protocol, depth: number): void {
+export function encodeTableBody(w: FieldWriter, t: FieldTable, protocol: Protocol, depth: number): void {
   const at = w.reserveLong();
   for (const key in t) {
     if (!Object.hasOwn(t, key)) continue;
@@ -215,7 +214,7 @@ export function encodeTableBody(w: Writer, t: FieldTable, protocol: Protocol, de
   w.patchLong(at, w.pos - at - 4);
 }
 
-function encodeNumber(w: Writer, v: number, protocol: Protocol): void {
+function encodeNumber(w: FieldWriter, v: number, protocol: Protocol): void {
   if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) {
     w.octet(0x49);
     w.int32(v);
@@ -230,7 +229,7 @@ function encodeNumber(w: Writer, v: number, protocol: Protocol): void {
   }
 }
 
-function encodeDecimal(w: Writer, d: Decimal): void {
+function encodeDecimal(w: FieldWriter, d: Decimal): void {
   if ((d.scale & 0xff) !== d.scale || (d.value | 0) !== d.value) {
     throw new EncodeError(`decimal needs a scale 0..255 and a 32-bit signed value, got ${d.scale}/${d.value}`);
   }
@@ -239,7 +238,7 @@ function encodeDecimal(w: Writer, d: Decimal): void {
   w.int32(d.value);
 }
 
-function encodeTagged(w: Writer, tag: string, value: unknown): void {
+function encodeTagged(w: FieldWriter, tag: string, value: unknown): void {
   const range = (min: number, max: number) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new EncodeError(`${String(value)} does not fit field type '${tag}' (${min}..${max})`);

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { FieldReader } from './cursor';
 import { FrameSyntaxError } from './errors';
 import { decodeFieldValue, MAX_TABLE_DEPTH } from './field-value';
 import type { FieldTable } from './field-types';
@@ -12,7 +13,7 @@ const SAFE_HIGH = 0x1fffff;
  * and throws {@link FrameSyntaxError} (502) otherwise, so truncated input can never surface as
  * a RangeError or read into a neighbouring frame.
  */
-export class Reader {
+export class Reader implements FieldReader {
   constructor(
     public buf: Buffer,
     public pos: number,

@@ -1,3 +1,4 @@
+import type { FieldWriter } from './cursor';
 import { EncodeError } from './errors';
 import { encodeTableBody } from './field-value';
 import type { FieldTable } from './field-types';
@@ -8,7 +9,7 @@ import type { Protocol } from './protocol-version';
  * not fit its type is an {@link EncodeError}, raised before the write. `field` names the
  * argument in the message.
  */
-export class Writer {
+export class Writer implements FieldWriter {
   buf: Buffer;
   pos = 0;
 

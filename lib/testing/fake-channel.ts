@@ -3,7 +3,7 @@ import { BehaviorSubject } from 'rxjs';
 import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
 import { OutputBuffer } from '../connection/output';
-import { TopologyRegistry } from '../connection/topology';
+import { TopologyRegistry } from '../channel/topology';
 import { decodeContentHeader, encodeContentHeader } from '../protocol/content-header';
 import { FrameParser, FrameType, type Frame } from '../protocol/frame';
 import { decodeMethod, encodeMethod } from '../protocol/method-codec';
