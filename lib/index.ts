@@ -11,6 +11,7 @@ export type { Transport, TransportEvents, TransportFactory, Endpoint } from './c
 export { socketTransport } from './connection/transport';
 export { parseAmqpUrl, redactUrl, UrlError, type AmqpUrl, type AmqpHost, type AmqpTlsOptions } from './connection/url';
 export { Credentials, type AuthMechanism } from './connection/credentials';
+export { CredentialsProviderError, type CredentialsOption, type CredentialsValue } from './connection/credentials-source';
 export { isRecoverable, endOnRecoverable } from './connection/recovery';
 export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';

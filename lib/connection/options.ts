@@ -1,10 +1,11 @@
-import { asyncScheduler, type Observer, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, isObservable, type Observer, type SchedulerLike } from 'rxjs';
 import type * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { FieldTable } from '../protocol/field-types';
 import { isProtocol, type Protocol } from '../protocol/protocol-version';
 import { DEFAULT_FRAME_MAX, FRAME_MIN_SIZE } from '../protocol/frame';
 import { Credentials } from './credentials';
+import type { CredentialsOption } from './credentials-source';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
 import type { ConnectionStatus } from './status';
@@ -40,6 +41,13 @@ export interface ConnectOptions {
   protocol?: Protocol;
   username?: string;
   password?: string;
+  /**
+   * Credentials that may change: a `{ username, password }` pair, a function returning one (or
+   * a Promise of one) that is called on every connection attempt, reconnects included, or an
+   * Observable of them whose new values an open connection gets as `connection.update-secret`
+   * (0-9-1). Wins over `username`, `password` and the URL's. See `CredentialsOption`.
+   */
+  credentials?: CredentialsOption;
   /** Virtual host; wins over the URL's. `''` is the empty vhost (a URL cannot name it). */
   vhost?: string;
   /** Heartbeat in seconds; 0 disables; default: the server's proposal. */
@@ -80,6 +88,8 @@ export interface ResolvedOptions {
   endpoints: Endpoint[];
   protocol: Protocol;
   credentials: Credentials;
+  /** The `credentials` option, asked per attempt by `connect()` (see `CredentialsSource`). */
+  credentialsProvider: CredentialsOption | undefined;
   vhost: string;
   heartbeat: number | undefined;
   frameMax: number;
@@ -140,6 +150,7 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
     endpoints,
     protocol,
     credentials: new Credentials(username, password),
+    credentialsProvider: checkCredentialsOption(opts.credentials),
     vhost: opts.vhost ?? url.vhost,
     heartbeat,
     frameMax,
@@ -156,6 +167,14 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
     transport: opts.transport ?? socketTransport,
     scheduler: opts.scheduler ?? asyncScheduler,
   };
+}
+
+function checkCredentialsOption(c: ConnectOptions['credentials']): CredentialsOption | undefined {
+  if (c === undefined || typeof c === 'function' || isObservable(c)) return c;
+  if (typeof c !== 'object' || c === null || typeof c.username !== 'string' || typeof c.password !== 'string') {
+    throw new TypeError('credentials must be { username, password } strings, a function returning them, or an Observable of them');
+  }
+  return c;
 }
 
 function resolveReconnect(r: ConnectOptions['reconnect']): Required<ReconnectPolicy> | undefined {
