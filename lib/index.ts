@@ -30,6 +30,7 @@ export {
 } from './channel/channel';
 export { Message, type MessageProperties } from './message';
 export type { QueueFeatures, QueueType, StreamOffset } from './channel/queue-arguments';
+export { withFilterValue, streamFilterValue, STREAM_FILTER_VALUE_HEADER, type StreamFilterOptions } from './channel/stream-filter';
 export { openChannel, type OpenChannelOptions } from './operators/open-channel';
 export { accessRequest } from './operators/access-request';
 export { declareExchange } from './operators/declare-exchange';
