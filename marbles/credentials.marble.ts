@@ -23,7 +23,8 @@ function loginServer(options: { protocol?: '0-9-1' | '0-8'; accepted?: () => str
   return { server, logins };
 }
 
-const secretsSent = (server: FakeServer) => server.methods('connection.update-secret').map((m) => `${String(m.args.newSecret)}/${String(m.args.reason)}`);
+const secretsSent = (server: FakeServer) =>
+  server.methods('connection.update-secret').map((m) => `${String(m.args.newSecret)}/${String(m.args.reason)}`);
 
 describe('credentials (marbles)', () => {
   it('asks a function provider again on every connection attempt, reconnects included', () => {
@@ -70,8 +71,16 @@ describe('credentials (marbles)', () => {
     const ts = testScheduler();
     const { server } = loginServer({ accepted: () => ['right'] });
     ts.run(({ expectObservable }) => {
-      const connection$ = connect({ transport: server.transport, credentials: { username: 'svc', password: 'wrong' }, reconnect: { initialDelay: 10 } });
-      expectObservable(connection$, '^ 1000ms !').toBe('#', undefined, expect.objectContaining({ name: 'AuthenticationError' }));
+      const connection$ = connect({
+        transport: server.transport,
+        credentials: { username: 'svc', password: 'wrong' },
+        reconnect: { initialDelay: 10 },
+      });
+      expectObservable(connection$, '^ 1000ms !').toBe(
+        '#',
+        undefined,
+        expect.objectContaining({ name: 'AuthenticationError' }),
+      );
     });
     expect(server.connections).toBe(1);
   });
@@ -81,7 +90,11 @@ describe('credentials (marbles)', () => {
     const { server, logins } = loginServer();
     ts.run(({ cold, expectObservable }) => {
       const tokens = new BehaviorSubject<CredentialsValue>({ username: 'svc', password: 't1' });
-      const connection$ = connect({ transport: server.transport, credentials: tokens, reconnect: { initialDelay: 100, jitter: 0 } });
+      const connection$ = connect({
+        transport: server.transport,
+        credentials: tokens,
+        reconnect: { initialDelay: 100, jitter: 0 },
+      });
       cold('-----x').subscribe(() => tokens.next({ username: 'svc', password: 't2' }));
       cold('----------x').subscribe(() => server.drop());
       expectObservable(connection$.pipe(map(() => 'c')), '^ 1000ms !').toBe('c 109ms c');
@@ -96,7 +109,10 @@ describe('credentials (marbles)', () => {
     ts.run(({ cold, expectObservable }) => {
       const tokens = new Subject<CredentialsValue>();
       cold('50ms x').subscribe(() => tokens.next({ username: 'svc', password: 'late' }));
-      expectObservable(connect({ transport: server.transport, credentials: tokens }).pipe(map(() => 'c')), '^ 1000ms !').toBe('50ms c');
+      expectObservable(
+        connect({ transport: server.transport, credentials: tokens }).pipe(map(() => 'c')),
+        '^ 1000ms !',
+      ).toBe('50ms c');
     });
     expect(logins).toEqual(['svc:late']);
     expect(secretsSent(server)).toEqual([]);
@@ -113,7 +129,10 @@ describe('credentials (marbles)', () => {
     });
     ts.run(({ cold, expectObservable }) => {
       cold('-----x').subscribe(() => tokens.next({ username: 'svc', password: 't2' }));
-      expectObservable(connect({ transport: server.transport, credentials: tokens }).pipe(map(() => 'c')), '^ 100ms !').toBe('c');
+      expectObservable(
+        connect({ transport: server.transport, credentials: tokens }).pipe(map(() => 'c')),
+        '^ 100ms !',
+      ).toBe('c');
     });
     expect(secretsSent(server)).toEqual(['t2/credentials refreshed']);
   });
@@ -125,7 +144,11 @@ describe('credentials (marbles)', () => {
       const tokens = new BehaviorSubject<CredentialsValue>({ username: 'a', password: 't1' });
       cold('-----x').subscribe(() => tokens.next({ username: 'b', password: 't2' }));
       cold('----------x').subscribe(() => server.drop());
-      const connection$ = connect({ transport: server.transport, credentials: tokens, reconnect: { initialDelay: 100, jitter: 0 } });
+      const connection$ = connect({
+        transport: server.transport,
+        credentials: tokens,
+        reconnect: { initialDelay: 100, jitter: 0 },
+      });
       expectObservable(connection$.pipe(map(() => 'c')), '^ 1000ms !').toBe('c 109ms c');
     });
     expect(logins).toEqual(['a:t1', 'b:t2']);
@@ -139,7 +162,12 @@ describe('credentials (marbles)', () => {
       const tokens = new BehaviorSubject<CredentialsValue>({ username: 'svc', password: 't1' });
       cold('-----x').subscribe(() => tokens.next({ username: 'svc', password: 't2' }));
       cold('----------x').subscribe(() => server.drop());
-      const connection$ = connect({ protocol: '0-8', transport: server.transport, credentials: tokens, reconnect: { initialDelay: 100, jitter: 0 } });
+      const connection$ = connect({
+        protocol: '0-8',
+        transport: server.transport,
+        credentials: tokens,
+        reconnect: { initialDelay: 100, jitter: 0 },
+      });
       expectObservable(connection$.pipe(map(() => 'c')), '^ 1000ms !').toBe('c 109ms c');
     });
     expect(logins).toEqual(['svc:t1', 'svc:t2']);
@@ -167,7 +195,12 @@ describe('credentials (marbles)', () => {
     const ts2 = testScheduler();
     ts2.run(({ expectObservable }) => {
       const statuses: string[] = [];
-      const connection$ = connect({ transport: server.transport, credentials: provider, reconnect: { initialDelay: 100, multiplier: 1, jitter: 0 }, status: { next: (s) => statuses.push(s.state) } });
+      const connection$ = connect({
+        transport: server.transport,
+        credentials: provider,
+        reconnect: { initialDelay: 100, multiplier: 1, jitter: 0 },
+        status: { next: (s) => statuses.push(s.state) },
+      });
       // asked at 0 (throws: asked is 2), then at 100 (succeeds)
       expectObservable(connection$.pipe(map(() => 'c')), '^ 1000ms !').toBe('100ms c');
     });
@@ -179,33 +212,43 @@ describe('credentials (marbles)', () => {
     const { server } = loginServer();
     ts.run(({ cold, expectObservable }) => {
       const policy = { initialDelay: 10 };
-      expectObservable(connect({ transport: server.transport, credentials: cold<CredentialsValue>('5ms #'), reconnect: policy }), '^ 100ms !').toBe(
+      expectObservable(
+        connect({ transport: server.transport, credentials: cold<CredentialsValue>('5ms #'), reconnect: policy }),
+        '^ 100ms !',
+      ).toBe(
         '5ms #',
         undefined,
-        expect.objectContaining({ name: 'CredentialsProviderError', retryable: false, message: 'credentials Observable errored' }),
+        expect.objectContaining({
+          name: 'CredentialsProviderError',
+          retryable: false,
+          message: 'credentials Observable errored',
+        }),
       );
-      expectObservable(connect({ transport: server.transport, credentials: cold<CredentialsValue>('5ms |'), reconnect: policy }), '^ 100ms !').toBe(
-        '5ms #',
-        undefined,
-        expect.objectContaining({ name: 'CredentialsProviderError', retryable: false }),
-      );
+      expectObservable(
+        connect({ transport: server.transport, credentials: cold<CredentialsValue>('5ms |'), reconnect: policy }),
+        '^ 100ms !',
+      ).toBe('5ms #', undefined, expect.objectContaining({ name: 'CredentialsProviderError', retryable: false }));
       const malformed = () => ({ username: 42, password: 'sekrit-value' }) as unknown as CredentialsValue;
-      expectObservable(connect({ transport: server.transport, credentials: malformed, reconnect: policy }), '^ 100ms !').toBe(
-        '#',
-        undefined,
-        expect.any(CredentialsProviderError),
-      );
+      expectObservable(
+        connect({ transport: server.transport, credentials: malformed, reconnect: policy }),
+        '^ 100ms !',
+      ).toBe('#', undefined, expect.any(CredentialsProviderError));
     });
     expect(server.connections).toBe(0);
     let caught: unknown;
-    connect({ transport: server.transport, credentials: () => ({ username: 42, password: 'sekrit-value' }) as unknown as CredentialsValue }).subscribe({ error: (e) => (caught = e) });
+    connect({
+      transport: server.transport,
+      credentials: () => ({ username: 42, password: 'sekrit-value' }) as unknown as CredentialsValue,
+    }).subscribe({ error: (e) => (caught = e) });
     expect(caught).toBeInstanceOf(CredentialsProviderError);
     expect(errorText(caught)).not.toContain('sekrit-value');
   });
 
   it('refuses a credentials option of the wrong shape up front', () => {
     let caught: unknown;
-    connect({ credentials: { username: 'svc' } as unknown as CredentialsValue }).subscribe({ error: (e) => (caught = e) });
+    connect({ credentials: { username: 'svc' } as unknown as CredentialsValue }).subscribe({
+      error: (e) => (caught = e),
+    });
     expect(caught).toBeInstanceOf(TypeError);
   });
 });

@@ -309,7 +309,8 @@ export class Channel {
         if (left) this.cancelConsumer(consumerTag);
         else options.onStarted?.(consumerTag);
       };
-      const { onStarted: _onStarted, offset, priority, consumerTimeout, filter, matchUnfiltered, ...consumeOptions } = options;
+      const { onStarted: _onStarted, offset, priority, consumerTimeout, filter, matchUnfiltered, ...consumeOptions } =
+        options;
       let extra: FieldTable;
       let wanted: ReturnType<typeof streamFilterMatcher>;
       try {

@@ -10,7 +10,9 @@ const warned = new Set<string>();
 export function warnOnce(code: string, message: string): void {
   if (warned.has(code)) return;
   warned.add(code);
-  const emit = (globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }).process?.emitWarning;
+  const emit = (
+    globalThis as { process?: { emitWarning?: (message: string, options: { type: string; code: string }) => void } }
+  ).process?.emitWarning;
   emit?.call(globalThis.process, message, { type: 'DeprecationWarning', code });
 }
 

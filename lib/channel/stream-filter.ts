@@ -80,5 +80,8 @@ export function streamFilterValue(message: Message): string | undefined {
 export function withFilterValue(message: Message | string | Uint8Array, value: string): Message {
   if (typeof value !== 'string' || value === '') throw new TypeError('filterValue must be a non-empty string');
   const m = message instanceof Message ? message : new Message(message);
-  return new Message(m.body, { ...m.properties, headers: { ...m.properties.headers, [STREAM_FILTER_VALUE_HEADER]: value } });
+  return new Message(m.body, {
+    ...m.properties,
+    headers: { ...m.properties.headers, [STREAM_FILTER_VALUE_HEADER]: value },
+  });
 }

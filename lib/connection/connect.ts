@@ -59,7 +59,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     const refreshSecret = () => {
       const core = current;
       const latest = credentials.current;
-      if (!core || core.state !== 'open' || !latest || !secretInUse || core.protocol !== '0-9-1') return;
+      if (core?.state !== 'open' || core.protocol !== '0-9-1' || !latest || !secretInUse) return;
       // update-secret changes the secret of the logged-in user only: a new username is used
       // from the next connection attempt on.
       if (latest.username !== secretInUse.username || latest.password === secretInUse.password) return;

@@ -54,7 +54,10 @@ export class CredentialsProviderError extends AmqpError {
 /** Turns a provider's value into {@link Credentials}, or throws a {@link CredentialsProviderError} that does not quote it. */
 function toCredentials(value: unknown): Credentials {
   if (typeof value !== 'object' || value === null) {
-    throw new CredentialsProviderError(`credentials provider gave ${value === null ? 'null' : typeof value}, not { username, password }`, false);
+    throw new CredentialsProviderError(
+      `credentials provider gave ${value === null ? 'null' : typeof value}, not { username, password }`,
+      false,
+    );
   }
   const { username, password } = value as Record<string, unknown>;
   if (typeof username !== 'string' || typeof password !== 'string') {
@@ -64,7 +67,9 @@ function toCredentials(value: unknown): Credentials {
 }
 
 function providerFailed(what: string, cause: unknown): CredentialsProviderError {
-  return cause instanceof CredentialsProviderError ? cause : new CredentialsProviderError(`credentials provider ${what}`, true, { cause });
+  return cause instanceof CredentialsProviderError
+    ? cause
+    : new CredentialsProviderError(`credentials provider ${what}`, true, { cause });
 }
 
 /**
@@ -113,7 +118,8 @@ export class CredentialsSource {
       },
       error: (e) => this.fail(new CredentialsProviderError('credentials Observable errored', false, { cause: e })),
       complete: () => {
-        if (this.latest === undefined) this.fail(new CredentialsProviderError('credentials Observable completed without a value', false));
+        if (this.latest === undefined)
+          this.fail(new CredentialsProviderError('credentials Observable completed without a value', false));
       },
     });
   }

@@ -12,7 +12,11 @@ trapUnhandledErrors();
 
 function declaringServer(): FakeServer {
   const server = fakeServer();
-  server.answer('queue.declare', 'queue.declare-ok', (m) => ({ queue: m.args.queue, messageCount: 0, consumerCount: 0 }));
+  server.answer('queue.declare', 'queue.declare-ok', (m) => ({
+    queue: m.args.queue,
+    messageCount: 0,
+    consumerCount: 0,
+  }));
   server.answer('basic.consume', 'basic.consume-ok', { consumerTag: 'ct-1' });
   server.answer('confirm.select', 'confirm.select-ok');
   return server;
@@ -23,7 +27,14 @@ describe('typed queue arguments on the wire', () => {
     const server = declaringServer();
     const { connection } = await openFake(server);
     const channel = await connection.openChannel();
-    record(channel.queueDeclare('q', { durable: true, type: 'quorum', consumerTimeout: 3_600_000, leaderLocator: 'balanced' }));
+    record(
+      channel.queueDeclare('q', {
+        durable: true,
+        type: 'quorum',
+        consumerTimeout: 3_600_000,
+        leaderLocator: 'balanced',
+      }),
+    );
     await server.idle();
     expect(server.methods('queue.declare')[0].args.arguments).toEqual({
       'x-queue-type': 'quorum',
@@ -37,7 +48,14 @@ describe('typed queue arguments on the wire', () => {
     const server = declaringServer();
     const { connection } = await openFake(server);
     const channel = await connection.openChannel();
-    record(channel.basicConsume('s', { offset: 'first', filter: ['emea', 'apac'], matchUnfiltered: true, consumerTimeout: 60_000 }));
+    record(
+      channel.basicConsume('s', {
+        offset: 'first',
+        filter: ['emea', 'apac'],
+        matchUnfiltered: true,
+        consumerTimeout: 60_000,
+      }),
+    );
     await server.idle();
     expect(server.methods('basic.consume')[0].args.arguments).toEqual({
       'x-stream-offset': 'first',
@@ -94,7 +112,10 @@ describe('typed queue arguments on the wire', () => {
 describe('the stream filter post-filter', () => {
   const deliver = (tag: number, value?: string) =>
     contentFrames(1, 'basic.deliver', { consumerTag: 'ct-1', deliveryTag: tag }, `m${tag}`, {
-      headers: { 'x-stream-offset': field.int64(tag), ...(value === undefined ? {} : { 'x-stream-filter-value': value }) },
+      headers: {
+        'x-stream-offset': field.int64(tag),
+        ...(value === undefined ? {} : { 'x-stream-filter-value': value }),
+      },
     });
 
   it('skips and acks deliveries whose filter value was not asked for (the Bloom filter lets some through)', async () => {
@@ -141,7 +162,10 @@ describe('the stream filter post-filter', () => {
 describe('queueMode (deprecated)', () => {
   it('still sends x-queue-mode, with one DeprecationWarning (code RX_AMQP_QUEUE_MODE) naming RabbitMQ 4.3', async () => {
     const warnings: Array<{ name: string; code?: string; message: string }> = [];
-    const spy = jest.spyOn(process, 'emitWarning').mockImplementation(((message: string, options: { type: string; code: string }) => {
+    const spy = jest.spyOn(process, 'emitWarning').mockImplementation(((
+      message: string,
+      options: { type: string; code: string },
+    ) => {
       warnings.push({ name: options.type, code: options.code, message });
     }) as typeof process.emitWarning);
     try {
@@ -152,7 +176,11 @@ describe('queueMode (deprecated)', () => {
       record(channel.queueDeclare('lazy-2', { queueMode: 'lazy' }));
       record(channel.queueDeclare('plain', {}));
       await server.idle();
-      expect(server.methods('queue.declare').map((m) => m.args.arguments)).toEqual([{ 'x-queue-mode': 'lazy' }, { 'x-queue-mode': 'lazy' }, {}]);
+      expect(server.methods('queue.declare').map((m) => m.args.arguments)).toEqual([
+        { 'x-queue-mode': 'lazy' },
+        { 'x-queue-mode': 'lazy' },
+        {},
+      ]);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatchObject({ name: 'DeprecationWarning', code: 'RX_AMQP_QUEUE_MODE' });
       expect(warnings[0].message).toContain('RabbitMQ 4.3 refuses');

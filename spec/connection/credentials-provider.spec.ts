@@ -5,9 +5,16 @@ import { connectFake, errorText, fakeOptions, record } from '../support/fake';
 describe('connect({ credentials }) with an async provider (fake server)', () => {
   it('logs in with the value a Promise resolves to, asked per attempt', async () => {
     const passwords: string[] = [];
-    const server = fakeServer({ authenticate: (login) => (passwords.push(login.password ?? ''), true) });
+    const server = fakeServer({
+      authenticate: (login) => {
+        passwords.push(login.password ?? '');
+        return true;
+      },
+    });
     let asked = 0;
-    const outcome = await connectFake(server, { credentials: async () => ({ username: 'svc', password: `p${++asked}` }) });
+    const outcome = await connectFake(server, {
+      credentials: async () => ({ username: 'svc', password: `p${++asked}` }),
+    });
     expect(outcome.values).toHaveLength(1);
     expect(passwords).toEqual(['p1']);
     outcome.subscription.unsubscribe();
@@ -27,7 +34,9 @@ describe('connect({ credentials }) with an async provider (fake server)', () => 
 
   it('a Promise of a malformed value is a non-retryable error that does not quote it', async () => {
     const server = fakeServer();
-    const outcome = await connectFake(server, { credentials: async () => ({ user: 'svc', password: 'sekrit-async' }) as unknown as CredentialsValue });
+    const outcome = await connectFake(server, {
+      credentials: async () => ({ user: 'svc', password: 'sekrit-async' }) as unknown as CredentialsValue,
+    });
     await new Promise((r) => setImmediate(r));
     expect(outcome.error).toMatchObject({ name: 'CredentialsProviderError', retryable: false });
     expect(errorText(outcome.error)).not.toContain('sekrit-async');
@@ -35,7 +44,12 @@ describe('connect({ credentials }) with an async provider (fake server)', () => 
 
   it('a rejected attempt under reconnect is retried after the backoff, the provider asked again', async () => {
     const passwords: string[] = [];
-    const server = fakeServer({ authenticate: (login) => (passwords.push(login.password ?? ''), true) });
+    const server = fakeServer({
+      authenticate: (login) => {
+        passwords.push(login.password ?? '');
+        return true;
+      },
+    });
     let asked = 0;
     const options = fakeOptions(server, {
       credentials: async () => {

@@ -5,7 +5,15 @@
  * password is checked to be refused by then, so the reconnect cannot have used it.
  */
 import { BehaviorSubject, firstValueFrom, map, Subject, take, toArray, type Subscription } from 'rxjs';
-import { AuthenticationError, connect, declareQueue, open, openChannel, type ConnectOptions, type CredentialsValue } from 'rx-amqp';
+import {
+  AuthenticationError,
+  connect,
+  declareQueue,
+  open,
+  openChannel,
+  type ConnectOptions,
+  type CredentialsValue,
+} from 'rx-amqp';
 import { useBrokerNode, type BrokerNode } from '../support/broker-node';
 import { eventually, statusLog, uniqueName } from './helpers';
 
@@ -21,7 +29,12 @@ async function addUser(node: BrokerNode, username: string, password: string): Pr
 /** Whether `password` logs `username` in on the node right now. */
 async function loginWorks(node: BrokerNode, username: string, password: string): Promise<boolean> {
   try {
-    const connection = await open({ url: `amqp://127.0.0.1:${node.port}`, username, password, connectionTimeout: 10000 });
+    const connection = await open({
+      url: `amqp://127.0.0.1:${node.port}`,
+      username,
+      password,
+      connectionTimeout: 10000,
+    });
     await connection.close();
     return true;
   } catch (e) {
@@ -64,11 +77,17 @@ describe('credentials that refresh (throwaway node)', () => {
         .pipe(
           openChannel(),
           declareQueue(queue, { exclusive: true }),
-          map((channel) => `open on connection ${status.states().filter((s) => s === 'open').length} (channel ${channel.id})`),
+          map(
+            (channel) =>
+              `open on connection ${status.states().filter((s) => s === 'open').length} (channel ${channel.id})`,
+          ),
         )
         .subscribe({ next: (v) => opened.next(v), error: (e) => opened.error(e) });
       const both = firstValueFrom(opened.pipe(take(2), toArray()));
-      await eventually(async () => (await node.connectionPids(connectionName)).length === 1, 'the first connection is open');
+      await eventually(
+        async () => (await node.connectionPids(connectionName)).length === 1,
+        'the first connection is open',
+      );
 
       await node.ctl('change_password', username, 'second-secret');
       expect(await loginWorks(node, username, 'first-secret')).toBe(false);
@@ -81,10 +100,16 @@ describe('credentials that refresh (throwaway node)', () => {
       const errors = status.entries.map((e) => e.status).filter((s) => s.state === 'disconnected');
       expect(errors.every((s) => s.state === 'disconnected' && !(s.error instanceof AuthenticationError))).toBe(true);
       if (form === 'function') expect(asked).toEqual(['first-secret', 'second-secret']);
-      await eventually(async () => (await node.connectionPids(connectionName)).length === 1, 'the reconnected connection is listed');
+      await eventually(
+        async () => (await node.connectionPids(connectionName)).length === 1,
+        'the reconnected connection is listed',
+      );
     } finally {
       subscription?.unsubscribe();
-      await eventually(async () => (await node.connectionPids(connectionName)).length === 0, 'the pipeline closed its connection').catch(() => undefined);
+      await eventually(
+        async () => (await node.connectionPids(connectionName)).length === 0,
+        'the pipeline closed its connection',
+      ).catch(() => undefined);
       await removeUser();
     }
   }

@@ -15,8 +15,17 @@ describe('typed queue options against RabbitMQ (integration)', () => {
     const queue = uniqueName('typed-args');
     const channel = await connection.openChannel();
     try {
-      await firstValueFrom(channel.queueDeclare(queue, { durable: true, type: 'quorum', leaderLocator: 'balanced', consumerTimeout: 120000 }));
-      const listed = (await rabbitmqctl('list_queues', '--no-table-headers', 'name', 'arguments')).split('\n').find((line) => line.startsWith(`${queue}\t`));
+      await firstValueFrom(
+        channel.queueDeclare(queue, {
+          durable: true,
+          type: 'quorum',
+          leaderLocator: 'balanced',
+          consumerTimeout: 120000,
+        }),
+      );
+      const listed = (await rabbitmqctl('list_queues', '--no-table-headers', 'name', 'arguments'))
+        .split('\n')
+        .find((line) => line.startsWith(`${queue}\t`));
       expect(listed).toContain('{"x-queue-leader-locator","balanced"}');
       expect(listed).toContain('{"x-consumer-timeout",120000}');
     } finally {
