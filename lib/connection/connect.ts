@@ -48,8 +48,8 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     let stopped = false;
     let generation = 0;
     const topology = new TopologyRegistry();
-    const credentials = new CredentialsSource(options.credentialsProvider, options.credentials);
-    const provider = options.credentialsProvider;
+    const provider = options.credentialsProvider?.option;
+    const credentials = new CredentialsSource(provider, options.credentials);
     const dynamicCredentials = typeof provider === 'function' || isObservable(provider);
     const retryable = (error: Error) => isRetryable(error, dynamicCredentials);
     // The secret the open connection authenticated with (or was last updated to).

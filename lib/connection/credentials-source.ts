@@ -5,6 +5,7 @@
  * rejects, errors, gives something that is not a pair) becomes a {@link CredentialsProviderError};
  * no exception of the provider escapes, and no error message quotes what it returned.
  */
+import { inspect } from 'node:util';
 import { isObservable, type Observable, type Subscription } from 'rxjs';
 import { AmqpError } from '../protocol/errors';
 import { Credentials } from './credentials';
@@ -30,6 +31,34 @@ export type CredentialsOption =
   | CredentialsValue
   | (() => CredentialsValue | PromiseLike<CredentialsValue>)
   | Observable<CredentialsValue>;
+
+/**
+ * The `credentials` option as the resolved options keep it: in a true private field, so that
+ * `util.inspect` of a connection (whose options hold it) never shows a password that a pair
+ * or an Observable's current value carries.
+ */
+export class HiddenCredentialsOption {
+  readonly #option: CredentialsOption;
+
+  constructor(option: CredentialsOption) {
+    this.#option = option;
+  }
+
+  /** The option as given. */
+  get option(): CredentialsOption {
+    return this.#option;
+  }
+
+  /** @internal What `util.inspect` shows: nothing of the option. */
+  [inspect.custom](): string {
+    return 'CredentialsOption {}';
+  }
+
+  /** What `JSON.stringify` writes: nothing of the option. */
+  toJSON(): object {
+    return {};
+  }
+}
 
 /**
  * The credentials provider failed for a connection attempt: it threw, its Promise rejected,

@@ -5,7 +5,7 @@ import type { FieldTable } from '../protocol/field-types';
 import { isProtocol, type Protocol } from '../protocol/protocol-version';
 import { DEFAULT_FRAME_MAX, FRAME_MIN_SIZE } from '../protocol/frame';
 import { Credentials } from './credentials';
-import type { CredentialsOption } from './credentials-source';
+import { HiddenCredentialsOption, type CredentialsOption } from './credentials-source';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
 import type { ConnectionStatus } from './status';
@@ -88,8 +88,8 @@ export interface ResolvedOptions {
   endpoints: Endpoint[];
   protocol: Protocol;
   credentials: Credentials;
-  /** The `credentials` option, asked per attempt by `connect()` (see `CredentialsSource`). */
-  credentialsProvider: CredentialsOption | undefined;
+  /** The `credentials` option, asked per attempt by `connect()` (see `CredentialsSource`); hidden from inspect. */
+  credentialsProvider: HiddenCredentialsOption | undefined;
   vhost: string;
   heartbeat: number | undefined;
   frameMax: number;
@@ -139,14 +139,12 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
   const channelMax = opts.channelMax ?? url.channelMax ?? 2047;
   checkInt('heartbeat', heartbeat, 0, 0xffff);
   checkInt('frameMax', frameMax, 0, 0xffffffff);
-  if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE)
-    throw new TypeError(`frameMax must be 0 or at least ${FRAME_MIN_SIZE}`);
+  if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE) throw new TypeError(`frameMax must be 0 or at least ${FRAME_MIN_SIZE}`);
   checkInt('channelMax', channelMax, 0, 0xffff);
   const connectionTimeout = opts.connectionTimeout ?? url.connectionTimeout ?? 30000;
   checkInt('connectionTimeout', connectionTimeout, 0, 2 ** 31 - 1);
   const mechanism = (opts.mechanism ?? url.authMechanism ?? 'PLAIN') as Mechanism;
-  if (!['PLAIN', 'AMQPLAIN', 'EXTERNAL'].includes(mechanism))
-    throw new TypeError(`unsupported mechanism ${String(mechanism)}`);
+  if (!['PLAIN', 'AMQPLAIN', 'EXTERNAL'].includes(mechanism)) throw new TypeError(`unsupported mechanism ${String(mechanism)}`);
 
   return {
     endpoints,
@@ -171,14 +169,15 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
   };
 }
 
-function checkCredentialsOption(c: ConnectOptions['credentials']): CredentialsOption | undefined {
-  if (c === undefined || typeof c === 'function' || isObservable(c)) return c;
+function checkCredentialsOption(c: ConnectOptions['credentials']): HiddenCredentialsOption | undefined {
+  if (c === undefined) return undefined;
+  if (typeof c === 'function' || isObservable(c)) return new HiddenCredentialsOption(c);
   if (typeof c !== 'object' || c === null || typeof c.username !== 'string' || typeof c.password !== 'string') {
     throw new TypeError(
       'credentials must be { username, password } strings, a function returning them, or an Observable of them',
     );
   }
-  return c;
+  return new HiddenCredentialsOption({ username: c.username, password: c.password });
 }
 
 function resolveReconnect(r: ConnectOptions['reconnect']): Required<ReconnectPolicy> | undefined {
@@ -193,10 +192,7 @@ function resolveReconnect(r: ConnectOptions['reconnect']): Required<ReconnectPol
   };
 }
 
-function toHost(
-  h: string | { hostname: string; port?: number },
-  defaultPort: number,
-): { hostname: string; port: number } {
+function toHost(h: string | { hostname: string; port?: number }, defaultPort: number): { hostname: string; port: number } {
   if (typeof h === 'object') return { hostname: h.hostname, port: h.port ?? defaultPort };
   if (/^amqps?:\/\//i.test(h)) return parseAmqpUrl(h).hosts[0];
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(h);
@@ -220,6 +216,5 @@ function tlsFromUrl(url: AmqpUrl): tls.ConnectionOptions {
 
 function checkInt(name: string, v: number | undefined, min: number, max: number): void {
   if (v === undefined) return;
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new TypeError(`${name} must be an integer ${min}..${max}, not ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max) throw new TypeError(`${name} must be an integer ${min}..${max}, not ${v}`);
 }

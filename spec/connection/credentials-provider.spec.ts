@@ -1,6 +1,8 @@
+import { inspect } from 'node:util';
+import { BehaviorSubject } from 'rxjs';
 import { connect, CredentialsProviderError, type CredentialsValue } from 'rx-amqp';
 import { fakeServer } from 'rx-amqp/testing';
-import { connectFake, errorText, fakeOptions, record } from '../support/fake';
+import { connectFake, errorText, fakeOptions, openFake, record } from '../support/fake';
 
 describe('connect({ credentials }) with an async provider (fake server)', () => {
   it('logs in with the value a Promise resolves to, asked per attempt', async () => {
@@ -69,5 +71,20 @@ describe('connect({ credentials }) with an async provider (fake server)', () => 
     expect(outcome.values).toHaveLength(1);
     expect(passwords).toEqual(['p2']);
     outcome.subscription.unsubscribe();
+  });
+
+  it.each([
+    ['a pair', () => ({ username: 'svc', password: 'sekrit-pair' })],
+    ['an Observable', () => new BehaviorSubject<CredentialsValue>({ username: 'svc', password: 'sekrit-pair' })],
+    ['a function', () => () => ({ username: 'svc', password: 'sekrit-pair' })],
+  ])('given as %s, the password does not show in inspect or JSON of the open connection', async (_, make) => {
+    const server = fakeServer();
+    const { connection } = await openFake(server, { credentials: make() });
+    expect(inspect(connection, { depth: 8, showHidden: true })).not.toContain('sekrit-pair');
+    expect(inspect(connection.core.options, { depth: 8, showHidden: true })).not.toContain('sekrit-pair');
+    expect(JSON.stringify(connection.core.options, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(
+      'sekrit-pair',
+    );
+    await connection.close();
   });
 });
