@@ -72,6 +72,18 @@ export class Delivery extends Message {
     return typeof v === 'number' || typeof v === 'bigint' ? v : undefined;
   }
 
+  /**
+   * How often the broker delivered it before: quorum queues count deliveries in the
+   * `x-delivery-count` header (RabbitMQ 3.10+; since 4.0 they dead-letter or drop a message
+   * after 20 by default, see `deliveryLimit`). 0 on a first delivery and when the header is
+   * absent (classic queues and streams do not count; use {@link redelivered} there).
+   */
+  get deliveryCount(): number {
+    const v = this.properties.headers?.['x-delivery-count'];
+    if (typeof v === 'bigint') return Number(v);
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
+  }
+
   /** The channel it arrived on. */
   get channel(): Channel {
     return this.settler.api;

@@ -1,6 +1,7 @@
 import { asapScheduler, Observable } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { queueArguments, streamOffsetArgument, type QueueFeatures, type StreamOffset } from './queue-arguments';
+import { streamFilterArguments, streamFilterMatcher, withFilterValue, type StreamFilterOptions } from './stream-filter';
 import { UnsupportedError } from './errors';
 import type { Delivery, ReturnedMessage } from '../delivery';
 import { Message } from '../message';
@@ -61,7 +62,7 @@ export interface BindOptions extends TicketOption {
 }
 
 /** Options of {@link Channel.basicConsume}. */
-export interface ConsumeOptions extends TicketOption {
+export interface ConsumeOptions extends TicketOption, StreamFilterOptions {
   /** Client-chosen tag; default: the server picks one. */
   consumerTag?: string;
   noLocal?: boolean;
@@ -80,6 +81,11 @@ export interface ConsumeOptions extends TicketOption {
   offset?: StreamOffset;
   /** `x-priority`: consumers with a higher priority get messages first. */
   priority?: number;
+  /**
+   * `x-consumer-timeout`: ms this consumer may hold a delivery unacknowledged (wins over the
+   * queue's and the broker's setting). RabbitMQ 3.12+ (3.11.15+); from 4.3 quorum queues only.
+   */
+  consumerTimeout?: number;
 }
 
 /** Options of {@link Channel.basicPublish} and {@link Channel.publish}. */
@@ -88,6 +94,11 @@ export interface PublishOptions {
   mandatory?: boolean;
   /** Return the message if no consumer can take it at once (not supported by RabbitMQ). */
   immediate?: boolean;
+  /**
+   * Stream filtering (RabbitMQ 3.13+): sent as the message's `x-stream-filter-value` header,
+   * which consumers select with `filter`. For `publishTo`, tag messages with `withFilterValue`.
+   */
+  filterValue?: string;
 }
 
 /** What {@link Channel.publish} emits once a message is settled. */
@@ -286,7 +297,7 @@ export class Channel {
         noAck,
         queue,
         active: true,
-        deliver: (d) => subscriber.next(d),
+        deliver: (d) => (wanted && !wanted(d) ? skipUnwanted(d) : subscriber.next(d)),
         end: (error) => {
           ended = true;
           if (error) subscriber.error(error);
@@ -299,8 +310,18 @@ export class Channel {
         if (left) this.cancelConsumer(consumerTag);
         else options.onStarted?.(consumerTag);
       };
-      const { onStarted: _onStarted, offset, priority, ...consumeOptions } = options;
-      const extra: FieldTable = {};
+      const { onStarted: _onStarted, offset, priority, consumerTimeout, filter, matchUnfiltered, ...consumeOptions } =
+        options;
+      let extra: FieldTable;
+      let wanted: ReturnType<typeof streamFilterMatcher>;
+      try {
+        extra = streamFilterArguments({ filter, matchUnfiltered });
+        wanted = streamFilterMatcher({ filter, matchUnfiltered });
+      } catch (e) {
+        subscriber.error(e);
+        return;
+      }
+      if (consumerTimeout !== undefined) extra['x-consumer-timeout'] = consumerTimeout;
       if (offset !== undefined) extra['x-stream-offset'] = streamOffsetArgument(offset);
       if (priority !== undefined) extra['x-priority'] = priority;
       const consumeArguments = Object.keys(extra).length ? { ...options.arguments, ...extra } : options.arguments;
@@ -346,7 +367,7 @@ export class Channel {
    * {@link publish} / `publishTo`, which wait.
    */
   basicPublish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): number {
-    return this.core.publish(toMessage(message), exchange, routingKey, options.mandatory ?? false, options.immediate ?? false);
+    return this.core.publish(publishable(message, options), exchange, routingKey, options.mandatory ?? false, options.immediate ?? false);
   }
 
   /**
@@ -362,7 +383,7 @@ export class Channel {
    */
   publish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): Observable<PublishResult> {
     const core = this.core;
-    const msg = toMessage(message);
+    const msg = publishable(message, options);
     const mandatory = options.mandatory ?? false;
     return new Observable<PublishResult>((subscriber) => {
       const go = () => {
@@ -527,6 +548,23 @@ function noValue(): void {
 
 function messageCount(a: object): number {
   return (a as { messageCount?: number }).messageCount ?? 0;
+}
+
+/**
+ * A delivery that the broker's Bloom filter let through but the consumer's stream filter does
+ * not want: acknowledged (streams cannot be rejected) so that it does not hold the prefetch.
+ */
+function skipUnwanted(delivery: Delivery): void {
+  try {
+    if (!delivery.noAck) delivery.ack();
+  } catch {
+    // Writing the ack failed: the channel is failing and says so to the consumer itself.
+  }
+}
+
+/** The Message a publish sends: with `filterValue`, tagged for stream filtering. */
+function publishable(message: Publishable, options: PublishOptions): Message {
+  return options.filterValue === undefined ? toMessage(message) : withFilterValue(message, options.filterValue);
 }
 
 /** A Message from any publishable value. */

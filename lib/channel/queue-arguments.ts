@@ -1,4 +1,5 @@
 import { field, type FieldTable } from '../protocol/field-types';
+import { QUEUE_MODE_MESSAGE, QUEUE_MODE_WARNING, warnOnce } from './deprecation';
 
 /** RabbitMQ's queue types. */
 export type QueueType = 'classic' | 'quorum' | 'stream';
@@ -38,7 +39,24 @@ export interface QueueFeatures {
   maxAge?: string;
   /** `x-stream-max-segment-size-bytes` (streams). */
   streamMaxSegmentSizeBytes?: number;
-  /** `x-queue-mode` (classic, before 3.12): `'lazy'` keeps messages on disk. */
+  /**
+   * `x-consumer-timeout`: ms a consumer may hold a delivery unacknowledged before the broker
+   * gives up on it (it closes the channel; 4.3 cancels the consumer). Overrides the broker's
+   * `consumer_timeout` (30 minutes by default) for this queue. RabbitMQ 3.12+ (3.11.15+);
+   * from 4.3 quorum queues only.
+   */
+  consumerTimeout?: number;
+  /**
+   * `x-queue-leader-locator`: where a replicated queue's leader goes, on the node the client
+   * is connected to (`'client-local'`, the default) or on the node with the fewest leaders
+   * (`'balanced'`). Quorum queues and streams, RabbitMQ 3.10+.
+   */
+  leaderLocator?: 'client-local' | 'balanced';
+  /**
+   * `x-queue-mode` (classic, before 3.12): `'lazy'` keeps messages on disk.
+   * @deprecated RabbitMQ 3.12 ignores it and RabbitMQ 4.3 refuses a declare that has it;
+   * setting it emits a one-time `DeprecationWarning` (code `RX_AMQP_QUEUE_MODE`).
+   */
   queueMode?: 'default' | 'lazy';
 }
 
@@ -65,6 +83,9 @@ export function queueArguments(features: QueueFeatures, raw: FieldTable | undefi
   }
   set('x-max-age', features.maxAge);
   set('x-stream-max-segment-size-bytes', features.streamMaxSegmentSizeBytes);
+  set('x-consumer-timeout', features.consumerTimeout);
+  set('x-queue-leader-locator', features.leaderLocator);
+  if (features.queueMode !== undefined) warnOnce(QUEUE_MODE_WARNING, QUEUE_MODE_MESSAGE);
   set('x-queue-mode', features.queueMode);
   return Object.keys(out).length ? out : raw;
 }

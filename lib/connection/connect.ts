@@ -1,12 +1,15 @@
-import { Observable, skip, type Subscription } from 'rxjs';
+import { isObservable, Observable, skip, type Subscription } from 'rxjs';
 import { ReplyCode } from '../protocol/errors';
 import { backoffDelay } from './backoff';
 import { Connection } from './connection';
 import { ConnectionCore } from './connection-core';
+import type { Credentials } from './credentials';
+import { CredentialsProviderError, CredentialsSource } from './credentials-source';
 import { AuthenticationError, ConnectionClosedError, ProtocolMismatchError } from './errors';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { isRecoverable } from './recovery';
 import { TopologyRegistry } from '../channel/topology';
+import type { Endpoint } from './transport';
 import { UrlError } from './url';
 import { withConnectionEvents } from '../diagnostics/connection-events';
 
@@ -20,6 +23,9 @@ import { withConnectionEvents } from '../diagnostics/connection-events';
  * password, unknown vhost, protocol mismatch). It completes when the connection is closed
  * with `connection.close()`. Unsubscribing closes the connection gracefully: everything
  * written is flushed, `connection.close` / `close-ok`, socket end.
+ *
+ * The `credentials` option is asked on every attempt (see `CredentialsOption`); with it, a
+ * refused login is retried too, as the provider may have a new value by the next attempt.
  *
  * @param url an AMQP URI or options; default `amqp://guest:guest@localhost:5672`
  */
@@ -44,18 +50,64 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     let stopped = false;
     let generation = 0;
     const topology = new TopologyRegistry();
+    const provider = options.credentialsProvider?.option;
+    const credentials = new CredentialsSource(provider, options.credentials);
+    const dynamicCredentials = typeof provider === 'function' || isObservable(provider);
+    const retryable = (error: Error) => isRetryable(error, dynamicCredentials);
+    // The secret the open connection authenticated with (or was last updated to).
+    let secretInUse: Credentials | undefined;
+
+    /** Sends the Observable provider's latest value to the open connection (0-9-1 update-secret). */
+    const refreshSecret = () => {
+      const core = current;
+      const latest = credentials.current;
+      if (core?.state !== 'open' || core.protocol !== '0-9-1' || !latest || !secretInUse) return;
+      // update-secret changes the secret of the logged-in user only: a new username is used
+      // from the next connection attempt on.
+      if (latest.username !== secretInUse.username || latest.password === secretInUse.password) return;
+      secretInUse = latest;
+      (core.api as Connection).updateSecret(latest.password, 'credentials refreshed').subscribe({
+        // A refused secret makes the broker close the connection, which reconnects (with the
+        // latest value); a connection lost meanwhile reconnects anyway.
+        error: () => undefined,
+      });
+    };
+
+    /** The credentials provider failed before the attempt could start. */
+    const providerFailed = (error: Error, info: { hostname: string; port: number }) => {
+      if (stopped) return;
+      if (policy && retryable(error) && attempts < policy.maxAttempts) {
+        failures++;
+        const delay = backoffDelay(policy, failures);
+        status?.next?.({ state: 'disconnected', endpoint: info, error, attempt: failures, retryIn: delay });
+        retry = scheduler.schedule(attempt, delay);
+        return;
+      }
+      status?.next?.({ state: 'closed', error });
+      subscriber.error(error);
+    };
 
     const attempt = () => {
       retry = null;
       attempts++;
       const endpoint = endpoints[hostIndex % endpoints.length];
       const info = { hostname: endpoint.hostname, port: endpoint.port };
+      status?.next?.({ state: 'connecting', endpoint: info, attempt: failures + 1 });
+      credentials.get(
+        (login) => {
+          if (!stopped) begin(endpoint, info, login);
+        },
+        (error) => providerFailed(error, info),
+      );
+    };
+
+    const begin = (endpoint: Endpoint, info: { hostname: string; port: number }, login: Credentials) => {
       let opened = false;
       let blockedWatch: Subscription | undefined;
-      status?.next?.({ state: 'connecting', endpoint: info, attempt: failures + 1 });
-      const core = new ConnectionCore(options, endpoint, {
+      const core = new ConnectionCore({ ...options, credentials: login }, endpoint, {
         opened: () => {
           opened = true;
+          secretInUse = login;
           failures = 0;
           attempts = 0;
           generation++;
@@ -65,6 +117,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
             else if (core.state === 'open' && opened) status?.next?.({ state: 'open', endpoint: info, connection });
           });
           subscriber.next(connection);
+          refreshSecret();
         },
         willRecover: (error) => !stopped && policy !== undefined && retryable(error) && attempts < policy.maxAttempts,
         ended: (error) => {
@@ -94,10 +147,12 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
       current = core;
       core.start();
     };
+    credentials.start(refreshSecret);
     attempt();
 
     return () => {
       stopped = true;
+      credentials.stop();
       retry?.unsubscribe();
       void current?.close();
     };
@@ -110,11 +165,14 @@ function worthAnotherHost(error: Error): boolean {
 }
 
 /**
- * Whether reconnecting may help: not for a refused login, an unknown or forbidden vhost, a
- * protocol the server does not speak, or a bad URL.
+ * Whether reconnecting may help: not for a refused login (unless a credentials provider may
+ * give another value next time), an unknown or forbidden vhost, a protocol the server does not
+ * speak, a bad URL, or a credentials provider that cannot give a value any more.
  */
-function retryable(error: Error): boolean {
-  if (error instanceof AuthenticationError || error instanceof ProtocolMismatchError || error instanceof UrlError) return false;
+function isRetryable(error: Error, dynamicCredentials: boolean): boolean {
+  if (error instanceof CredentialsProviderError) return error.retryable;
+  if (error instanceof AuthenticationError) return dynamicCredentials;
+  if (error instanceof ProtocolMismatchError || error instanceof UrlError) return false;
   if (error instanceof ConnectionClosedError) {
     const code = error.replyCode;
     return !(code === ReplyCode.ACCESS_REFUSED || code === ReplyCode.NOT_ALLOWED || code === ReplyCode.INVALID_PATH);

@@ -1,10 +1,11 @@
-import { asyncScheduler, type Observer, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, isObservable, type Observer, type SchedulerLike } from 'rxjs';
 import type * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { FieldTable } from '../protocol/field-types';
 import { isProtocol, type Protocol } from '../protocol/protocol-version';
 import { DEFAULT_FRAME_MAX, FRAME_MIN_SIZE } from '../protocol/frame';
 import { Credentials } from './credentials';
+import { HiddenCredentialsOption, type CredentialsOption } from './credentials-source';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
 import type { ConnectionSettings } from './settings';
@@ -42,6 +43,13 @@ export interface ConnectOptions {
   protocol?: Protocol;
   username?: string;
   password?: string;
+  /**
+   * Credentials that may change: a `{ username, password }` pair, a function returning one (or
+   * a Promise of one) that is called on every connection attempt, reconnects included, or an
+   * Observable of them whose new values an open connection gets as `connection.update-secret`
+   * (0-9-1). Wins over `username`, `password` and the URL's. See `CredentialsOption`.
+   */
+  credentials?: CredentialsOption;
   /** Virtual host; wins over the URL's. `''` is the empty vhost (a URL cannot name it). */
   vhost?: string;
   /** Heartbeat in seconds; 0 disables; default: the server's proposal. */
@@ -85,6 +93,8 @@ export interface ConnectOptions {
 
 /** Options with every default applied: one connection's settings, plus what `connect()` uses. */
 export interface ResolvedOptions extends ConnectionSettings {
+  /** The `credentials` option, asked per attempt by `connect()` (see `CredentialsSource`); hidden from inspect. */
+  credentialsProvider: HiddenCredentialsOption | undefined;
   reconnect: Required<ReconnectPolicy> | undefined;
   status: Partial<Observer<ConnectionStatus>> | undefined;
 }
@@ -132,6 +142,7 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
     endpoints,
     protocol,
     credentials: new Credentials(username, password),
+    credentialsProvider: checkCredentialsOption(opts.credentials),
     vhost: opts.vhost ?? url.vhost,
     heartbeat,
     frameMax,
@@ -148,6 +159,17 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
     transport: withFrameLog(opts.transport ?? socketTransport, opts.debug, protocol),
     scheduler: opts.scheduler ?? asyncScheduler,
   };
+}
+
+function checkCredentialsOption(c: ConnectOptions['credentials']): HiddenCredentialsOption | undefined {
+  if (c === undefined) return undefined;
+  if (typeof c === 'function' || isObservable(c)) return new HiddenCredentialsOption(c);
+  if (typeof c !== 'object' || c === null || typeof c.username !== 'string' || typeof c.password !== 'string') {
+    throw new TypeError(
+      'credentials must be { username, password } strings, a function returning them, or an Observable of them',
+    );
+  }
+  return new HiddenCredentialsOption({ username: c.username, password: c.password });
 }
 
 function resolveReconnect(r: ConnectOptions['reconnect']): Required<ReconnectPolicy> | undefined {

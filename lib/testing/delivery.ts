@@ -11,6 +11,11 @@ export interface DeliveryFields {
   consumerTag?: string;
   messageCount?: number;
   noAck?: boolean;
+  /**
+   * Sets the `x-delivery-count` header that {@link Delivery.deliveryCount} reads (as a
+   * quorum queue would on a redelivery); `redelivered` defaults to `deliveryCount > 0`.
+   */
+  deliveryCount?: number;
   properties?: MessageProperties;
 }
 
@@ -54,11 +59,13 @@ let nextTag = 1;
  */
 export function delivery(body: string | Uint8Array | Message = '', fields: DeliveryFields = {}): Delivery {
   const message = body instanceof Message ? body : new Message(body, fields.properties);
-  const properties = body instanceof Message ? { ...message.properties, ...fields.properties } : message.properties;
+  const merged = body instanceof Message ? { ...message.properties, ...fields.properties } : message.properties;
+  const count = fields.deliveryCount;
+  const properties = count === undefined ? merged : { ...merged, headers: { ...merged.headers, 'x-delivery-count': count } };
   return new Delivery(
     new RecordingSettler(),
     fields.deliveryTag ?? nextTag++,
-    fields.redelivered ?? false,
+    fields.redelivered ?? (count !== undefined && count > 0),
     fields.exchange ?? '',
     fields.routingKey ?? '',
     fields.consumerTag,
