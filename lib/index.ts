@@ -14,6 +14,7 @@ export { Credentials, type AuthMechanism } from './connection/credentials';
 export { isRecoverable, endOnRecoverable } from './connection/recovery';
 export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';
+export * from './operators/errors';
 export {
   Channel,
   type AccessRequestOptions,
@@ -36,7 +37,7 @@ export { declareQueue } from './operators/declare-queue';
 export { bindQueue } from './operators/bind-queue';
 export { bindExchange } from './operators/bind-exchange';
 export { perform, type QueueName } from './operators/perform';
-export { consume } from './operators/consume';
+export { consume, type ConsumeOperatorOptions } from './operators/consume';
 export { ackEach, type AckEachOptions } from './operators/ack-each';
 export { ackAfter, type AckAfterOptions, type FailureAction } from './operators/ack-after';
 export { ackAfterBatch, type AckAfterBatchOptions } from './operators/ack-after-batch';

@@ -1,7 +1,18 @@
-import { asapScheduler, asyncScheduler, from, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asapScheduler,
+  asyncScheduler,
+  from,
+  mergeMap,
+  Observable,
+  tap,
+  type ObservableInput,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 import type { Delivery } from '../delivery';
 import { AckBatch } from './ack-batch';
 import { collectBatches } from './collect-batches';
+import { LeaseHolder } from './drain-lease';
 import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
 
 /** Options of {@link ackAfterBatch}. */
@@ -52,8 +63,11 @@ export function ackAfterBatch<R>(project: (batch: Delivery[]) => ObservableInput
   return (source) =>
     new Observable<R>((subscriber) => {
       const acks = new AckBatch(asapScheduler);
+      // holds a draining consumer's channel open until the partial batch is acked
+      const leases = new LeaseHolder();
       const subscription = source
         .pipe(
+          tap((delivery) => leases.note(delivery.settler)),
           collectBatches(size, time, scheduler),
           mergeMap((batch) => processBatch(batch, project, onError, acks), concurrency),
         )
@@ -61,16 +75,19 @@ export function ackAfterBatch<R>(project: (batch: Delivery[]) => ObservableInput
           next: (r) => subscriber.next(r),
           error: (e) => {
             acks.flush();
+            leases.releaseAll();
             subscriber.error(e);
           },
           complete: () => {
             acks.flush();
+            leases.releaseAll();
             subscriber.complete();
           },
         });
       return () => {
         acks.flush();
         subscription.unsubscribe();
+        leases.releaseAll();
       };
     });
 }
