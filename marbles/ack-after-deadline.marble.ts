@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { NEVER, Observable, concat, of } from 'rxjs';
-import { ackAfter, consume, HandlerTimeoutError, NotOpenError, type Delivery } from 'rx-amqp';
+import { ackAfter, ackAfterBatch, consume, HandlerTimeoutError, NotOpenError, type Delivery } from 'rx-amqp';
 import { fakeChannel } from 'rx-amqp/testing';
 
 function scheduler() {
@@ -81,5 +81,34 @@ describe('ackAfter timeout and signal (marbles)', () => {
     expect(signals[0].reason).toBeInstanceOf(NotOpenError);
     expect(settled.filter((n) => n.startsWith('basic.') && n !== 'basic.consume')).toEqual([]);
     sub.unsubscribe();
+  });
+});
+
+describe('ackAfterBatch timeout and signal (marbles)', () => {
+  it('a batch past its timeout sees its signal abort and each of its deliveries is settled per onError', () => {
+    const reasons: unknown[] = [];
+    const ts = scheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const ch = fakeChannel({ queues: { jobs: cold('-ab-cd', { a: 'A', b: 'B', c: 'C', d: 'D' }) } });
+      const out = of(ch).pipe(
+        consume('jobs'),
+        ackAfterBatch<string>(
+          (batch, signal) => {
+            signal.addEventListener('abort', () => reasons.push(signal.reason));
+            // the first batch (A, B at 2) is stuck; the second (C, D at 5) takes 2 frames
+            return batch[0].text === 'A' ? NEVER : cold('--(x|)', { x: batch.map((d) => d.text).join('') });
+          },
+          { size: 2, time: 100, timeout: 4, concurrency: 2, scheduler: ts, onError: 'reject' },
+        ),
+      );
+      expectObservable(out, '^ 20ms !').toBe('-------x', { x: 'CD' });
+      expectObservable(ch.nacks$).toBe('------(ab)', {
+        a: { deliveryTag: 1, requeue: false },
+        b: { deliveryTag: 2, requeue: false },
+      });
+      expectObservable(ch.acks$).toBe('-------(cd)', { c: 3, d: 4 });
+    });
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(HandlerTimeoutError);
   });
 });

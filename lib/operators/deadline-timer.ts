@@ -4,21 +4,26 @@ import type { SchedulerLike, Subscription } from 'rxjs';
  * One scheduler action for many deadlines that come due in the order they were set (as the
  * per-message deadlines of `publishTo`, counted from each input's arrival): only the earliest
  * pending deadline is armed, and the callback re-arms it for the next one. No timer per
- * message, nothing allocated per message.
+ * message, nothing allocated per message. Times are counted from the timer's creation, so they
+ * stay small integers (V8 keeps them unboxed in the objects that store them, where an epoch
+ * time in ms would be a heap number allocated per message).
  */
 export class DeadlineTimer {
   private armed: Subscription | null = null;
   private armedFor = Infinity;
+  private readonly origin: number;
 
   constructor(
     private readonly scheduler: SchedulerLike,
     /** Called when the armed deadline is due; it settles what is due and calls {@link arm} again. */
     private readonly due: () => void,
-  ) {}
+  ) {
+    this.origin = scheduler.now();
+  }
 
-  /** The scheduler's clock. */
+  /** Milliseconds since the timer was created, by the scheduler's clock. */
   now(): number {
-    return this.scheduler.now();
+    return this.scheduler.now() - this.origin;
   }
 
   /** Makes sure the timer fires no later than `deadline` (a no-op if it is armed earlier). */
@@ -32,7 +37,7 @@ export class DeadlineTimer {
         this.armedFor = Infinity;
         this.due();
       },
-      Math.max(0, deadline - this.scheduler.now()),
+      Math.max(0, deadline - this.now()),
     );
   }
 

@@ -17,6 +17,12 @@ export class HandlerSignals {
    */
   open(channel: DeliverySettler): AbortController {
     const controller = new AbortController();
+    this.watch(channel, controller);
+    return controller;
+  }
+
+  /** Aborts `controller` if `channel` is lost (until {@link close}). */
+  watch(channel: DeliverySettler, controller: AbortController): void {
     let set = this.byChannel.get(channel);
     if (set === undefined) {
       const created = new Set<AbortController>();
@@ -34,7 +40,6 @@ export class HandlerSignals {
       }
     }
     set.add(controller);
-    return controller;
   }
 
   /** The handler of `controller` ended: its channel's loss no longer concerns it. */

@@ -98,8 +98,11 @@ class Entry<T> implements ConfirmWaiter {
   returned?: Error;
   /** The channel it was last published on. */
   channel: ChannelCore | null = null;
-  /** When it times out (scheduler time; Infinity without a `timeout`). */
-  deadline = Infinity;
+  /**
+   * When it times out, in ms on its publishTo's {@link DeadlineTimer} clock (0: no `timeout`).
+   * A small integer, so V8 stores it unboxed: no heap number per entry.
+   */
+  deadline = 0;
 
   constructor(
     readonly owner: EntryOwner<T>,
