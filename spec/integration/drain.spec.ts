@@ -1,9 +1,11 @@
 import { firstValueFrom, lastValueFrom, mergeMap, NEVER, of, Subject, timer, map, toArray } from 'rxjs';
 import {
   ackAfter,
+  ChannelClosedError,
   connect,
   consume,
   HandlerTimeoutError,
+  NotOpenError,
   open,
   openChannel,
   type Channel,
@@ -127,5 +129,34 @@ describe('graceful drain and handler deadlines against RabbitMQ', () => {
       const c = await queueCounts(q);
       return c.ready === 0 && c.unacked === 0;
     }, 'the queue is empty: the stuck delivery was settled per onError');
+  });
+
+  it("a handler's signal aborts when its delivery's channel is lost", async () => {
+    const q = await queueWith(1);
+    let reason: unknown;
+    const error = await lastValueFrom(
+      connect(BROKER_URL).pipe(
+        openChannel({ prefetch: 1 }),
+        consume(q),
+        ackAfter(
+          (d, signal) =>
+            new Promise<void>((resolve) => {
+              signal.addEventListener('abort', () => {
+                reason = signal.reason;
+                resolve();
+              });
+              // a publish to an exchange that does not exist: the broker closes the channel (404)
+              d.channel.basicPublish('x', uniqueName('no-such-exchange'), '');
+            }),
+        ),
+      ),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ChannelClosedError);
+    expect(reason).toBeInstanceOf(NotOpenError);
+    // nothing was settled: the broker requeued the message when the channel closed
+    await eventually(async () => (await queueCounts(q)).ready === 1, 'the message is back in the queue');
   });
 });
