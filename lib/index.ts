@@ -16,6 +16,7 @@ export { isRecoverable, endOnRecoverable } from './connection/recovery';
 export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';
 export * from './channel/errors';
+export * from './operators/errors';
 export {
   Channel,
   type AccessRequestOptions,
@@ -39,7 +40,7 @@ export { declareQueue } from './operators/declare-queue';
 export { bindQueue } from './operators/bind-queue';
 export { bindExchange } from './operators/bind-exchange';
 export { perform, type QueueName } from './operators/perform';
-export { consume } from './operators/consume';
+export { consume, type ConsumeOperatorOptions } from './operators/consume';
 export { ackEach, type AckEachOptions } from './operators/ack-each';
 export { ackAfter, type AckAfterOptions, type FailureAction } from './operators/ack-after';
 export { ackAfterBatch, type AckAfterBatchOptions } from './operators/ack-after-batch';

@@ -1,7 +1,22 @@
-import { asapScheduler, asyncScheduler, from, mergeMap, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asapScheduler,
+  asyncScheduler,
+  from,
+  mergeMap,
+  Observable,
+  tap,
+  type ObservableInput,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { NotOpenError } from '../connection/errors';
 import type { Delivery } from '../delivery';
 import { AckBatch } from './ack-batch';
 import { collectBatches } from './collect-batches';
+import { LeaseHolder } from './drain-lease';
+import { HandlerTimeoutError } from './errors';
+import { HandlerSignals } from './handler-signals';
 import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
 
 /** Options of {@link ackAfterBatch}. */
@@ -23,7 +38,13 @@ export interface AckAfterBatchOptions {
    * deliveries cannot be nacked: they are acked whatever this says.
    */
   onError?: FailurePolicy<[batch: readonly Delivery[]]>;
-  /** Scheduler of the `time` bound (default `asyncScheduler`). */
+  /**
+   * Most milliseconds `project(batch)` may run. Past it, its `signal` aborts (with a
+   * `HandlerTimeoutError`), each delivery of the batch is settled as a failure per `onError`,
+   * and whatever the project does later is ignored. Default: no limit.
+   */
+  timeout?: number;
+  /** Scheduler of the `time` bound and of `timeout` (default `asyncScheduler`). */
   scheduler?: SchedulerLike;
 }
 
@@ -38,8 +59,12 @@ export interface AckAfterBatchOptions {
  * Unsubscribing abandons unfinished batches: they are not acked, so the broker redelivers
  * them. Deliveries whose channel closed before their batch started are left out of it (the
  * broker redelivers them).
+ *
+ * `signal` aborts when the batch runs past `timeout` (it then fails per `onError`), or when its
+ * work is abandoned: a channel of its deliveries is lost, or the stream is unsubscribed or
+ * errors (a `NotOpenError`).
  */
-export function ackAfterBatch<R>(project: (batch: Delivery[]) => ObservableInput<R>, options: AckAfterBatchOptions = {}): OperatorFunction<Delivery, R> {
+export function ackAfterBatch<R>(project: (batch: Delivery[], signal: AbortSignal) => ObservableInput<R>, options: AckAfterBatchOptions = {}): OperatorFunction<Delivery, R> {
   const size = options.size ?? 100;
   const time = options.time ?? 1000;
   const concurrency = options.concurrency ?? 1;
@@ -49,38 +74,57 @@ export function ackAfterBatch<R>(project: (batch: Delivery[]) => ObservableInput
   if (!(concurrency >= 1)) throw new RangeError(`ackAfterBatch: concurrency must be at least 1, not ${concurrency}`);
   const onError = options.onError ?? defaultFailureAction;
   const scheduler = options.scheduler ?? asyncScheduler;
+  const timeout = options.timeout;
+  if (timeout !== undefined && !(timeout > 0)) throw new RangeError(`ackAfterBatch: timeout must be a positive number of milliseconds, not ${timeout}`);
   return (source) =>
     new Observable<R>((subscriber) => {
       const acks = new AckBatch(asapScheduler);
+      // holds a draining consumer's channel open until the partial batch is acked
+      const leases = new LeaseHolder();
+      const signals = new HandlerSignals();
+      const limits: BatchLimits = { timeout, scheduler, signals };
       const subscription = source
         .pipe(
+          tap((delivery) => leases.note(delivery.settler)),
           collectBatches(size, time, scheduler),
-          mergeMap((batch) => processBatch(batch, project, onError, acks), concurrency),
+          mergeMap((batch) => processBatch(batch, project, onError, acks, limits), concurrency),
         )
         .subscribe({
           next: (r) => subscriber.next(r),
           error: (e) => {
             acks.flush();
+            leases.releaseAll();
             subscriber.error(e);
           },
           complete: () => {
             acks.flush();
+            leases.releaseAll();
             subscriber.complete();
           },
         });
       return () => {
         acks.flush();
         subscription.unsubscribe();
+        signals.clear();
+        leases.releaseAll();
       };
     });
+}
+
+/** What bounds the run of one batch: its `timeout`, and the loss of its channels. */
+interface BatchLimits {
+  timeout: number | undefined;
+  scheduler: SchedulerLike;
+  signals: HandlerSignals;
 }
 
 /** Runs one batch: acks it and emits its results on success, settles it per `onError` on failure. */
 function processBatch<R>(
   collected: Delivery[],
-  project: (batch: Delivery[]) => ObservableInput<R>,
+  project: (batch: Delivery[], signal: AbortSignal) => ObservableInput<R>,
   onError: FailurePolicy<[batch: readonly Delivery[]]>,
   acks: AckBatch,
+  limits: BatchLimits,
 ): Observable<R> {
   return new Observable<R>((inner) => {
     // Deliveries whose channel closed while the batch waited its turn are back in their queue
@@ -90,29 +134,58 @@ function processBatch<R>(
       inner.complete();
       return;
     }
+    const controller = new AbortController();
+    // usually one channel; more when the batch spans a reconnect
+    const channels = new Set(batch.map((d) => d.settler));
+    for (const c of channels) limits.signals.watch(c, controller);
+    let finished = false;
     const fail = (error: unknown) => {
+      finished = true;
       for (const d of batch) settleFailure(d, chooseFailureAction(onError, error, d, batch), acks);
       acks.flush();
       inner.complete();
     };
+    const timeout = limits.timeout;
+    const timer: Subscription | undefined =
+      timeout === undefined
+        ? undefined
+        : limits.scheduler.schedule(() => {
+            const error = new HandlerTimeoutError(timeout);
+            controller.abort(error);
+            fail(error);
+          }, timeout);
+    const teardown = () => {
+      timer?.unsubscribe();
+      for (const c of channels) limits.signals.close(c, controller);
+      if (!finished && !controller.signal.aborted) {
+        const gone = batch.some((d) => d.settler.isGone);
+        controller.abort(new NotOpenError(gone ? 'a channel of the batch was lost while it was being handled' : 'ackAfterBatch was unsubscribed while the batch was being handled: it is left unacked'));
+      }
+    };
     let input: Observable<R>;
     try {
-      input = from(project(batch));
+      input = from(project(batch, controller.signal));
     } catch (e) {
       // A project that throws synchronously (or returns no ObservableInput) fails its batch.
       fail(e);
+      teardown();
       return;
     }
     const results: R[] = [];
-    return input.subscribe({
+    const running = input.subscribe({
       next: (r) => results.push(r),
       error: fail,
       complete: () => {
+        finished = true;
         for (const d of batch) acks.ack(d);
         acks.flush();
         for (const r of results) inner.next(r);
         inner.complete();
       },
     });
+    return () => {
+      teardown();
+      running.unsubscribe();
+    };
   });
 }

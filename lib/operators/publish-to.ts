@@ -1,9 +1,11 @@
-import { asapScheduler, isObservable, Observable, Subscription, type OperatorFunction } from 'rxjs';
+import { asapScheduler, asyncScheduler, isObservable, Observable, Subscription, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Channel, PublishResult } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import { Message } from '../message';
 import { MessageReturnedError, NotOpenError, PublishNackedError } from '../channel/errors';
 import type { ConfirmWaiter } from '../channel/confirm-tracker';
+import { DeadlineTimer } from './deadline-timer';
+import { PublishOverflowError, PublishTimeoutError } from './errors';
 
 /** Options of {@link publishTo}. */
 export interface PublishToOptions<T> {
@@ -29,6 +31,33 @@ export interface PublishToOptions<T> {
    * them on the new channel (at-least-once; the default) or report them `'failed'`.
    */
   onChannelLoss?: 'republish' | 'fail';
+  /**
+   * Most milliseconds from an input's arrival to its settlement (confirm, nack, return; or,
+   * outside confirm mode, its write). An input not settled by then gets its one result:
+   * `'failed'` with a `PublishTimeoutError`, whether it was still waiting to be published
+   * (then it never is) or waiting for its confirm (a late confirm is dropped). It then counts
+   * as settled for the `window`. Default: no limit.
+   */
+  timeout?: number;
+  /**
+   * Most inputs waiting to be published (received, not yet written: the window is full, the
+   * socket's buffer is, or the broker blocks the connection or the channel's flow). Default:
+   * no bound. Inputs republished after a channel loss are not counted (the window bounds them).
+   */
+  maxBuffered?: number;
+  /**
+   * What an input arriving while `maxBuffered` inputs wait does: `'error'` (the default) errors
+   * the operator with a `PublishOverflowError` — the producer outruns the broker and must be
+   * slowed down upstream; `'fail'` gives that input one `'failed'` result with a
+   * `PublishOverflowError` at once and the stream goes on (load shedding, e.g. telemetry).
+   * There is no `'wait'`: an RxJS source pushes and cannot be paused from downstream, so
+   * waiting would only mean buffering without bound, which is what no `maxBuffered` does. To
+   * make a source wait, pull it: e.g. `concatMap` over `channel.publish`, or an upstream that
+   * emits on demand.
+   */
+  overflow?: 'error' | 'fail';
+  /** Scheduler of `timeout` (default `asyncScheduler`); a `TestScheduler` makes it virtual. */
+  scheduler?: SchedulerLike;
 }
 
 /** How one input ended. */
@@ -69,6 +98,11 @@ class Entry<T> implements ConfirmWaiter {
   returned?: Error;
   /** The channel it was last published on. */
   channel: ChannelCore | null = null;
+  /**
+   * When it times out, in ms on its publishTo's {@link DeadlineTimer} clock (0: no `timeout`).
+   * A small integer, so V8 stores it unboxed: no heap number per entry.
+   */
+  deadline = 0;
 
   constructor(
     readonly owner: EntryOwner<T>,
@@ -104,6 +138,10 @@ class Entry<T> implements ConfirmWaiter {
  * or when `confirm: true` cannot put the channel in confirm mode. Once it errored or its
  * subscriber unsubscribed it publishes nothing more: inputs still waiting are dropped, and
  * the confirms of messages already written are ignored when they arrive.
+ *
+ * With `timeout`, an input not settled within that many ms of its arrival gets `'failed'`
+ * with a `PublishTimeoutError`. With `maxBuffered`, an input arriving while that many wait to
+ * be published overflows, per `overflow`: the operator errors, or that input fails.
  */
 export function publishTo<T = Message>(
   channel: Channel | Observable<Channel>,
@@ -117,6 +155,11 @@ export function publishTo<T = Message>(
   const republish = (options.onChannelLoss ?? 'republish') === 'republish';
   const keyOf = typeof routingKey === 'function' ? routingKey : () => routingKey;
   const mandatory = options.mandatory ?? false;
+  const timeout = options.timeout;
+  if (timeout !== undefined && !(timeout > 0)) throw new RangeError(`publishTo: timeout must be a positive number of milliseconds, not ${timeout}`);
+  const maxBuffered = options.maxBuffered ?? Infinity;
+  if (!(maxBuffered >= 0)) throw new RangeError(`publishTo: maxBuffered must be a number of inputs, not ${maxBuffered}`);
+  const failOnOverflow = options.overflow === 'fail';
 
   return (source) =>
     new Observable<PublishToResult<T>>((subscriber) => {
@@ -124,6 +167,8 @@ export function publishTo<T = Message>(
       let head = 0; // entries[0..head) are emitted and dead
       let nextToPublish = 0;
       let inFlight = 0;
+      /** Inputs accepted and never published yet (what `maxBuffered` bounds). */
+      let waiting = 0;
       let sourceDone = false;
       let core: ChannelCore | null = null;
       let confirming = false;
@@ -204,11 +249,13 @@ export function publishTo<T = Message>(
             if (c.state !== 'open') return; // the channel is going; its loss is handled by the watch
             nextToPublish++;
             inFlight++;
+            if (entry.attempts === 0) waiting--;
             settle(entry, 'failed', e as Error);
             continue;
           }
           nextToPublish++;
           inFlight++;
+          if (entry.attempts === 0) waiting--;
           entry.attempts++;
           entry.published = true;
           entry.sequence = seq;
@@ -240,6 +287,33 @@ export function publishTo<T = Message>(
         emitSettled();
         pump();
       };
+
+      // Deadlines come due in input order: one timer, armed for the oldest unsettled input.
+      const deadlines =
+        timeout === undefined
+          ? null
+          : new DeadlineTimer(options.scheduler ?? asyncScheduler, () => {
+              if (subscriber.closed) return;
+              const now = deadlines!.now();
+              let timedOut = false;
+              for (let i = head; i < entries.length; i++) {
+                const e = entries[i];
+                if (!e || e.result) continue;
+                if (e.deadline > now) {
+                  deadlines!.arm(e.deadline);
+                  break;
+                }
+                // Waiting to be published (never, or again after a channel loss): not in
+                // flight, but settle() counts it out of the window.
+                if (!e.published) {
+                  inFlight++;
+                  if (e.attempts === 0) waiting--;
+                }
+                settle(e, 'failed', new PublishTimeoutError(timeout!));
+                timedOut = true;
+              }
+              if (timedOut) afterSettle();
+            });
 
       const owner: EntryOwner<T> = {
         confirmed(entry) {
@@ -326,7 +400,23 @@ export function publishTo<T = Message>(
               emitSettled();
               return;
             }
-            entries.push(new Entry(owner, value, message, exchange, key, mandatory));
+            if (waiting >= maxBuffered) {
+              const overflow = new PublishOverflowError(maxBuffered);
+              if (!failOnOverflow) return fail(overflow);
+              const entry = new Entry(owner, value, message, exchange, key, mandatory);
+              entries.push(entry);
+              inFlight++; // settle() counts it out again; it never was in flight
+              settle(entry, 'failed', overflow);
+              emitSettled();
+              return;
+            }
+            const entry = new Entry(owner, value, message, exchange, key, mandatory);
+            if (deadlines !== null) {
+              entry.deadline = deadlines.now() + timeout!;
+              deadlines.arm(entry.deadline);
+            }
+            waiting++;
+            entries.push(entry);
             pump();
           },
           error: fail,
@@ -341,6 +431,7 @@ export function publishTo<T = Message>(
         core = null; // a later loss of the channel is no concern of this subscription
         sentTask?.unsubscribe();
         sentTask = null;
+        deadlines?.cancel();
         watchers.unsubscribe();
         channelWatch.unsubscribe();
       };

@@ -400,6 +400,28 @@ describe('examples', () => {
     }
   });
 
+  example('graceful-shutdown', async () => {
+    // SIGTERM once three jobs are done (each takes 200 ms, three at once, prefetch 5): a drain
+    // with handlers in flight and deliveries waiting in hand.
+    let signalled = false;
+    const { child, done } = runExample('graceful-shutdown', ['--jobs', '40'], {}, (out) => {
+      if (!signalled && linesMatching(out, /^done job \d+$/).length >= 3) signalled = child.kill('SIGTERM');
+    });
+    const run = await done;
+    if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+    expect(signalled).toBe(true);
+    expect(run.stdout).toMatch(/^stopping \(SIGTERM\): no new jobs; finishing the ones in hand$/m);
+    const doneJobs = linesMatching(run.stdout, /^done job \d+$/);
+    expect(new Set(doneJobs).size).toBe(doneJobs.length); // nothing handled twice
+    const summary = /^handled (\d+) jobs, each acked; (\d+) still queued; (\d+) of 40 accounted for$/m.exec(run.stdout);
+    expect(summary).not.toBeNull();
+    const [handled, left, total] = summary!.slice(1).map(Number);
+    expect(handled).toBe(doneJobs.length);
+    expect(total).toBe(40);
+    expect(handled).toBeGreaterThanOrEqual(3);
+    expect(left).toBeGreaterThan(0); // stopped mid-way: the rest stayed queued
+  });
+
   example('joining-streams', async () => {
     const out = await runOk('joining-streams', ['--readings', '60', '--window', '200']);
     expect(out).toMatch(/^config v1: readings in °C$/m);
