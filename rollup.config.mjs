@@ -15,7 +15,12 @@ rmSync('dist', { recursive: true, force: true });
 
 const input = { index: 'lib/index.ts', protocol: 'lib/protocol.ts', testing: 'lib/testing.ts', otel: 'lib/otel.ts' };
 const builtins = ['net', 'tls', 'util', 'os', 'crypto', 'events', 'buffer'];
-const external = (id) => id === 'rxjs' || id === '@opentelemetry/api' || id.startsWith('rxjs/') || id.startsWith('node:') || builtins.includes(id);
+const external = (id) =>
+  id === 'rxjs' ||
+  id === '@opentelemetry/api' ||
+  id.startsWith('rxjs/') ||
+  id.startsWith('node:') ||
+  builtins.includes(id);
 
 /** Writes dist/esm/<entry>.mjs and dist/<entry>.d.mts next to each CommonJS entry chunk. */
 function esmEntries() {

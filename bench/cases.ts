@@ -70,7 +70,14 @@ export const CASES: Case[] = [
   { name: 'consume + ack 100 B', kind: 'consume', broker: 'fake', count: 600_000, bodySize: 100, noAck: false },
   { name: 'consume noAck 4 KiB', kind: 'consume', broker: 'fake', count: 500_000, bodySize: 4096, noAck: true },
   { name: 'publish 100 B', kind: 'publish', broker: 'fake', count: 1_000_000, bodySize: 100, window: 0 },
-  { name: 'publish confirm 100 B (window 1000)', kind: 'publish', broker: 'fake', count: 500_000, bodySize: 100, window: 1000 },
+  {
+    name: 'publish confirm 100 B (window 1000)',
+    kind: 'publish',
+    broker: 'fake',
+    count: 500_000,
+    bodySize: 100,
+    window: 1000,
+  },
   { name: 'pipeline RabbitMQ 100 B', kind: 'pipeline', broker: 'real', count: 100_000, bodySize: 100 },
 ];
 

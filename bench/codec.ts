@@ -39,7 +39,11 @@ const body = Buffer.alloc(BODY_SIZE, 0x61);
 /** A stream of whole deliveries, split into 64 KiB chunks. */
 function deliveryStream(): { chunks: Buffer[]; bytes: number } {
   const parts: Uint8Array[] = [];
-  const header = encodeFrame({ type: FrameType.HEADER, channel: 1, payload: encodeContentHeader({ bodySize: BODY_SIZE, properties }) });
+  const header = encodeFrame({
+    type: FrameType.HEADER,
+    channel: 1,
+    payload: encodeContentHeader({ bodySize: BODY_SIZE, properties }),
+  });
   const bodyFrame = encodeFrame({ type: FrameType.BODY, channel: 1, payload: body });
   for (let i = 1; i <= MESSAGES_IN_STREAM; i++) {
     const method = encodeMethod('basic.deliver', {
@@ -145,8 +149,12 @@ function encodeRound(): Counts {
 function main(): void {
   const { chunks, bytes } = deliveryStream();
   const frameBytes = bytes / MESSAGES_IN_STREAM;
-  console.log(`rx-amqp codec benchmark — node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs)`);
-  console.log(`stream: ${MESSAGES_IN_STREAM} deliveries, ${frameBytes} bytes of frames each (${BODY_SIZE}-byte body), ${(bytes / 1e6).toFixed(2)} MB in ${chunks.length} chunks of 64 KiB`);
+  console.log(
+    `rx-amqp codec benchmark — node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs)`,
+  );
+  console.log(
+    `stream: ${MESSAGES_IN_STREAM} deliveries, ${frameBytes} bytes of frames each (${BODY_SIZE}-byte body), ${(bytes / 1e6).toFixed(2)} MB in ${chunks.length} chunks of 64 KiB`,
+  );
   console.log('');
 
   const rows: [string, Counts & { seconds: number }][] = [
@@ -157,9 +165,15 @@ function main(): void {
 
   const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`);
   const header = ['case', 'frames/s', 'messages/s', 'MB/s'];
-  const lines = rows.map(([name, r]) => [name, fmt(r.frames / r.seconds), fmt(r.messages / r.seconds), (r.bytes / 1e6 / r.seconds).toFixed(1)]);
+  const lines = rows.map(([name, r]) => [
+    name,
+    fmt(r.frames / r.seconds),
+    fmt(r.messages / r.seconds),
+    (r.bytes / 1e6 / r.seconds).toFixed(1),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const row = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   console.log(row(header));
   console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const l of lines) console.log(row(l));

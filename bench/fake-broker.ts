@@ -124,7 +124,12 @@ function serve(socket: net.Socket): void {
         if (!args.nowait) send(id, 'queue.bind-ok');
         return;
       case 'queue.declare':
-        if (!args.nowait) send(id, 'queue.declare-ok', { queue: args.queue || 'fake.q', messageCount: channels.get(id)!.published, consumerCount: 0 });
+        if (!args.nowait)
+          send(id, 'queue.declare-ok', {
+            queue: args.queue || 'fake.q',
+            messageCount: channels.get(id)!.published,
+            consumerCount: 0,
+          });
         return;
       case 'confirm.select':
         channels.get(id)!.confirm = true;
@@ -212,7 +217,15 @@ function serve(socket: net.Socket): void {
  * so the broker neither allocates nor copies per delivery and at most BLOCKS × ~256 KiB wait
  * in user space.
  */
-function deliver(socket: net.Socket, channel: number, stream: Stream, queue: string, count: number, size: number, frameMax: number): void {
+function deliver(
+  socket: net.Socket,
+  channel: number,
+  stream: Stream,
+  queue: string,
+  count: number,
+  size: number,
+  frameMax: number,
+): void {
   // Encode one block of deliveries; remember where each message starts and where its tag is.
   const body = Buffer.alloc(size, 0x61);
   const w = new Writer(BLOCK_BYTES + 2 * (size + 256));
@@ -222,7 +235,13 @@ function deliver(socket: net.Socket, channel: number, stream: Stream, queue: str
   do {
     starts.push(w.pos);
     tagAt.push(w.pos + tagOffset);
-    writeMethodFrame(w, channel, deliverDef, { consumerTag: stream.consumerTag, deliveryTag: 0, redelivered: false, exchange: '', routingKey: queue });
+    writeMethodFrame(w, channel, deliverDef, {
+      consumerTag: stream.consumerTag,
+      deliveryTag: 0,
+      redelivered: false,
+      exchange: '',
+      routingKey: queue,
+    });
     writeHeaderFrame(w, channel, basicProps, size, DELIVERY_PROPERTIES);
     writeBodyFrames(w, channel, body, frameMax);
   } while (w.pos < BLOCK_BYTES);

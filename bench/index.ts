@@ -67,12 +67,24 @@ const clientFilter = option('client');
 const realUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 async function bundle(dir: string): Promise<void> {
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, tsconfig: join(__dirname, '..', 'tsconfig.json'), logLevel: 'warning' } as const;
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    tsconfig: join(__dirname, '..', 'tsconfig.json'),
+    logLevel: 'warning',
+  } as const;
   await build({ ...common, entryPoints: [join(__dirname, 'fake-broker.ts')], outfile: join(dir, 'fake-broker.js') });
   for (const c of CLIENTS) {
     await build({
       ...common,
-      stdin: { contents: `import { main } from './client';\nimport { ${c.driver} } from '${c.module}';\nmain(${c.driver});\n`, resolveDir: __dirname, loader: 'ts' },
+      stdin: {
+        contents: `import { main } from './client';\nimport { ${c.driver} } from '${c.module}';\nmain(${c.driver});\n`,
+        resolveDir: __dirname,
+        loader: 'ts',
+      },
       outfile: join(dir, `client-${c.name}.js`),
     });
   }
@@ -103,7 +115,11 @@ function reachable(url: string): Promise<boolean> {
 function runOnce(dir: string, client: string, c: Case, url: string, profileDir?: string): Promise<RunResult> {
   const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...flags, join(dir, `client-${client}.js`), JSON.stringify({ case: c, url })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [...flags, join(dir, `client-${client}.js`), JSON.stringify({ case: c, url })],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
@@ -146,7 +162,8 @@ const rate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
@@ -178,10 +195,16 @@ async function benchmark(dir: string, port: number): Promise<void> {
     }
   }
   const clients = CLIENTS.filter((c) => !clientFilter || c.name.includes(clientFilter));
-  const cases = CASES.filter((c) => (!caseFilter || c.name.includes(caseFilter)) && (c.broker === 'fake' || !rabbit.endsWith('skipped')));
+  const cases = CASES.filter(
+    (c) => (!caseFilter || c.name.includes(caseFilter)) && (c.broker === 'fake' || !rabbit.endsWith('skipped')),
+  );
 
-  console.log(`rx-amqp end-to-end benchmark — node ${process.version}, ${cpus()[0]?.model ?? '?'} (${cpus().length} logical CPUs), broker: ${rabbit}`);
-  console.log(`${runs} run(s) per case and client, median reported; fake broker on port ${port}; load average ${loadavg()[0].toFixed(2)}\n`);
+  console.log(
+    `rx-amqp end-to-end benchmark — node ${process.version}, ${cpus()[0]?.model ?? '?'} (${cpus().length} logical CPUs), broker: ${rabbit}`,
+  );
+  console.log(
+    `${runs} run(s) per case and client, median reported; fake broker on port ${port}; load average ${loadavg()[0].toFixed(2)}\n`,
+  );
 
   const rows: string[][] = [];
   let busyStarts = 0;
@@ -195,7 +218,9 @@ async function benchmark(dir: string, port: number): Promise<void> {
         if (!(await waitForQuiet())) busyStarts++;
         const res = await runOnce(dir, cl.name, c, url, profileDir);
         results.get(cl.name)!.push(res);
-        process.stderr.write(`  ${c.name} / ${cl.name}: ${rate(res.messages / res.seconds)} msg/s, ${(res.cpuMicros / res.messages).toFixed(2)} µs CPU/msg\n`);
+        process.stderr.write(
+          `  ${c.name} / ${cl.name}: ${rate(res.messages / res.seconds)} msg/s, ${(res.cpuMicros / res.messages).toFixed(2)} µs CPU/msg\n`,
+        );
         if (profileDir) {
           const file = join(profileDir, readdirSync(profileDir)[0]);
           console.log(`\n${c.name} / ${cl.name}: top self time (${file})`);
@@ -214,10 +239,19 @@ async function benchmark(dir: string, port: number): Promise<void> {
     });
     const base = summary.find((s) => s.client === BASELINE)?.rate;
     for (const [i, s] of summary.entries()) {
-      rows.push([i === 0 ? `${c.name} (${rate(c.count).replace(' ', '')} msgs)` : '', s.client, rate(s.rate), base ? `${(s.rate / base).toFixed(2)}×` : '–', s.cpu.toFixed(2), s.rss.toFixed(0)]);
+      rows.push([
+        i === 0 ? `${c.name} (${rate(c.count).replace(' ', '')} msgs)` : '',
+        s.client,
+        rate(s.rate),
+        base ? `${(s.rate / base).toFixed(2)}×` : '–',
+        s.cpu.toFixed(2),
+        s.rss.toFixed(0),
+      ]);
     }
   }
-  console.log(`\nload average at the end: ${loadavg()[0].toFixed(2)}; ${busyStarts} run(s) started while other work kept the CPUs over ${QUIET_BUSY * 100}% busy`);
+  console.log(
+    `\nload average at the end: ${loadavg()[0].toFixed(2)}; ${busyStarts} run(s) started while other work kept the CPUs over ${QUIET_BUSY * 100}% busy`,
+  );
   console.log('(other work on the machine lowers msg/s; CPU µs/msg is steadier)\n');
   console.log(table(['case', 'client', 'msg/s', `vs ${BASELINE}`, 'CPU µs/msg', 'peak RSS MB'], rows));
 }

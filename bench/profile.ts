@@ -21,7 +21,9 @@ export function topSelfTime(profileFile: string, bundleFile: string, top = 10): 
     const e = map.findEntry(line, column) as { originalSource?: string; originalLine?: number };
     if (!e.originalSource) return '?';
     const src = e.originalSource;
-    const file = src.includes('node_modules/') ? src.replace(/^.*node_modules\//, '') : src.replace(/^(?:.*?\/)?(?=(?:lib|bench)\/)/, '');
+    const file = src.includes('node_modules/')
+      ? src.replace(/^.*node_modules\//, '')
+      : src.replace(/^(?:.*?\/)?(?=(?:lib|bench)\/)/, '');
     return `${file}:${(e.originalLine ?? 0) + 1}`;
   };
 
@@ -39,6 +41,9 @@ export function topSelfTime(profileFile: string, bundleFile: string, top = 10): 
   return [...self.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([key, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`)
+    .map(
+      ([key, us]) =>
+        `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`,
+    )
     .join('\n');
 }

@@ -45,11 +45,16 @@ async function main(): Promise<void> {
   const left = (await firstValueFrom(ch.queueDeclare(queue, { passive: true }))).messageCount;
   await firstValueFrom(ch.queueDelete(queue));
   await admin.close();
-  for (const s of samples) console.log(`t=${s.t.toFixed(0)}s processed=${s.processed} rss=${s.rss.toFixed(1)} MB heap=${s.heap.toFixed(1)} MB`);
+  for (const s of samples)
+    console.log(
+      `t=${s.t.toFixed(0)}s processed=${s.processed} rss=${s.rss.toFixed(1)} MB heap=${s.heap.toFixed(1)} MB`,
+    );
   const tail = samples.slice(2);
   const rss = tail.map((s) => s.rss);
   const heap = tail.map((s) => s.heap);
-  console.log(`processed ${done} while ${left} still waited in the broker; after warm-up RSS ${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)} MB, heap ${Math.min(...heap).toFixed(1)}–${Math.max(...heap).toFixed(1)} MB`);
+  console.log(
+    `processed ${done} while ${left} still waited in the broker; after warm-up RSS ${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)} MB, heap ${Math.min(...heap).toFixed(1)}–${Math.max(...heap).toFixed(1)} MB`,
+  );
 }
 
 main().catch((e) => {

@@ -34,7 +34,15 @@ const ticks = values.ticks ? Number(values.ticks) : Infinity;
 const pad = (n: number) => String(n).padStart(2, '0');
 /** The topic: year.month.day.dow.hour.minute.second, in UTC. */
 function topicOf(t: Date): string {
-  return [t.getUTCFullYear(), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), t.getUTCDay(), pad(t.getUTCHours()), pad(t.getUTCMinutes()), pad(t.getUTCSeconds())].join('.');
+  return [
+    t.getUTCFullYear(),
+    pad(t.getUTCMonth() + 1),
+    pad(t.getUTCDate()),
+    t.getUTCDay(),
+    pad(t.getUTCHours()),
+    pad(t.getUTCMinutes()),
+    pad(t.getUTCSeconds()),
+  ].join('.');
 }
 
 // One connection and channel, shared by the clock and (with --listen) the listener; it is
@@ -69,11 +77,16 @@ const clock$ = (values.listen ? listening$.pipe(take(1)) : of(undefined)).pipe(
   tap((r) => console.log(`tick: published '${r.message?.text}' with key ${r.routingKey} (${r.status})`)),
 );
 
-console.log(`clock: publishing to topic exchange '${exchange}' every ${period} ms${values.ticks ? `, ${ticks} ticks` : ' (Ctrl-C to stop)'}`);
+console.log(
+  `clock: publishing to topic exchange '${exchange}' every ${period} ms${values.ticks ? `, ${ticks} ticks` : ' (Ctrl-C to stop)'}`,
+);
 let published = 0;
 let heard = 0;
 merge(clock$.pipe(tap(() => published++)), values.listen ? listener$.pipe(tap(() => heard++)) : EMPTY).subscribe({
-  complete: () => console.log(`clock stopped: ${published} ticks published${values.listen ? `, ${heard} heard by the listener` : ''}`),
+  complete: () =>
+    console.log(
+      `clock stopped: ${published} ticks published${values.listen ? `, ${heard} heard by the listener` : ''}`,
+    ),
   error: (e) => {
     console.error(e);
     process.exitCode = 1;

@@ -33,9 +33,13 @@ connect(url)
         }),
         count(),
         concatMap((n) =>
-          channel.basicGet(channel.lastQueue).pipe(
-            tap((d) => console.log(`polled ${n} messages; one more get: ${d === null ? 'null (queue empty)' : d.text}`)),
-          ),
+          channel
+            .basicGet(channel.lastQueue)
+            .pipe(
+              tap((d) =>
+                console.log(`polled ${n} messages; one more get: ${d === null ? 'null (queue empty)' : d.text}`),
+              ),
+            ),
         ),
       ),
     ),

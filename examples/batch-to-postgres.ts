@@ -21,8 +21,31 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
-import { delay, from, lastValueFrom, map, mergeMap, range, Subject, takeUntil, toArray, type Observable, type ObservableInput } from 'rxjs';
-import { ackAfterBatch, connect, consume, declareQueue, Message, open, openChannel, publishTo, type Channel, type Delivery } from 'rx-amqp';
+import {
+  delay,
+  from,
+  lastValueFrom,
+  map,
+  mergeMap,
+  range,
+  Subject,
+  takeUntil,
+  toArray,
+  type Observable,
+  type ObservableInput,
+} from 'rxjs';
+import {
+  ackAfterBatch,
+  connect,
+  consume,
+  declareQueue,
+  Message,
+  open,
+  openChannel,
+  publishTo,
+  type Channel,
+  type Delivery,
+} from 'rx-amqp';
 
 /** What one stored batch did. */
 export interface BatchReport {
@@ -50,7 +73,9 @@ export function storeBatches(channel$: Observable<Channel>, o: StoreBatchesOptio
 
 /** Creates the table: one row per message id. */
 export async function createTable(pool: Pool, table: string): Promise<void> {
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (message_id text PRIMARY KEY, body text NOT NULL, stored_at timestamptz NOT NULL DEFAULT now())`);
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (message_id text PRIMARY KEY, body text NOT NULL, stored_at timestamptz NOT NULL DEFAULT now())`,
+  );
 }
 
 /**
@@ -66,13 +91,17 @@ export async function insertBatch(pool: Pool, table: string, batch: Delivery[], 
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await client.query(`INSERT INTO ${table} (message_id, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (message_id) DO NOTHING`, [
-      ids,
-      batch.map((d) => d.text),
-    ]);
+    const result = await client.query(
+      `INSERT INTO ${table} (message_id, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (message_id) DO NOTHING`,
+      [ids, batch.map((d) => d.text)],
+    );
     if (work > 0) await new Promise((r) => setTimeout(r, work));
     await client.query('COMMIT');
-    return { size: batch.length, inserted: result.rowCount ?? 0, redelivered: batch.filter((d) => d.redelivered).length };
+    return {
+      size: batch.length,
+      inserted: result.rowCount ?? 0,
+      redelivered: batch.filter((d) => d.redelivered).length,
+    };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw e;
@@ -116,7 +145,8 @@ async function main(): Promise<void> {
   const queue = values.queue ?? `rx-amqp.example.${id}.to-postgres`;
   const table = values.table ?? `rx_amqp_example_${id}`;
   const connectionName = `rx-amqp.example.${id}.batch-to-postgres`;
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new TypeError(`--table must be a plain lower-case SQL name, not '${table}'`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(table))
+    throw new TypeError(`--table must be a plain lower-case SQL name, not '${table}'`);
 
   const pool = new Pool({ connectionString: values.pg, max: 2 });
   try {
@@ -159,18 +189,24 @@ async function main(): Promise<void> {
           stored += r.inserted;
           skipped += r.size - r.inserted;
           redelivered += r.redelivered;
-          console.log(`batch ${batches}: ${r.size} messages, ${r.inserted} inserted, ${r.size - r.inserted} already stored, ${r.redelivered} redelivered`);
+          console.log(
+            `batch ${batches}: ${r.size} messages, ${r.inserted} inserted, ${r.size - r.inserted} already stored, ${r.redelivered} redelivered`,
+          );
           if (stored >= count) allStored.next();
           return [r];
         }),
       ),
       { defaultValue: undefined },
     );
-    console.log(`consumer drained: ${batches} batches, ${stored} rows inserted, ${skipped} skipped as already stored, ${redelivered} redeliveries`);
+    console.log(
+      `consumer drained: ${batches} batches, ${stored} rows inserted, ${skipped} skipped as already stored, ${redelivered} redeliveries`,
+    );
 
     // Every message is in the table exactly once, and the queue is empty: deleting it
     // if-empty succeeds only then (unacked messages are back in it once the consumer closed).
-    const { rows } = await pool.query<{ rows: string; ids: string }>(`SELECT count(*) AS rows, count(DISTINCT message_id) AS ids FROM ${table}`);
+    const { rows } = await pool.query<{ rows: string; ids: string }>(
+      `SELECT count(*) AS rows, count(DISTINCT message_id) AS ids FROM ${table}`,
+    );
     console.log(`table ${table}: ${rows[0].rows} rows, ${rows[0].ids} distinct message ids (expected ${count})`);
     await using admin = await open(values.url);
     const ch = await admin.openChannel();

@@ -20,7 +20,9 @@ function describe(label: string, connection: Connection): void {
   const server = connection.serverProperties;
   const { channelMax, frameMax, heartbeat } = connection.tune;
   console.log(`${label}: connected to ${server.product} ${server.version} over AMQP ${connection.protocol}`);
-  console.log(`  endpoint ${connection.endpoint.hostname}:${connection.endpoint.port}, channelMax=${channelMax} frameMax=${frameMax} heartbeat=${heartbeat}s`);
+  console.log(
+    `  endpoint ${connection.endpoint.hostname}:${connection.endpoint.port}, channelMax=${channelMax} frameMax=${frameMax} heartbeat=${heartbeat}s`,
+  );
 }
 
 async function main(): Promise<void> {

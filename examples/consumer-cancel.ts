@@ -44,7 +44,9 @@ async function main(): Promise<void> {
         toArray(), // collects until the stream completes
       ),
   );
-  console.log(`basicCancel('${tag}'): the stream completed after ${got.length} messages; live consumers: ${JSON.stringify(channel.consumerTags)}`);
+  console.log(
+    `basicCancel('${tag}'): the stream completed after ${got.length} messages; live consumers: ${JSON.stringify(channel.consumerTags)}`,
+  );
 
   // 2. A consumer with a server-chosen tag, ended by unsubscribing after one message.
   const [first] = await Promise.all([
@@ -52,10 +54,14 @@ async function main(): Promise<void> {
     lastValueFrom(channel.publish('three', '', queue)),
   ]);
   first.ack();
-  console.log(`consumer ${first.consumerTag} got '${first.text}' and unsubscribed (basic.cancel); live consumers: ${JSON.stringify(channel.consumerTags)}`);
+  console.log(
+    `consumer ${first.consumerTag} got '${first.text}' and unsubscribed (basic.cancel); live consumers: ${JSON.stringify(channel.consumerTags)}`,
+  );
 
   // 3. Nobody consumes now: new messages wait in the queue.
-  await lastValueFrom(merge(channel.publish('after cancel 1', '', queue), channel.publish('after cancel 2', '', queue)));
+  await lastValueFrom(
+    merge(channel.publish('after cancel 1', '', queue), channel.publish('after cancel 2', '', queue)),
+  );
   const { messageCount, consumerCount } = await firstValueFrom(channel.queueDeclare(queue, { passive: true }));
   console.log(`published 2 more (confirmed): ${messageCount} waiting in the queue, ${consumerCount} consumers`);
   console.log('done');

@@ -32,13 +32,23 @@ function sendAndReceive(channel: Channel) {
 
   const published$ = from(sends).pipe(
     concatMap(([exchange, routingKey]) =>
-      channel.publish(new Message(`via '${exchange || '(default)'}' key '${routingKey}'`, { headers: { run } }), exchange, routingKey, { mandatory: true }).pipe(
-        map(() => `published to '${exchange || '(default)'}' with key '${routingKey}': routed and confirmed`),
-        catchError((e: unknown) => {
-          if (e instanceof MessageReturnedError) return of(`published to '${exchange}' with key '${routingKey}': returned (${e.replyCode} ${e.replyText})`);
-          throw e;
-        }),
-      ),
+      channel
+        .publish(
+          new Message(`via '${exchange || '(default)'}' key '${routingKey}'`, { headers: { run } }),
+          exchange,
+          routingKey,
+          { mandatory: true },
+        )
+        .pipe(
+          map(() => `published to '${exchange || '(default)'}' with key '${routingKey}': routed and confirmed`),
+          catchError((e: unknown) => {
+            if (e instanceof MessageReturnedError)
+              return of(
+                `published to '${exchange}' with key '${routingKey}': returned (${e.replyCode} ${e.replyText})`,
+              );
+            throw e;
+          }),
+        ),
     ),
     tap((line) => console.log(line)),
     toArray(),
@@ -65,7 +75,10 @@ connect(url)
     take(1), // one result, then unsubscribe: channel and connection close
   )
   .subscribe({
-    next: ({ published, received }) => console.log(`done: ${published.length} published, ${received.length} received, ${published.length - received.length} returned`),
+    next: ({ published, received }) =>
+      console.log(
+        `done: ${published.length} published, ${received.length} received, ${published.length - received.length} returned`,
+      ),
     error: (e) => {
       console.error(e);
       process.exitCode = 1;

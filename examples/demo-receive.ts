@@ -10,7 +10,16 @@
  */
 import { parseArgs } from 'node:util';
 import { map, NEVER, takeUntil, takeWhile, tap, timer } from 'rxjs';
-import { accessRequest, ackEach, bindQueue, connect, consume, declareExchange, declareQueue, openChannel } from 'rx-amqp';
+import {
+  accessRequest,
+  ackEach,
+  bindQueue,
+  connect,
+  consume,
+  declareExchange,
+  declareQueue,
+  openChannel,
+} from 'rx-amqp';
 
 const { values } = parseArgs({
   options: {
@@ -30,13 +39,16 @@ connect(values.url)
     declareExchange(exchange, 'fanout', { autoDelete: true }),
     declareQueue('', { exclusive: true }),
     bindQueue('', exchange),
-    tap((channel) => console.log(`waiting for messages on '${exchange}' (queue ${channel.lastQueue}); send "quit" to stop`)),
+    tap((channel) =>
+      console.log(`waiting for messages on '${exchange}' (queue ${channel.lastQueue}); send "quit" to stop`),
+    ),
     consume(''),
     ackEach(),
     tap((msg) => {
       received++;
       for (const [key, value] of Object.entries(msg.properties)) console.log(`${key}: ${JSON.stringify(value)}`);
-      for (const key of ['consumerTag', 'deliveryTag', 'redelivered', 'exchange', 'routingKey'] as const) console.log(`> ${key}: ${msg[key]}`);
+      for (const key of ['consumerTag', 'deliveryTag', 'redelivered', 'exchange', 'routingKey'] as const)
+        console.log(`> ${key}: ${msg[key]}`);
       console.log('');
       console.log(msg.text);
       console.log('-------');

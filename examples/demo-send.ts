@@ -50,7 +50,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  if (error.name === 'MessageReturnedError') console.error(`'${body}' was not delivered: no queue is bound to '${exchange}' (is demo-receive running?)`);
+  if (error.name === 'MessageReturnedError')
+    console.error(`'${body}' was not delivered: no queue is bound to '${exchange}' (is demo-receive running?)`);
   else console.error(error);
   process.exitCode = 1;
 });

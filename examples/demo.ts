@@ -13,7 +13,19 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ignoreElements, map, merge, of, range, shareReplay, take, tap } from 'rxjs';
-import { ackAfter, ConnectionLostError, ConnectionTimeoutError, connect, consume, declareQueue, Message, openChannel, publishTo, redactUrl, type Connection } from 'rx-amqp';
+import {
+  ackAfter,
+  ConnectionLostError,
+  ConnectionTimeoutError,
+  connect,
+  consume,
+  declareQueue,
+  Message,
+  openChannel,
+  publishTo,
+  redactUrl,
+  type Connection,
+} from 'rx-amqp';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +58,9 @@ function progress(): void {
 const connection$ = connect({ url, connectionTimeout: 5000, connectionName: 'rx-amqp demo' }).pipe(
   tap((c: Connection) => {
     connected = true;
-    console.log(`connected to ${c.serverProperties.product} ${c.serverProperties.version} at ${redactUrl(url)}; queue ${queue}`);
+    console.log(
+      `connected to ${c.serverProperties.product} ${c.serverProperties.version} at ${redactUrl(url)}; queue ${queue}`,
+    );
   }),
   shareReplay({ bufferSize: 1, refCount: true }),
 );
@@ -71,11 +85,14 @@ const consumer$ = connection$.pipe(
   consume(queue),
   tap(() => stats.consumed++),
   // The "work": check the order. ackAfter acks each delivery once its work completes.
-  ackAfter((d) => {
-    if (Number(d.properties.messageId) !== expected) stats.outOfOrder++;
-    expected = Number(d.properties.messageId) + 1;
-    return of(d);
-  }, { concurrency: 100 }),
+  ackAfter(
+    (d) => {
+      if (Number(d.properties.messageId) !== expected) stats.outOfOrder++;
+      expected = Number(d.properties.messageId) + 1;
+      return of(d);
+    },
+    { concurrency: 100 },
+  ),
   tap(() => {
     stats.acked++;
     if (stats.acked % step === 0 || stats.acked === count) progress();
@@ -88,8 +105,12 @@ merge(producer$.pipe(ignoreElements()), consumer$.pipe(ignoreElements())).subscr
   complete: () => {
     const s = seconds();
     console.log('summary:');
-    console.log(`  published ${stats.published}, confirmed ${stats.confirmed}${stats.failed ? `, FAILED ${stats.failed}` : ''}`);
-    console.log(`  consumed  ${stats.consumed}, acked ${stats.acked}${stats.outOfOrder ? `, out of order ${stats.outOfOrder}` : ', in order'}`);
+    console.log(
+      `  published ${stats.published}, confirmed ${stats.confirmed}${stats.failed ? `, FAILED ${stats.failed}` : ''}`,
+    );
+    console.log(
+      `  consumed  ${stats.consumed}, acked ${stats.acked}${stats.outOfOrder ? `, out of order ${stats.outOfOrder}` : ', in order'}`,
+    );
     console.log(`  elapsed   ${s.toFixed(2)} s, ${Math.round(count / s)} msg/s end to end`);
     if (stats.confirmed !== count || stats.acked !== count) process.exitCode = 1;
   },
@@ -112,5 +133,8 @@ merge(producer$.pipe(ignoreElements()), consumer$.pipe(ignoreElements())).subscr
 function noBroker(error: Error): boolean {
   if (error instanceof ConnectionTimeoutError) return true;
   const code = (error.cause as { code?: string } | undefined)?.code;
-  return error instanceof ConnectionLostError && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code ?? '');
+  return (
+    error instanceof ConnectionLostError &&
+    ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code ?? '')
+  );
 }

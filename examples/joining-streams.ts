@@ -38,7 +38,20 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { ackEach, bindQueue, connect, consume, declareExchange, declareQueue, Message, open, openChannel, publishTo, type Channel, type Delivery } from 'rx-amqp';
+import {
+  ackEach,
+  bindQueue,
+  connect,
+  consume,
+  declareExchange,
+  declareQueue,
+  Message,
+  open,
+  openChannel,
+  publishTo,
+  type Channel,
+  type Delivery,
+} from 'rx-amqp';
 
 /** The configuration readings are interpreted with. */
 export interface Config {
@@ -196,7 +209,9 @@ async function main(): Promise<void> {
     until: allSummarized.pipe(delay(windowMs)),
   }).pipe(
     tap((s) => {
-      console.log(`summary ${s.sensor}: ${s.count} readings, mean ${s.mean} ${s.unit}, min ${s.min}, max ${s.max} (config v${s.configVersion})`);
+      console.log(
+        `summary ${s.sensor}: ${s.count} readings, mean ${s.mean} ${s.unit}, min ${s.min}, max ${s.max} (config v${s.configVersion})`,
+      );
       summarized += s.count;
       summarized$.next(summarized);
       if (summarized >= total) allSummarized.next();
@@ -213,7 +228,9 @@ async function main(): Promise<void> {
       lastValueFrom(
         range(from, count).pipe(
           map((i) => ({ sensor: sensors[i % sensors.length], celsius: 20 + (i % 7) })),
-          publishTo(ch, readingsExchange, (r) => `sensor.${r.sensor}`, { toMessage: (r) => new Message(String(r.celsius)) }),
+          publishTo(ch, readingsExchange, (r) => `sensor.${r.sensor}`, {
+            toMessage: (r) => new Message(String(r.celsius)),
+          }),
           toArray(),
         ),
       );
@@ -223,7 +240,12 @@ async function main(): Promise<void> {
     // The new configuration once the first half is summed up, so both show in the output.
     await firstValueFrom(summarized$.pipe(filter((n) => n >= half)));
     await lastValueFrom(ch.publish(new Message(JSON.stringify({ version: 2, unit: '°F' })), configExchange, ''));
-    await firstValueFrom(config$.pipe(filter((c) => c.version === 2), take(1)));
+    await firstValueFrom(
+      config$.pipe(
+        filter((c) => c.version === 2),
+        take(1),
+      ),
+    );
     await publishReadings(half, total - half);
     console.log(`published ${total - half} readings`);
   };

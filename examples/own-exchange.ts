@@ -46,7 +46,12 @@ async function main(): Promise<void> {
           take(3),
           count(),
           // Clean up: delete the queue, then the exchange.
-          concatMap((n) => concat(channel.queueDelete(queue), channel.exchangeDelete(exchange)).pipe(last(), map(() => n))),
+          concatMap((n) =>
+            concat(channel.queueDelete(queue), channel.exchangeDelete(exchange)).pipe(
+              last(),
+              map(() => n),
+            ),
+          ),
         ),
       ),
     ),
@@ -62,7 +67,9 @@ async function main(): Promise<void> {
     await firstValueFrom(channel.exchangeDeclare(exchange, type, { passive: true }), { defaultValue: undefined });
   } catch (e) {
     if (!(e instanceof ChannelClosedError)) throw e;
-    console.log(`passive declare of the deleted exchange: ${e.replyCode} ${e.replyText.split(' - ')[0]}; channel ${e.channel} closed`);
+    console.log(
+      `passive declare of the deleted exchange: ${e.replyCode} ${e.replyText.split(' - ')[0]}; channel ${e.channel} closed`,
+    );
   }
   console.log(`the connection lives on: open? ${connection.isOpen}`);
   console.log('done');

@@ -29,7 +29,8 @@ connect(url)
     bindQueue('', 'amq.fanout'), // '' : that queue
     tap((channel) => {
       console.log(`bound it to amq.fanout; publishing ${count} messages there`);
-      for (let i = 1; i <= count; i++) channel.basicPublish(new Message(`fanout message ${i}`, { headers: { run } }), 'amq.fanout', '');
+      for (let i = 1; i <= count; i++)
+        channel.basicPublish(new Message(`fanout message ${i}`, { headers: { run } }), 'amq.fanout', '');
     }),
     consume('', { noAck: true }), // '' : that queue again
     filter((d) => d.headers?.run === run),

@@ -39,4 +39,6 @@ new TestScheduler((actual, expected) => deepStrictEqual(actual, expected)).run((
   expectObservable(channel.acks$).toBe('11ms a 29ms b', { a: 1, b: 3 });
   expectObservable(channel.nacks$).toBe('11ms a', { a: { deliveryTag: 2, requeue: true } });
 });
-console.log('marble test passed: tasks 1 and 3 acked after their work (frames 11 and 41), task 2 nacked and requeued (frame 11)');
+console.log(
+  'marble test passed: tasks 1 and 3 acked after their work (frames 11 and 41), task 2 nacked and requeued (frame 11)',
+);

@@ -44,7 +44,9 @@ const receiver = (name: string, severities: string[]) => {
     directLogs,
     declareQueue('', { exclusive: true }),
     // perform(): any action on the channel, then pass it on. Here: the bindings, in turn.
-    perform((channel) => concat(...severities.map((severity) => channel.queueBind(channel.lastQueue, exchange, severity)))),
+    perform((channel) =>
+      concat(...severities.map((severity) => channel.queueBind(channel.lastQueue, exchange, severity))),
+    ),
     tap(() => {
       console.log(` [${name}] Waiting for ${severities.join(', ')} logs`);
       bound.next();
@@ -61,9 +63,14 @@ const emitter$ = bound.pipe(
   last(),
   switchMap(() =>
     from(logLines).pipe(
-      publishTo(connect(values.url).pipe(openChannel({ confirm: true }), directLogs), exchange, ([severity]) => severity, {
-        toMessage: ([, text]) => new Message(text),
-      }),
+      publishTo(
+        connect(values.url).pipe(openChannel({ confirm: true }), directLogs),
+        exchange,
+        ([severity]) => severity,
+        {
+          toMessage: ([, text]) => new Message(text),
+        },
+      ),
     ),
   ),
   tap((r) => console.log(` [x] Sent ${r.routingKey}: '${r.message?.text}'`)),

@@ -14,7 +14,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { concatMap, ignoreElements, map, merge, of, range, ReplaySubject, Subject, switchMap, take, takeUntil, tap, toArray } from 'rxjs';
+import {
+  concatMap,
+  ignoreElements,
+  map,
+  merge,
+  of,
+  range,
+  ReplaySubject,
+  Subject,
+  switchMap,
+  take,
+  takeUntil,
+  tap,
+  toArray,
+} from 'rxjs';
 import { connect, declareQueue, openChannel, rpcCall, serveRpc } from 'rx-amqp';
 
 const { values } = parseArgs({
@@ -61,7 +75,9 @@ const client$ = serverReady.pipe(
       map((i) => ns[i]),
       concatMap((k) => {
         console.log(` [x] Requesting fib(${k})`);
-        return rpcCall(channel, queue, String(k), { timeout: 10000 }).pipe(map((reply) => [k, Number(reply.text)] as const));
+        return rpcCall(channel, queue, String(k), { timeout: 10000 }).pipe(
+          map((reply) => [k, Number(reply.text)] as const),
+        );
       }),
       tap(([k, value]) => console.log(` [.] Got fib(${k}) = ${value}`)),
       toArray(),

@@ -31,7 +31,10 @@ function strategy(channel: Channel, name: string, window: number) {
     return range(1, count).pipe(
       map((i) => new Message(`message ${i}`)),
       publishTo(channel, '', channel.lastQueue, { confirm: true, window }),
-      reduce((tally, r) => ({ ...tally, [r.status]: (tally[r.status] ?? 0) + 1 }), {} as Partial<Record<PublishStatus, number>>),
+      reduce(
+        (tally, r) => ({ ...tally, [r.status]: (tally[r.status] ?? 0) + 1 }),
+        {} as Partial<Record<PublishStatus, number>>,
+      ),
       map((tally) => {
         const ms = performance.now() - started;
         return `${name.padEnd(26)} ${count} messages in ${ms.toFixed(0).padStart(5)} ms (${Math.round((count / ms) * 1000)} msg/s): ${JSON.stringify(tally)}`;
@@ -59,7 +62,9 @@ connect(values.url)
         strategy(channel, 'async (window 1000)', 1000),
         unroutable(channel),
         // Everything confirmed is in the queue:
-        defer(() => channel.queueDeclare(channel.lastQueue, { passive: true })).pipe(map((ok) => `queue holds ${ok.messageCount} messages`)),
+        defer(() => channel.queueDeclare(channel.lastQueue, { passive: true })).pipe(
+          map((ok) => `queue holds ${ok.messageCount} messages`),
+        ),
       ).pipe(
         tap((line) => console.log(line)),
         toArray(),

@@ -120,7 +120,9 @@ export class Delivery extends Message {
 
   private refuseOnStream(what: string): void {
     if (this.streamOffset !== undefined && !this.settled) {
-      throw new UnsupportedError(`a stream delivery cannot be ${what}ed: streams keep every message; ack it and move on`);
+      throw new UnsupportedError(
+        `a stream delivery cannot be ${what}ed: streams keep every message; ack it and move on`,
+      );
     }
   }
 

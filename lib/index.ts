@@ -11,7 +11,11 @@ export type { Transport, TransportEvents, TransportFactory, Endpoint } from './c
 export { socketTransport } from './connection/transport';
 export { parseAmqpUrl, redactUrl, UrlError, type AmqpUrl, type AmqpHost, type AmqpTlsOptions } from './connection/url';
 export { Credentials, type AuthMechanism } from './connection/credentials';
-export { CredentialsProviderError, type CredentialsOption, type CredentialsValue } from './connection/credentials-source';
+export {
+  CredentialsProviderError,
+  type CredentialsOption,
+  type CredentialsValue,
+} from './connection/credentials-source';
 export { isRecoverable, endOnRecoverable } from './connection/recovery';
 export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';
@@ -32,7 +36,12 @@ export {
 } from './channel/channel';
 export { Message, type MessageProperties } from './message';
 export type { QueueFeatures, QueueType, StreamOffset } from './channel/queue-arguments';
-export { withFilterValue, streamFilterValue, STREAM_FILTER_VALUE_HEADER, type StreamFilterOptions } from './channel/stream-filter';
+export {
+  withFilterValue,
+  streamFilterValue,
+  STREAM_FILTER_VALUE_HEADER,
+  type StreamFilterOptions,
+} from './channel/stream-filter';
 export { openChannel, type OpenChannelOptions } from './operators/open-channel';
 export { accessRequest } from './operators/access-request';
 export { declareExchange } from './operators/declare-exchange';

@@ -40,7 +40,8 @@ export class Message {
       this.properties = properties;
     } else if (typeof body === 'string') {
       this.body = Buffer.from(body, 'utf8');
-      this.properties = properties.contentEncoding === undefined ? { ...properties, contentEncoding: 'UTF-8' } : properties;
+      this.properties =
+        properties.contentEncoding === undefined ? { ...properties, contentEncoding: 'UTF-8' } : properties;
     } else if (body instanceof Uint8Array) {
       this.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       this.properties = properties;

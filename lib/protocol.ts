@@ -27,7 +27,14 @@ export {
 } from './protocol/method-codec';
 export { decodeContentHeader, encodeContentHeader, type ContentHeader } from './protocol/content-header';
 export { encodeTable, decodeTable } from './protocol/table-codec';
-export { Decimal, TaggedValue, field, type FieldTable, type FieldValue, type ExplicitTag } from './protocol/field-types';
+export {
+  Decimal,
+  TaggedValue,
+  field,
+  type FieldTable,
+  type FieldValue,
+  type ExplicitTag,
+} from './protocol/field-types';
 export { MAX_TABLE_DEPTH } from './protocol/field-value';
 export {
   AmqpError,

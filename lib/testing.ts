@@ -28,5 +28,11 @@ export {
   type FakeCloseReason,
   type ReceivedMethod,
 } from './testing/fake-server';
-export { fakeChannel, FakeChannel, type FakeChannelOptions, type FakePublish, type FakeRejection } from './testing/fake-channel';
+export {
+  fakeChannel,
+  FakeChannel,
+  type FakeChannelOptions,
+  type FakePublish,
+  type FakeRejection,
+} from './testing/fake-channel';
 export { delivery, settles, type DeliveryFields, type SettleRecord } from './testing/delivery';

@@ -17,10 +17,16 @@ interface Written {
 }
 
 /** Records the basic.ack / basic.nack / basic.reject frames written on `ch`. */
-function settleFrames(ch: FakeChannel, scheduler: TestScheduler, log: Array<Written | string> = []): Array<Written | string> {
+function settleFrames(
+  ch: FakeChannel,
+  scheduler: TestScheduler,
+  log: Array<Written | string> = [],
+): Array<Written | string> {
   ch.methods$.subscribe(({ name, args }) => {
-    if (name === 'basic.ack') log.push({ at: scheduler.now(), method: name, tag: args.deliveryTag, multiple: args.multiple });
-    else if (name === 'basic.nack' || name === 'basic.reject') log.push({ at: scheduler.now(), method: name, tag: args.deliveryTag, requeue: args.requeue });
+    if (name === 'basic.ack')
+      log.push({ at: scheduler.now(), method: name, tag: args.deliveryTag, multiple: args.multiple });
+    else if (name === 'basic.nack' || name === 'basic.reject')
+      log.push({ at: scheduler.now(), method: name, tag: args.deliveryTag, requeue: args.requeue });
   });
   return log;
 }
@@ -59,7 +65,10 @@ describe('ackAfterBatch (marbles)', () => {
     const s = testScheduler();
     s.run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ queues: { jobs: cold('-a-b------c-------d', { a: '1', b: '2', c: '3', d: '4' }) } });
-      const out = of(ch).pipe(consume('jobs'), ackAfterBatch((batch) => of(texts(batch)), { size: 10, time: 4 }));
+      const out = of(ch).pipe(
+        consume('jobs'),
+        ackAfterBatch((batch) => of(texts(batch)), { size: 10, time: 4 }),
+      );
       expectObservable(out).toBe('-----a--------b-------c', { a: '1,2', b: '3', c: '4' });
       expectObservable(ch.acks$).toBe('-----(ab)-----c-------d', { a: 1, b: 2, c: 3, d: 4 });
     });
@@ -105,7 +114,16 @@ describe('ackAfterBatch (marbles)', () => {
     const log: Array<Written | string> = [];
     s.run(({ cold, expectObservable }) => {
       const ch = fakeChannel({
-        queues: { jobs: cold('-abcdef', { a: delivery('ok'), b: delivery('ok'), c: delivery('err'), d: delivery('err', { redelivered: true }), e: delivery('throw'), f: delivery('ok') }) },
+        queues: {
+          jobs: cold('-abcdef', {
+            a: delivery('ok'),
+            b: delivery('ok'),
+            c: delivery('err'),
+            d: delivery('err', { redelivered: true }),
+            e: delivery('throw'),
+            f: delivery('ok'),
+          }),
+        },
       });
       settleFrames(ch, s, log);
       const work = (batch: Delivery[]): Observable<string> => {
@@ -160,7 +178,9 @@ describe('ackAfterBatch (marbles)', () => {
   it('source completion (a drain) processes the partial batch, then completes', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const [a, b, c] = [delivery('1'), delivery('2'), delivery('3')];
-      const out = cold('-a-b-c-|', { a, b, c }).pipe(ackAfterBatch((batch) => of(texts(batch)).pipe(delay(2)), { size: 2, time: 100 }));
+      const out = cold('-a-b-c-|', { a, b, c }).pipe(
+        ackAfterBatch((batch) => of(texts(batch)).pipe(delay(2)), { size: 2, time: 100 }),
+      );
       // [1,2] at 3 done at 5; [3] flushed by the completion at 7, done at 9.
       expectObservable(out).toBe('-----a---(b|)', { a: '1,2', b: '3' });
     });
@@ -171,7 +191,13 @@ describe('ackAfterBatch (marbles)', () => {
     const names: string[] = [];
     s.run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ queues: { jobs: cold('-abcde', { a: '1', b: '2', c: '3', d: '4', e: '5' }) } });
-      ch.methods$.subscribe((m) => names.push(m.name === 'basic.ack' ? `ack ${String(m.args.deliveryTag)} ${m.args.multiple ? 'multiple' : 'single'}` : m.name));
+      ch.methods$.subscribe((m) =>
+        names.push(
+          m.name === 'basic.ack'
+            ? `ack ${String(m.args.deliveryTag)} ${m.args.multiple ? 'multiple' : 'single'}`
+            : m.name,
+        ),
+      );
       const work = (batch: Delivery[]) => of(texts(batch)).pipe(delay(3));
       // [1,2] is done at 5 and taken; [3,4] is in flight, [5] waits in the next batch.
       const out = of(ch).pipe(consume('jobs'), ackAfterBatch(work, { size: 2, time: 100 }), take(1));
@@ -208,7 +234,13 @@ describe('ackAfterBatch (marbles)', () => {
       settleFrames(one, s, onOne);
       // Channel one is closed by the server at frame 5 (its consumer stream ends with it).
       cold('-----x').subscribe(() => one.serverClose(320, 'CONNECTION_FORCED'));
-      const source = merge(of(one).pipe(consume('jobs'), catchError(() => EMPTY)), of(two).pipe(consume('jobs')));
+      const source = merge(
+        of(one).pipe(
+          consume('jobs'),
+          catchError(() => EMPTY),
+        ),
+        of(two).pipe(consume('jobs')),
+      );
       const work = (batch: Delivery[]) => {
         projected.push(texts(batch));
         return of(texts(batch)).pipe(delay(5));
@@ -246,4 +278,3 @@ describe('ackAfterBatch (marbles)', () => {
     expect(() => ackAfterBatch(() => of(1), { concurrency: 0 })).toThrow(RangeError);
   });
 });
-

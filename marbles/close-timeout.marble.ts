@@ -24,7 +24,10 @@ async function state(p: Promise<unknown>): Promise<'settled' | 'pending'> {
 
 /** 'c' when a consumer of `ch` ends, 'r' when its returns$ ends: how a channel's observables end. */
 function endings(ch: Channel): Observable<string> {
-  return merge(ch.basicConsume('q').pipe(ignoreElements(), endWith('c')), ch.returns$.pipe(ignoreElements(), endWith('r')));
+  return merge(
+    ch.basicConsume('q').pipe(ignoreElements(), endWith('c')),
+    ch.returns$.pipe(ignoreElements(), endWith('r')),
+  );
 }
 
 function consumingServer(): FakeServer {
@@ -44,7 +47,13 @@ describe('channel.close() and closeTimeout', () => {
         switchMap((c) => c.channel(1)),
         switchMap((ch) => {
           channel = ch;
-          return merge(endings(ch), timer(10).pipe(tap(() => (closing = ch.close())), ignoreElements()));
+          return merge(
+            endings(ch),
+            timer(10).pipe(
+              tap(() => (closing = ch.close())),
+              ignoreElements(),
+            ),
+          );
         }),
       );
       expectObservable(observed$, '^ 2000ms !').toBe('510ms (cr)');
@@ -63,7 +72,15 @@ describe('channel.close() and closeTimeout', () => {
     ts.run(({ expectObservable }) => {
       const observed$ = connect({ transport: server.transport, closeTimeout: 500 }).pipe(
         switchMap((c) => c.channel(1)),
-        switchMap((ch) => merge(endings(ch), timer(10).pipe(tap(() => void ch.close()), ignoreElements()))),
+        switchMap((ch) =>
+          merge(
+            endings(ch),
+            timer(10).pipe(
+              tap(() => void ch.close()),
+              ignoreElements(),
+            ),
+          ),
+        ),
       );
       expectObservable(observed$, '^ 2000ms !').toBe('10ms (cr)');
     });
@@ -79,12 +96,26 @@ describe('channel.close() and closeTimeout', () => {
       const observed$ = connect({ transport: server.transport, closeTimeout: 500 }).pipe(
         tap((c) => (connection = c)),
         switchMap((c) => c.channel(1)),
-        switchMap((ch) => merge(endings(ch), timer(10).pipe(tap(() => void ch.close()), ignoreElements()))),
+        switchMap((ch) =>
+          merge(
+            endings(ch),
+            timer(10).pipe(
+              tap(() => void ch.close()),
+              ignoreElements(),
+            ),
+          ),
+        ),
       );
       expectObservable(observed$, '^ 2000ms !').toBe('510ms (cr)');
       cold('600ms x').subscribe(() => {
         // The server's late deliveries for the quarantined channel are dropped, the connection lives.
-        server.sendMethod(1, 'basic.deliver', { consumerTag: 'ct-1', deliveryTag: 1, redelivered: false, exchange: '', routingKey: 'q' });
+        server.sendMethod(1, 'basic.deliver', {
+          consumerTag: 'ct-1',
+          deliveryTag: 1,
+          redelivered: false,
+          exchange: '',
+          routingKey: 'q',
+        });
         server.send(Buffer.from([2, 0, 1, 0, 0, 0, 14, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xce]));
         connection!.channel(1).subscribe({ error: (e: Error) => ids.push([ts.now(), e.message]) });
         connection!.channel().subscribe((ch) => ids.push([ts.now(), ch.id]));
@@ -112,10 +143,22 @@ describe('channel.close() and closeTimeout', () => {
         .pipe(
           tap((c) => (connection = c)),
           switchMap((c) => c.channel(1)),
-          switchMap((ch) => timer(10).pipe(tap(() => void ch.close()), switchMap(() => NEVER))),
+          switchMap((ch) =>
+            timer(10).pipe(
+              tap(() => void ch.close()),
+              switchMap(() => NEVER),
+            ),
+          ),
         )
         .subscribe();
-      cold('600ms x').subscribe(() => server.sendMethod(1, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 0, methodId: 0 }));
+      cold('600ms x').subscribe(() =>
+        server.sendMethod(1, 'channel.close', {
+          replyCode: 406,
+          replyText: 'PRECONDITION_FAILED',
+          classId: 0,
+          methodId: 0,
+        }),
+      );
       cold('700ms x').subscribe(() => connection!.channel().subscribe((ch) => ids.push(ch.id)));
     });
     expect(server.methods('channel.close-ok').map((m) => m.channel)).toEqual([1]);

@@ -11,15 +11,23 @@ function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 }
 
-const timedOut = (stage: RegExp) => expect.objectContaining({ name: 'ConnectionTimeoutError', timeout: 5000, message: expect.stringMatching(stage) });
+const timedOut = (stage: RegExp) =>
+  expect.objectContaining({ name: 'ConnectionTimeoutError', timeout: 5000, message: expect.stringMatching(stage) });
 
 /** Runs one connect() against a fake server in virtual time; returns the server. */
-function run(options: FakeServerOptions, expected: string, error?: unknown, script?: (server: FakeServer, scheduler: TestScheduler) => void): FakeServer {
+function run(
+  options: FakeServerOptions,
+  expected: string,
+  error?: unknown,
+  script?: (server: FakeServer, scheduler: TestScheduler) => void,
+): FakeServer {
   const scheduler = testScheduler();
   const server = fakeServer(options);
   scheduler.run(({ expectObservable }) => {
     script?.(server, scheduler);
-    const connection$ = connect({ transport: server.transport, scheduler, connectionTimeout: 5000 }).pipe(map(() => 'c'));
+    const connection$ = connect({ transport: server.transport, scheduler, connectionTimeout: 5000 }).pipe(
+      map(() => 'c'),
+    );
     expectObservable(connection$).toBe(expected, undefined, error);
   });
   return server;
@@ -38,12 +46,16 @@ describe('connectionTimeout', () => {
   });
 
   it('fails a server that stalls after start-ok', () => {
-    const server = run({}, '5000ms #', timedOut(/waiting for connection\.tune/), (s) => s.handle('connection.start-ok', () => undefined));
+    const server = run({}, '5000ms #', timedOut(/waiting for connection\.tune/), (s) =>
+      s.handle('connection.start-ok', () => undefined),
+    );
     expect(server.methods('connection.start-ok')).toHaveLength(1);
   });
 
   it('fails a server that never answers connection.open', () => {
-    const server = run({}, '5000ms #', timedOut(/waiting for connection\.open-ok/), (s) => s.handle('connection.open', () => undefined));
+    const server = run({}, '5000ms #', timedOut(/waiting for connection\.open-ok/), (s) =>
+      s.handle('connection.open', () => undefined),
+    );
     expect(server.methods('connection.open')).toHaveLength(1);
     expect(server.closedBy).toBe('client-destroy');
   });

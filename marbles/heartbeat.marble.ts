@@ -51,7 +51,11 @@ describe('heartbeats', () => {
     scheduler.run(({ expectObservable }) => {
       const server = fakeServer({ tune: { heartbeat: 60 } });
       expectObservable(clientHeartbeats(server)).toBe('1000ms h 999ms h 999ms h');
-      expectObservable(connect({ transport: server.transport, scheduler, heartbeat: 2 }).pipe(map(() => 'c'))).toBe('c 3999ms #', undefined, peerDead);
+      expectObservable(connect({ transport: server.transport, scheduler, heartbeat: 2 }).pipe(map(() => 'c'))).toBe(
+        'c 3999ms #',
+        undefined,
+        peerDead,
+      );
     });
   });
 
@@ -74,7 +78,11 @@ describe('heartbeats', () => {
           ),
         ),
       );
-      expectObservable(publishing$).toBe('300ms p 399ms p 399ms p 399ms p 399ms p 399ms p 399ms p 6299ms #', undefined, peerDead);
+      expectObservable(publishing$).toBe(
+        '300ms p 399ms p 399ms p 399ms p 399ms p 399ms p 399ms p 6299ms #',
+        undefined,
+        peerDead,
+      );
       // Ticks at 1000, 2000, 3000 follow writes; 4000..8000 do not; 9000 declares the server dead
       // (its last frame came at 4700, ticks 6000..9000 heard nothing).
       expectObservable(clientHeartbeats(server)).toBe('4000ms h 999ms h 999ms h 999ms h 999ms h');
@@ -89,7 +97,11 @@ describe('heartbeats', () => {
       timer(1500, 2000)
         .pipe(take(10))
         .subscribe(() => server.heartbeat());
-      expectObservable(connect({ transport: server.transport, scheduler }).pipe(map(() => 'c'))).toBe('c 23999ms #', undefined, peerDead);
+      expectObservable(connect({ transport: server.transport, scheduler }).pipe(map(() => 'c'))).toBe(
+        'c 23999ms #',
+        undefined,
+        peerDead,
+      );
     });
   });
 
@@ -104,7 +116,11 @@ describe('heartbeats', () => {
       scheduler.run(({ expectObservable }) => {
         const server = fakeServer({ tune: { heartbeat: 2 } });
         timer(lastFrameAt).subscribe(() => server.heartbeat());
-        expectObservable(connect({ transport: server.transport, scheduler }).pipe(map(() => 'c'))).toBe(`c ${deadAt - 1}ms #`, undefined, peerDead);
+        expectObservable(connect({ transport: server.transport, scheduler }).pipe(map(() => 'c'))).toBe(
+          `c ${deadAt - 1}ms #`,
+          undefined,
+          peerDead,
+        );
       });
       expect(deadAt - lastFrameAt).toBeGreaterThanOrEqual(4000);
       expect(deadAt - lastFrameAt).toBeLessThanOrEqual(5000);
@@ -116,7 +132,11 @@ describe('heartbeats', () => {
     scheduler.run(({ expectObservable }) => {
       const server = fakeServer({ tune: { heartbeat: 2 } });
       timer(3500).subscribe(() => server.sendMethod(0, 'connection.blocked', { reason: 'x' }));
-      expectObservable(connect({ transport: server.transport, scheduler }).pipe(map(() => 'c'))).toBe('c 7999ms #', undefined, peerDead);
+      expectObservable(connect({ transport: server.transport, scheduler }).pipe(map(() => 'c'))).toBe(
+        'c 7999ms #',
+        undefined,
+        peerDead,
+      );
     });
   });
 
@@ -125,7 +145,9 @@ describe('heartbeats', () => {
     scheduler.run(({ expectObservable }) => {
       const server = fakeServer({ tune: { heartbeat: 2 } });
       expectObservable(clientHeartbeats(server)).toBe('');
-      expectObservable(connect({ transport: server.transport, scheduler, heartbeat: 0 }).pipe(map(() => 'c'))).toBe('c');
+      expectObservable(connect({ transport: server.transport, scheduler, heartbeat: 0 }).pipe(map(() => 'c'))).toBe(
+        'c',
+      );
     });
   });
 });

@@ -26,8 +26,13 @@ function handle(job: { n: number }): ObservableInput<string> {
 describe('ackAfter: a handler that throws synchronously fails that one delivery (marbles)', () => {
   it('a sync throw in project nacks that delivery (requeue on first delivery) and the stream goes on', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const ch = fakeChannel({ queues: { jobs: cold('-a-b-c', { a: delivery('{"n":1}'), b: delivery('{bad json'), c: delivery('{"n":3}') }) } });
-      const processed = of(ch).pipe(consume('jobs'), ackAfter((job) => handle(job.json())));
+      const ch = fakeChannel({
+        queues: { jobs: cold('-a-b-c', { a: delivery('{"n":1}'), b: delivery('{bad json'), c: delivery('{"n":3}') }) },
+      });
+      const processed = of(ch).pipe(
+        consume('jobs'),
+        ackAfter((job) => handle(job.json())),
+      );
       expectObservable(processed).toBe('-a---c', { a: 'done 1', c: 'done 3' });
       expectObservable(ch.acks$).toBe('-a---c', { a: 1, c: 3 });
       expectObservable(ch.nacks$).toBe('---b', { b: { deliveryTag: 2, requeue: true } });
@@ -36,8 +41,19 @@ describe('ackAfter: a handler that throws synchronously fails that one delivery 
 
   it('a redelivered message that throws synchronously again is rejected (dead-lettered), with concurrency', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const ch = fakeChannel({ queues: { jobs: cold('-(ab)-c', { a: delivery('{bad', { redelivered: true }), b: delivery('{"n":2}'), c: delivery('{"n":3}') }) } });
-      const processed = of(ch).pipe(consume('jobs'), ackAfter((job) => handle(job.json()), { concurrency: 4 }));
+      const ch = fakeChannel({
+        queues: {
+          jobs: cold('-(ab)-c', {
+            a: delivery('{bad', { redelivered: true }),
+            b: delivery('{"n":2}'),
+            c: delivery('{"n":3}'),
+          }),
+        },
+      });
+      const processed = of(ch).pipe(
+        consume('jobs'),
+        ackAfter((job) => handle(job.json()), { concurrency: 4 }),
+      );
       expectObservable(processed).toBe('-b----c', { b: 'done 2', c: 'done 3' });
       expectObservable(ch.nacks$).toBe('-a', { a: { deliveryTag: 1, requeue: false } });
       expectObservable(ch.acks$).toBe('-b----c', { b: 2, c: 3 });
@@ -50,12 +66,16 @@ describe('ackAfter: a handler that throws synchronously fails that one delivery 
       const ch = fakeChannel({ queues: { jobs: cold('-a-b', { a: 'sync', b: 'async' }) } });
       const processed = of(ch).pipe(
         consume('jobs'),
-        ackAfter((d): ObservableInput<string> => (d.text === 'sync' ? (undefined as unknown as ObservableInput<string>) : of(d.text)), {
-          onError: (e) => {
-            errors.push(e);
-            return 'reject';
+        ackAfter(
+          (d): ObservableInput<string> =>
+            d.text === 'sync' ? (undefined as unknown as ObservableInput<string>) : of(d.text),
+          {
+            onError: (e) => {
+              errors.push(e);
+              return 'reject';
+            },
           },
-        }),
+        ),
       );
       expectObservable(processed).toBe('---b', { b: 'async' });
       expectObservable(ch.nacks$).toBe('-a', { a: { deliveryTag: 1, requeue: false } });
@@ -67,7 +87,14 @@ describe('ackAfter: a handler that throws synchronously fails that one delivery 
   it('an onError function that throws falls back to the default action and the stream goes on', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({
-        queues: { jobs: cold('-a-b-c-d', { a: delivery('bad'), b: delivery('bad', { redelivered: true }), c: delivery('good'), d: delivery('bad') }) },
+        queues: {
+          jobs: cold('-a-b-c-d', {
+            a: delivery('bad'),
+            b: delivery('bad', { redelivered: true }),
+            c: delivery('good'),
+            d: delivery('bad'),
+          }),
+        },
       });
       const processed = of(ch).pipe(
         consume('jobs'),
@@ -105,15 +132,25 @@ describe('ackAfter: a handler that throws synchronously fails that one delivery 
 });
 
 describe('serveRpc: a handler that throws does not stop the server (marbles)', () => {
-  const request = (text: string, id: string, redelivered = false) => delivery(text, { redelivered, properties: { correlationId: id, replyTo: 'client' } });
+  const request = (text: string, id: string, redelivered = false) =>
+    delivery(text, { redelivered, properties: { correlationId: id, replyTo: 'client' } });
 
   it('a sync throw nacks that request (requeue once, then reject) and later calls are answered', () => {
     const replies: string[] = [];
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({
-        queues: { rpc: cold('-a-b-c-d', { a: request('1', 'c1'), b: request('boom', 'c2'), c: request('boom', 'c2', true), d: request('4', 'c4') }) },
+        queues: {
+          rpc: cold('-a-b-c-d', {
+            a: request('1', 'c1'),
+            b: request('boom', 'c2'),
+            c: request('boom', 'c2', true),
+            d: request('4', 'c4'),
+          }),
+        },
       });
-      ch.published$.subscribe((p) => replies.push(`${p.routingKey} ${p.message.properties.correlationId} ${p.message.text}`));
+      ch.published$.subscribe((p) =>
+        replies.push(`${p.routingKey} ${p.message.properties.correlationId} ${p.message.text}`),
+      );
       const served = of(ch).pipe(
         serveRpc('rpc', (req) => {
           if (req.text === 'boom') throw new Error('handler bug');
@@ -122,7 +159,10 @@ describe('serveRpc: a handler that throws does not stop the server (marbles)', (
         map((s) => s.reply.text),
       );
       expectObservable(served).toBe('-a-----d', { a: 're 1', d: 're 4' });
-      expectObservable(ch.nacks$).toBe('---b-c', { b: { deliveryTag: 2, requeue: true }, c: { deliveryTag: 3, requeue: false } });
+      expectObservable(ch.nacks$).toBe('---b-c', {
+        b: { deliveryTag: 2, requeue: true },
+        c: { deliveryTag: 3, requeue: false },
+      });
       expectObservable(ch.acks$).toBe('-a-----d', { a: 1, d: 4 });
     });
     expect(replies).toEqual(['client c1 re 1', 'client c4 re 4']);
@@ -130,7 +170,11 @@ describe('serveRpc: a handler that throws does not stop the server (marbles)', (
 
   it('a throwing next handler (map over the answer) or a handler returning no ObservableInput fails that request only', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const ch = fakeChannel({ queues: { rpc: cold('-a-b-c', { a: request('map', 'c1'), b: request('nothing', 'c2'), c: request('ok', 'c3') }) } });
+      const ch = fakeChannel({
+        queues: {
+          rpc: cold('-a-b-c', { a: request('map', 'c1'), b: request('nothing', 'c2'), c: request('ok', 'c3') }),
+        },
+      });
       const served = of(ch).pipe(
         serveRpc(
           'rpc',
@@ -148,7 +192,10 @@ describe('serveRpc: a handler that throws does not stop the server (marbles)', (
         map((s) => s.reply.text),
       );
       expectObservable(served).toBe('-----c', { c: 're ok' });
-      expectObservable(ch.nacks$).toBe('-a-b', { a: { deliveryTag: 1, requeue: false }, b: { deliveryTag: 2, requeue: false } });
+      expectObservable(ch.nacks$).toBe('-a-b', {
+        a: { deliveryTag: 1, requeue: false },
+        b: { deliveryTag: 2, requeue: false },
+      });
     });
   });
 

@@ -4,7 +4,18 @@
  */
 import { TestScheduler } from 'rxjs/testing';
 import { config, delay, map, of, Subject, type Observable } from 'rxjs';
-import { consume, ackEach, ackAfter, publishTo, rpcCall, serveRpc, ChannelClosedError, ConsumerCancelledError, DIRECT_REPLY_TO, Message } from 'rx-amqp';
+import {
+  consume,
+  ackEach,
+  ackAfter,
+  publishTo,
+  rpcCall,
+  serveRpc,
+  ChannelClosedError,
+  ConsumerCancelledError,
+  DIRECT_REPLY_TO,
+  type Message,
+} from 'rx-amqp';
 import { fakeChannel, delivery, type FakeChannel } from 'rx-amqp/testing';
 
 function scheduler() {
@@ -25,7 +36,13 @@ describe('a server consumer cancel (marbles)', () => {
       const ch = fakeChannel({ queues: { jobs: cold('-a-b', { a: 'x', b: 'y' }) } });
       ch.methods$.subscribe((m) => names.push(m.name));
       cancelAt(ch, cold('--c'));
-      expectObservable(of(ch).pipe(consume('jobs'), ackEach(), map((d) => d.text))).toBe('-a#', { a: 'x' }, expect.any(ConsumerCancelledError));
+      expectObservable(
+        of(ch).pipe(
+          consume('jobs'),
+          ackEach(),
+          map((d) => d.text),
+        ),
+      ).toBe('-a#', { a: 'x' }, expect.any(ConsumerCancelledError));
       expectObservable(ch.acks$).toBe('-a', { a: 1 });
     });
     expect(names).toEqual(['basic.consume', 'basic.ack']);
@@ -37,7 +54,10 @@ describe('a server consumer cancel (marbles)', () => {
       const ch = fakeChannel({ queues: { jobs: cold('-a', { a: 'x' }) } });
       ch.acks$.subscribe(() => acked++);
       cancelAt(ch, cold('--c'));
-      const processed = of(ch).pipe(consume('jobs'), ackAfter((d) => of(d.text).pipe(delay(5))));
+      const processed = of(ch).pipe(
+        consume('jobs'),
+        ackAfter((d) => of(d.text).pipe(delay(5))),
+      );
       expectObservable(processed).toBe('--#', undefined, expect.any(ConsumerCancelledError));
     });
     expect(acked).toBe(0);
@@ -45,9 +65,14 @@ describe('a server consumer cancel (marbles)', () => {
 
   it('serveRpc: errors with ConsumerCancelledError', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const ch = fakeChannel({ queues: { rpc: cold('-a', { a: delivery('1', { properties: { correlationId: 'c1', replyTo: 'client' } }) }) } });
+      const ch = fakeChannel({
+        queues: { rpc: cold('-a', { a: delivery('1', { properties: { correlationId: 'c1', replyTo: 'client' } }) }) },
+      });
       cancelAt(ch, cold('--c'));
-      const served = of(ch).pipe(serveRpc('rpc', (req) => of(`re ${req.text}`)), map((s) => s.reply.text));
+      const served = of(ch).pipe(
+        serveRpc('rpc', (req) => of(`re ${req.text}`)),
+        map((s) => s.reply.text),
+      );
       expectObservable(served).toBe('-a#', { a: 're 1' }, expect.any(ConsumerCancelledError));
     });
   });
@@ -56,7 +81,11 @@ describe('a server consumer cancel (marbles)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ queues: { [DIRECT_REPLY_TO]: new Subject<Message>() } });
       cancelAt(ch, cold('--c'));
-      expectObservable(rpcCall(ch, 'service', 'ping', { timeout: 100 })).toBe('--#', undefined, expect.any(ConsumerCancelledError));
+      expectObservable(rpcCall(ch, 'service', 'ping', { timeout: 100 })).toBe(
+        '--#',
+        undefined,
+        expect.any(ConsumerCancelledError),
+      );
     });
   });
 });
@@ -68,7 +97,10 @@ describe('channel loss (marbles)', () => {
       const ch = fakeChannel({ queues: { jobs: cold('-a', { a: 'x' }) } });
       ch.acks$.subscribe(() => acked++);
       cold('--c').subscribe(() => ch.serverClose(406, 'PRECONDITION_FAILED - unknown delivery tag 9'));
-      const processed = of(ch).pipe(consume('jobs'), ackAfter((d) => of(d.text).pipe(delay(5))));
+      const processed = of(ch).pipe(
+        consume('jobs'),
+        ackAfter((d) => of(d.text).pipe(delay(5))),
+      );
       expectObservable(processed).toBe('--#', undefined, expect.any(ChannelClosedError));
     });
     expect(acked).toBe(0);
@@ -83,7 +115,9 @@ describe('channel loss (marbles)', () => {
     const inputs = new Subject<string>();
     const results: string[] = [];
     const ended = new Promise<unknown>((resolve) =>
-      inputs.pipe(publishTo(ch, '', 'q')).subscribe({ next: (r) => results.push(r.status), error: resolve, complete: () => resolve('completed') }),
+      inputs
+        .pipe(publishTo(ch, '', 'q'))
+        .subscribe({ next: (r) => results.push(r.status), error: resolve, complete: () => resolve('completed') }),
     );
     inputs.next('a');
     await new Promise((r) => setImmediate(r));
@@ -103,7 +137,11 @@ describe('rpcCall with a request that is no Message, string or bytes (marbles)',
     try {
       scheduler().run(({ expectObservable }) => {
         const ch = fakeChannel({ queues: { [DIRECT_REPLY_TO]: new Subject<Message>() } });
-        expectObservable(rpcCall(ch, 'service', { not: 'a body' } as unknown as string, { timeout: 10 })).toBe('#', undefined, expect.any(TypeError));
+        expectObservable(rpcCall(ch, 'service', { not: 'a body' } as unknown as string, { timeout: 10 })).toBe(
+          '#',
+          undefined,
+          expect.any(TypeError),
+        );
       });
     } finally {
       config.onUnhandledError = null;

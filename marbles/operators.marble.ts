@@ -10,8 +10,16 @@ function scheduler() {
 describe('consume + ackEach (marbles)', () => {
   it('delivers each message of the queue and acks it in the same frame', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const ch = fakeChannel({ queues: { jobs: cold('-a-b--c', { a: delivery('1'), b: delivery('2'), c: delivery('3') }) } });
-      expectObservable(of(ch).pipe(consume('jobs'), ackEach(), map((d) => d.text))).toBe('-a-b--c', { a: '1', b: '2', c: '3' });
+      const ch = fakeChannel({
+        queues: { jobs: cold('-a-b--c', { a: delivery('1'), b: delivery('2'), c: delivery('3') }) },
+      });
+      expectObservable(
+        of(ch).pipe(
+          consume('jobs'),
+          ackEach(),
+          map((d) => d.text),
+        ),
+      ).toBe('-a-b--c', { a: '1', b: '2', c: '3' });
       expectObservable(ch.acks$).toBe('-a-b--c', { a: 1, b: 2, c: 3 });
     });
   });
@@ -23,7 +31,13 @@ describe('consume + ackEach (marbles)', () => {
       ch.methods$.subscribe((m) => {
         if (m.name === 'basic.ack') frames.push({ deliveryTag: m.args.deliveryTag, multiple: m.args.multiple });
       });
-      expectObservable(of(ch).pipe(consume('jobs'), ackEach(), map((d) => d.deliveryTag))).toBe('-(abc)-d', { a: 1, b: 2, c: 3, d: 4 });
+      expectObservable(
+        of(ch).pipe(
+          consume('jobs'),
+          ackEach(),
+          map((d) => d.deliveryTag),
+        ),
+      ).toBe('-(abc)-d', { a: 1, b: 2, c: 3, d: 4 });
       expectObservable(ch.acks$).toBe('-(abc)-d', { a: 1, b: 2, c: 3, d: 4 });
     });
     expect(frames).toEqual([
@@ -37,7 +51,14 @@ describe('consume + ackEach (marbles)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ queues: { jobs: cold('-(ab)', { a: 'x', b: 'y' }) } });
       ch.methods$.subscribe((m) => names.push(m.name));
-      expectObservable(of(ch).pipe(consume('jobs'), ackEach(), take(2), map((d) => d.deliveryTag))).toBe('-(ab|)', { a: 1, b: 2 });
+      expectObservable(
+        of(ch).pipe(
+          consume('jobs'),
+          ackEach(),
+          take(2),
+          map((d) => d.deliveryTag),
+        ),
+      ).toBe('-(ab|)', { a: 1, b: 2 });
       expectObservable(ch.acks$).toBe('-(ab)', { a: 1, b: 2 });
     });
     expect(names).toEqual(['basic.consume', 'basic.ack', 'basic.cancel']);
@@ -48,7 +69,10 @@ describe('ackAfter (marbles)', () => {
   it('acks when the projection completes and only then emits its results', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ queues: { jobs: cold('-a-b', { a: delivery('1'), b: delivery('2') }) } });
-      const processed = of(ch).pipe(consume('jobs'), ackAfter((d) => of(`done ${d.text}`).pipe(delay(3))));
+      const processed = of(ch).pipe(
+        consume('jobs'),
+        ackAfter((d) => of(`done ${d.text}`).pipe(delay(3))),
+      );
       // concurrency 1: b (frame 3) waits for a to finish (frame 4), then takes 3 frames.
       expectObservable(processed).toBe('----a--b', { a: 'done 1', b: 'done 2' });
       expectObservable(ch.acks$).toBe('----a--b', { a: 1, b: 2 });
@@ -71,7 +95,10 @@ describe('ackAfter (marbles)', () => {
   it('rejects (dead-letters) a redelivered message that fails again', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ queues: { jobs: cold('-a', { a: delivery('bad', { redelivered: true }) }) } });
-      const processed = of(ch).pipe(consume('jobs'), ackAfter(() => throwError(() => new Error('boom'))));
+      const processed = of(ch).pipe(
+        consume('jobs'),
+        ackAfter(() => throwError(() => new Error('boom'))),
+      );
       expectObservable(processed).toBe('--');
       expectObservable(ch.nacks$).toBe('-a', { a: { deliveryTag: 1, requeue: false } });
     });
@@ -80,7 +107,11 @@ describe('ackAfter (marbles)', () => {
   it('take(n) downstream never leaves a processed message unacked', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ queues: { jobs: cold('-abc', { a: 'x', b: 'y', c: 'z' }) } });
-      const processed = of(ch).pipe(consume('jobs'), ackAfter((d) => of(d.text)), take(2));
+      const processed = of(ch).pipe(
+        consume('jobs'),
+        ackAfter((d) => of(d.text)),
+        take(2),
+      );
       expectObservable(processed).toBe('-a(b|)', { a: 'x', b: 'y' });
       expectObservable(ch.acks$).toBe('-ab', { a: 1, b: 2 });
     });
@@ -93,7 +124,11 @@ describe('topology operators (marbles)', () => {
       const ch = fakeChannel();
       const names: Array<[string, unknown]> = [];
       ch.methods$.subscribe((m) => names.push([m.name, m.args.queue]));
-      const out = of(ch).pipe(declareQueue('', { exclusive: true }), bindQueue('', 'amq.fanout'), map((c) => c.lastQueue));
+      const out = of(ch).pipe(
+        declareQueue('', { exclusive: true }),
+        bindQueue('', 'amq.fanout'),
+        map((c) => c.lastQueue),
+      );
       expectObservable(out).toBe('(a|)', { a: 'amq.gen-fake-1' });
       ch.methods$.subscribe({ complete: () => undefined });
     });
@@ -112,7 +147,12 @@ describe('topology recovery (marbles)', () => {
         ch.exchangeDelete('events').subscribe();
       });
       const channels = cold('a--b', { a: ch, b: ch });
-      const setup = channels.pipe(declareExchange('events', 'topic'), declareQueue('jobs'), bindQueue('jobs', 'events', '#'), map(() => 'ready'));
+      const setup = channels.pipe(
+        declareExchange('events', 'topic'),
+        declareQueue('jobs'),
+        bindQueue('jobs', 'events', '#'),
+        map(() => 'ready'),
+      );
       expectObservable(setup).toBe('a--b', { a: 'ready', b: 'ready' });
     });
     expect(sent).toEqual([
@@ -144,7 +184,15 @@ describe('publishTo (marbles)', () => {
           return `${r.value}:${r.status}`;
         }),
       );
-      expectObservable(results).toBe('(abcdefg|)', { a: 'a:confirmed', b: 'b:confirmed', c: 'c:confirmed', d: 'd:confirmed', e: 'e:confirmed', f: 'f:confirmed', g: 'g:confirmed' });
+      expectObservable(results).toBe('(abcdefg|)', {
+        a: 'a:confirmed',
+        b: 'b:confirmed',
+        c: 'c:confirmed',
+        d: 'd:confirmed',
+        e: 'e:confirmed',
+        f: 'f:confirmed',
+        g: 'g:confirmed',
+      });
     });
     expect(published).toBe(7);
     expect(maxInFlight).toBe(2);
@@ -153,7 +201,10 @@ describe('publishTo (marbles)', () => {
   it('reports nacks as results', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const ch = fakeChannel({ confirm: (p) => (p.message.text === 'b' ? 'nack' : 'ack') });
-      const results = cold('a-b-c|').pipe(publishTo(ch, '', 'q', { confirm: true }), map((r) => r.status));
+      const results = cold('a-b-c|').pipe(
+        publishTo(ch, '', 'q', { confirm: true }),
+        map((r) => r.status),
+      );
       expectObservable(results).toBe('a-b-c|', { a: 'confirmed', b: 'nacked', c: 'confirmed' });
     });
   });
@@ -163,8 +214,12 @@ describe('publishTo (marbles)', () => {
       const ch = fakeChannel();
       const msg = new Message('hi', { messageId: 'm1', headers: { n: 1 } });
       // published$ is hot: it shows what happens after its subscription (frame 0).
-      cold('-a|', { a: msg }).pipe(publishTo(ch, 'ex', 'rk', { confirm: true })).subscribe();
-      expectObservable(ch.published$.pipe(map((p) => [p.exchange, p.routingKey, p.message.properties.messageId, p.message.headers]))).toBe('-a', { a: ['ex', 'rk', 'm1', { n: 1 }] });
+      cold('-a|', { a: msg })
+        .pipe(publishTo(ch, 'ex', 'rk', { confirm: true }))
+        .subscribe();
+      expectObservable(
+        ch.published$.pipe(map((p) => [p.exchange, p.routingKey, p.message.properties.messageId, p.message.headers])),
+      ).toBe('-a', { a: ['ex', 'rk', 'm1', { n: 1 }] });
     });
   });
 });

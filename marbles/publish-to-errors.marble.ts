@@ -11,7 +11,8 @@ function scheduler() {
 function later(frames: number): SchedulerLike {
   return {
     now: () => asyncScheduler.now(),
-    schedule: <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T) => asyncScheduler.schedule(work, delay + frames, state),
+    schedule: <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T) =>
+      asyncScheduler.schedule(work, delay + frames, state),
   };
 }
 
@@ -65,7 +66,8 @@ describe('publishTo: a throwing routing-key function or toMessage fails that inp
         // The broker answers 2 frames late: confirm.select-ok at 2, so a is published at 2 and
         // confirmed at 4; b fails at 2; c is published at 6 and confirmed at 8. Ordered, b
         // waits for a; unordered, it overtakes it.
-        if (ordered) expectObservable(results).toBe('----(ab)(c|)', { a: '1:confirmed', b: '2:failed', c: '3:confirmed' });
+        if (ordered)
+          expectObservable(results).toBe('----(ab)(c|)', { a: '1:confirmed', b: '2:failed', c: '3:confirmed' });
         else expectObservable(results).toBe('--b-a---(c|)', { a: '1:confirmed', b: '2:failed', c: '3:confirmed' });
       });
       expect(published).toEqual([1, 3]);
@@ -92,7 +94,9 @@ describe('publishTo: nothing is published after the operator errored or its subs
       ch.published$.subscribe(() => published++);
       const boom = new Error('source failed');
       // confirm.select-ok at 1; at 3 five inputs arrive and the source fails; a's confirm at 4
-      const results = cold('---(abcde#)', { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e' }, boom).pipe(publishTo(ch, '', 'q', { confirm: true, window: 1 }));
+      const results = cold('---(abcde#)', { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e' }, boom).pipe(
+        publishTo(ch, '', 'q', { confirm: true, window: 1 }),
+      );
       expectObservable(results).toBe('---#', undefined, boom);
     });
     expect(published).toBe(1);
@@ -104,7 +108,11 @@ describe('publishTo: nothing is published after the operator errored or its subs
       const ch = fakeChannel();
       ch.published$.subscribe(() => published++);
       ch.serverClose(406, 'PRECONDITION_FAILED - confirm.select refused');
-      expectObservable(of('a', 'b').pipe(publishTo(ch, '', 'q', { confirm: true }))).toBe('#', undefined, expect.anything());
+      expectObservable(of('a', 'b').pipe(publishTo(ch, '', 'q', { confirm: true }))).toBe(
+        '#',
+        undefined,
+        expect.anything(),
+      );
     });
     expect(published).toBe(0);
   });
@@ -115,7 +123,11 @@ describe('publishTo: nothing is published after the operator errored or its subs
       scheduler().run(({ expectObservable }) => {
         const ch = fakeChannel({ scheduler: later(1) });
         ch.published$.subscribe(() => published++);
-        const results = of('a', 'b', 'c', 'd', 'e').pipe(publishTo(ch, '', 'q', { confirm, window: 1 }), take(1), map((r) => r.status));
+        const results = of('a', 'b', 'c', 'd', 'e').pipe(
+          publishTo(ch, '', 'q', { confirm, window: 1 }),
+          take(1),
+          map((r) => r.status),
+        );
         // with confirms: confirm.select-ok at 1, a published at 1, confirmed at 2
         expectObservable(results).toBe(confirm ? '--(a|)' : '(a|)', { a: confirm ? 'confirmed' : 'sent' });
       });
@@ -160,4 +172,3 @@ describe('publishTo: nothing is published after the operator errored or its subs
     expect(results).toBe(0);
   });
 });
-

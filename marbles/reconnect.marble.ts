@@ -15,7 +15,9 @@ function flakyTransport(server: ReturnType<typeof fakeServer>, log: Array<[numbe
     log.push([now(), endpoint.hostname]);
     if (state.refusals > 0) {
       state.refusals--;
-      asapScheduler.schedule(() => events.closed(Object.assign(new Error(`connect ECONNREFUSED ${endpoint.hostname}`), { code: 'ECONNREFUSED' })));
+      asapScheduler.schedule(() =>
+        events.closed(Object.assign(new Error(`connect ECONNREFUSED ${endpoint.hostname}`), { code: 'ECONNREFUSED' })),
+      );
       return { write: () => true, end: () => undefined, destroy: () => undefined };
     }
     return server.transport(endpoint, events);
@@ -65,7 +67,11 @@ describe('reconnect (marbles)', () => {
         status: { next: (s: ConnectionStatus) => statuses.push(s.state) },
       });
       // attempts at 0, 100 (+100), 600 (+500 capped); the 3rd failure uses up maxAttempts
-      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe('600ms #', undefined, expect.objectContaining({ name: 'ConnectionLostError' }));
+      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe(
+        '600ms #',
+        undefined,
+        expect.objectContaining({ name: 'ConnectionLostError' }),
+      );
     });
     expect(attempts.map(([t]) => t)).toEqual([0, 100, 600]);
     expect(statuses).toEqual(['connecting', 'disconnected', 'connecting', 'disconnected', 'connecting', 'closed']);
@@ -78,8 +84,16 @@ describe('reconnect (marbles)', () => {
       const server = fakeServer();
       const { transport, state } = flakyTransport(server, attempts, () => ts.now());
       state.refusals = 100;
-      const connection$ = connect({ hosts: ['h'], transport, reconnect: { initialDelay: 100, jitter: 0, maxAttempts: 1 } });
-      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe('#', undefined, expect.objectContaining({ name: 'ConnectionLostError' }));
+      const connection$ = connect({
+        hosts: ['h'],
+        transport,
+        reconnect: { initialDelay: 100, jitter: 0, maxAttempts: 1 },
+      });
+      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe(
+        '#',
+        undefined,
+        expect.objectContaining({ name: 'ConnectionLostError' }),
+      );
     });
     expect(attempts).toEqual([[0, 'h']]);
   });
@@ -90,13 +104,21 @@ describe('reconnect (marbles)', () => {
     ts.run(({ cold, expectObservable }) => {
       const server = fakeServer();
       const { transport, state } = flakyTransport(server, attempts, () => ts.now());
-      const connection$ = connect({ hosts: ['h'], transport, reconnect: { initialDelay: 100, multiplier: 2, jitter: 0, maxAttempts: 2 } });
+      const connection$ = connect({
+        hosts: ['h'],
+        transport,
+        reconnect: { initialDelay: 100, multiplier: 2, jitter: 0, maxAttempts: 2 },
+      });
       cold('----------x').subscribe(() => {
         state.refusals = 100;
         server.drop();
       });
       // open at 0; dropped at 10; reconnect attempts at 110 and 310, both refused: give up at 310
-      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe('x 309ms #', undefined, expect.objectContaining({ name: 'ConnectionLostError' }));
+      expectObservable(connection$.pipe(map(() => 'x')), '^ 3000ms !').toBe(
+        'x 309ms #',
+        undefined,
+        expect.objectContaining({ name: 'ConnectionLostError' }),
+      );
     });
     expect(attempts.map(([t]) => t)).toEqual([0, 110, 310]);
   });
@@ -106,7 +128,11 @@ describe('reconnect (marbles)', () => {
     const server = fakeServer({ authenticate: () => false });
     ts.run(({ expectObservable }) => {
       const connection$ = connect({ transport: server.transport, reconnect: { initialDelay: 10 } });
-      expectObservable(connection$, '^ 1000ms !').toBe('#', undefined, expect.objectContaining({ name: 'AuthenticationError', code: 403 }));
+      expectObservable(connection$, '^ 1000ms !').toBe(
+        '#',
+        undefined,
+        expect.objectContaining({ name: 'AuthenticationError', code: 403 }),
+      );
     });
     expect(server.connections).toBe(1);
   });
@@ -120,7 +146,9 @@ describe('backoffDelay', () => {
       expect(backoffDelay(policy, attempt, () => 0)).toBe(Math.round(base * 0.8));
       expect(backoffDelay(policy, attempt, () => 0.5)).toBe(base);
       expect(backoffDelay(policy, attempt, () => 0.999999)).toBeLessThanOrEqual(5000);
-      expect(backoffDelay(policy, attempt, () => 0.999999)).toBeGreaterThanOrEqual(Math.min(5000, Math.round(base * 1.19)));
+      expect(backoffDelay(policy, attempt, () => 0.999999)).toBeGreaterThanOrEqual(
+        Math.min(5000, Math.round(base * 1.19)),
+      );
     }
   });
 });

@@ -16,7 +16,10 @@ function testScheduler(): TestScheduler {
 function answerDeclaresAfter(server: FakeServer, scheduler: TestScheduler, delay: (queue: string) => number): void {
   server.handle('queue.declare', (m, s) => {
     const queue = m.args.queue;
-    scheduler.schedule(() => s.reply(m, 'queue.declare-ok', { queue, messageCount: 0, consumerCount: 0 }), delay(queue));
+    scheduler.schedule(
+      () => s.reply(m, 'queue.declare-ok', { queue, messageCount: 0, consumerCount: 0 }),
+      delay(queue),
+    );
   });
 }
 
@@ -52,7 +55,9 @@ describe('synchronous methods on one channel', () => {
       server.handle('basic.qos', (m, s) => s.reply(m, 'basic.qos-ok'));
       const received$ = server.received$.pipe(
         filter((m) => m.channel === 1 && m.name !== 'channel.open'),
-        map((m) => (m.name === 'queue.declare' ? 'd' : m.name === 'basic.qos' ? 'q' : m.name === 'basic.publish' ? 'p' : '?')),
+        map((m) =>
+          m.name === 'queue.declare' ? 'd' : m.name === 'basic.qos' ? 'q' : m.name === 'basic.publish' ? 'p' : '?',
+        ),
       );
       const results$ = connect({ transport: server.transport, scheduler }).pipe(
         switchMap((c) => c.channel()),
@@ -101,19 +106,32 @@ describe('demultiplexing', () => {
     scheduler.run(({ expectObservable, cold }) => {
       const server = fakeServer();
       server.answer('basic.consume', 'basic.consume-ok', (m) => ({ consumerTag: `ct${m.channel}` }));
-      const deliver = (ch: number, tag: number) => methodFrame(ch, 'basic.deliver', { consumerTag: `ct${ch}`, deliveryTag: tag });
+      const deliver = (ch: number, tag: number) =>
+        methodFrame(ch, 'basic.deliver', { consumerTag: `ct${ch}`, deliveryTag: tag });
       // Three chunks of interleaved frames of channels 1 and 2, the content of each message
       // spread over chunks.
       const chunks = {
         x: concatBytes(deliver(1, 1), deliver(2, 1), headerFrame(1, 4), headerFrame(2, 2), bodyFrame(1, 'a1')),
-        y: concatBytes(bodyFrame(2, 'b1'), bodyFrame(1, '..'), deliver(2, 2), headerFrame(2, 2), deliver(1, 2), headerFrame(1, 2)),
+        y: concatBytes(
+          bodyFrame(2, 'b1'),
+          bodyFrame(1, '..'),
+          deliver(2, 2),
+          headerFrame(2, 2),
+          deliver(1, 2),
+          headerFrame(1, 2),
+        ),
         z: concatBytes(bodyFrame(1, 'a2'), bodyFrame(2, 'b2')),
       };
       const consume = (ch: Channel) => ch.basicConsume('q').pipe(map((d) => `ch${ch.id} ${d.deliveryTag}:${d.text}`));
       const deliveries$ = connect({ transport: server.transport, scheduler }).pipe(
         switchMap((c) => merge(c.channel(1).pipe(switchMap(consume)), c.channel(2).pipe(switchMap(consume)))),
       );
-      expectObservable(deliveries$).toBe('15ms (ba) - (cd)', { a: 'ch1 1:a1..', b: 'ch2 1:b1', c: 'ch1 2:a2', d: 'ch2 2:b2' });
+      expectObservable(deliveries$).toBe('15ms (ba) - (cd)', {
+        a: 'ch1 1:a1..',
+        b: 'ch2 1:b1',
+        c: 'ch1 2:a2',
+        d: 'ch2 2:b2',
+      });
       cold('10ms x 4ms y 4ms z', chunks).subscribe((bytes) => server.send(bytes));
     });
   });

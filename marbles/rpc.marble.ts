@@ -16,7 +16,11 @@ describe('rpcCall (marbles)', () => {
       ch.published$.subscribe((req) => {
         const id = req.message.properties.correlationId!;
         cold('---(ab)').subscribe((k) =>
-          replies.next(new Message(k === 'a' ? 'not yours' : `re: ${req.message.text}`, { correlationId: k === 'a' ? 'other' : id })),
+          replies.next(
+            new Message(k === 'a' ? 'not yours' : `re: ${req.message.text}`, {
+              correlationId: k === 'a' ? 'other' : id,
+            }),
+          ),
         );
       });
       const call = rpcCall(ch, 'service', 'ping', { timeout: 100 }).pipe(map((r) => r.text));
@@ -27,7 +31,11 @@ describe('rpcCall (marbles)', () => {
   it('errors with TimeoutError when no reply comes within the timeout', () => {
     testScheduler().run(({ expectObservable }) => {
       const ch = fakeChannel({ queues: { [DIRECT_REPLY_TO]: new Subject<Message>() } });
-      expectObservable(rpcCall(ch, 'service', 'ping', { timeout: 50 })).toBe('50ms #', undefined, expect.any(TimeoutError));
+      expectObservable(rpcCall(ch, 'service', 'ping', { timeout: 50 })).toBe(
+        '50ms #',
+        undefined,
+        expect.any(TimeoutError),
+      );
     });
   });
 
@@ -36,7 +44,11 @@ describe('rpcCall (marbles)', () => {
     testScheduler().run(({ expectObservable }) => {
       const ch = fakeChannel({ queues: { [DIRECT_REPLY_TO]: new Subject<Message>() } });
       ch.methods$.subscribe((m) => order.push(m.name));
-      expectObservable(rpcCall(ch, 'service', 'ping', { timeout: 10 }).pipe(map(() => 'x'))).toBe('10ms #', undefined, expect.any(TimeoutError));
+      expectObservable(rpcCall(ch, 'service', 'ping', { timeout: 10 }).pipe(map(() => 'x'))).toBe(
+        '10ms #',
+        undefined,
+        expect.any(TimeoutError),
+      );
     });
     expect(order).toEqual(['basic.consume', 'basic.publish']);
   });

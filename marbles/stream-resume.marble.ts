@@ -17,12 +17,19 @@ describe('consume on a stream across a reconnect (marbles)', () => {
       const second = fakeChannel({ queues: { events: cold('-d-e', { d: at(3), e: at(4) }) } });
       for (const ch of [first, second]) {
         ch.methods$.subscribe((m) => {
-          if (m.name === 'basic.consume') offsets.push((m.args.arguments as Record<string, unknown>)['x-stream-offset']);
+          if (m.name === 'basic.consume')
+            offsets.push((m.args.arguments as Record<string, unknown>)['x-stream-offset']);
         });
       }
       // the second channel arrives as after a reconnect
       const channels = cold('a-------b', { a: first, b: second });
-      expectObservable(channels.pipe(consume('events', { offset: 'first' }), ackEach(), map((d) => d.text))).toBe('-a-b-c---d-e', {
+      expectObservable(
+        channels.pipe(
+          consume('events', { offset: 'first' }),
+          ackEach(),
+          map((d) => d.text),
+        ),
+      ).toBe('-a-b-c---d-e', {
         a: 'm0',
         b: 'm1',
         c: 'm2',
@@ -40,7 +47,10 @@ describe('consume on a stream across a reconnect (marbles)', () => {
       ch.methods$.subscribe((m) => {
         if (m.name === 'basic.consume') offsets.push((m.args.arguments as Record<string, unknown>)['x-stream-offset']);
       });
-      const consumer = cold('a', { a: ch }).pipe(consume('events', { offset: 'first' }), map((d) => d.text));
+      const consumer = cold('a', { a: ch }).pipe(
+        consume('events', { offset: 'first' }),
+        map((d) => d.text),
+      );
       expectObservable(consumer, '^--!').toBe('-a-', { a: 'm0' });
       expectObservable(consumer, '----^').toBe('-----a-b', { a: 'm0', b: 'm1' });
     });
@@ -57,7 +67,13 @@ describe('consume on a stream across a reconnect (marbles)', () => {
           if (m.name === 'basic.consume') seen.push(m.args.arguments);
         });
       }
-      expectObservable(cold('a---b', { a: first, b: second }).pipe(consume('jobs'), ackEach(), map((d) => d.text))).toBe('-a---b', { a: '1', b: '2' });
+      expectObservable(
+        cold('a---b', { a: first, b: second }).pipe(
+          consume('jobs'),
+          ackEach(),
+          map((d) => d.text),
+        ),
+      ).toBe('-a---b', { a: '1', b: '2' });
     });
     expect(seen).toEqual([{}, {}]);
   });

@@ -37,14 +37,20 @@ if (!wanted || wanted === '--help' || wanted === '-h') {
 const base = wanted.replace(/^examples\//, '').replace(/\.ts$/, '');
 const matches = names.includes(base) ? [base] : names.filter((n) => n.startsWith(base));
 if (matches.length !== 1) {
-  process.stderr.write(matches.length ? `'${wanted}' is ambiguous: ${matches.join(', ')}\n\n` : `no example '${wanted}'\n\n`);
+  process.stderr.write(
+    matches.length ? `'${wanted}' is ambiguous: ${matches.join(', ')}\n\n` : `no example '${wanted}'\n\n`,
+  );
   list(process.stderr);
   process.exit(1);
 }
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
-const child = spawn(process.execPath, [tsxCli, '--tsconfig', join(root, 'tsconfig.json'), join(examplesDir, `${matches[0]}.ts`), ...args], {
-  stdio: 'inherit',
-});
+const child = spawn(
+  process.execPath,
+  [tsxCli, '--tsconfig', join(root, 'tsconfig.json'), join(examplesDir, `${matches[0]}.ts`), ...args],
+  {
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 1 : 1)));

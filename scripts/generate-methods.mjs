@@ -18,11 +18,28 @@ const dialects = [
 
 const PRIMITIVES = new Set(['octet', 'short', 'long', 'longlong', 'shortstr', 'longstr', 'bit', 'table', 'timestamp']);
 const TS_TYPE = {
-  octet: 'number', short: 'number', long: 'number', longlong: 'number', shortstr: 'string',
-  longstr: 'Buffer', bit: 'boolean', table: 'FieldTable', timestamp: 'Date',
+  octet: 'number',
+  short: 'number',
+  long: 'number',
+  longlong: 'number',
+  shortstr: 'string',
+  longstr: 'Buffer',
+  bit: 'boolean',
+  table: 'FieldTable',
+  timestamp: 'Date',
 };
 const TS_INPUT_TYPE = { ...TS_TYPE, longlong: 'number | bigint', longstr: 'string | Uint8Array' };
-const ZERO = { octet: 0, short: 0, long: 0, longlong: 0, shortstr: '', longstr: '', bit: false, table: {}, timestamp: null };
+const ZERO = {
+  octet: 0,
+  short: 0,
+  long: 0,
+  longlong: 0,
+  shortstr: '',
+  longstr: '',
+  bit: false,
+  table: {},
+  timestamp: null,
+};
 
 const RESERVED = new Set(['arguments', 'eval', 'type', 'global']);
 const camel = (s) => s.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -35,7 +52,8 @@ function repliesOf(cls, m, names) {
   const out = [];
   if (names.has(`${cls.name}.${m.name}-ok`)) out.push(`${cls.name}.${m.name}-ok`);
   if (cls.name === 'basic' && m.name === 'get') out.push('basic.get-empty');
-  if (cls.name === 'connection' && m.name === 'open' && names.has('connection.redirect')) out.push('connection.redirect');
+  if (cls.name === 'connection' && m.name === 'open' && names.has('connection.redirect'))
+    out.push('connection.redirect');
   return out;
 }
 
@@ -58,7 +76,9 @@ function generate({ protocol, file, out }) {
   emit(`import type { Reader } from '../reader';`);
   emit(`import type { Writer } from '../writer';`);
   emit();
-  emit(`/** Protocol version as announced by this JSON: ${spec['major-version']}-${spec['minor-version']}${spec.revision !== undefined ? `-${spec.revision}` : ''}. */`);
+  emit(
+    `/** Protocol version as announced by this JSON: ${spec['major-version']}-${spec['minor-version']}${spec.revision !== undefined ? `-${spec.revision}` : ''}. */`,
+  );
   emit(`export const PROTOCOL = '${protocol}';`);
   emit();
   emit(`/** Spec constants (frame types, reply codes). */`);
@@ -114,8 +134,16 @@ function generate({ protocol, file, out }) {
           bitIndex++;
         } else {
           bitIndex = 8;
-          const read = { octet: 'r.octet()', short: 'r.short()', long: 'r.long()', longlong: 'r.longlong() as number',
-            shortstr: 'r.shortstr()', longstr: 'r.longstr()', table: 'r.table()', timestamp: 'r.timestamp()' }[f.type];
+          const read = {
+            octet: 'r.octet()',
+            short: 'r.short()',
+            long: 'r.long()',
+            longlong: 'r.longlong() as number',
+            shortstr: 'r.shortstr()',
+            longstr: 'r.longstr()',
+            table: 'r.table()',
+            timestamp: 'r.timestamp()',
+          }[f.type];
           emit(`    const ${f.local} = ${read};`);
         }
       }
@@ -194,8 +222,16 @@ function generate({ protocol, file, out }) {
     emit(`  decode(r: Reader, flags: number): ${iface} {`);
     emit(`    const p: ${iface} = {};`);
     props.forEach((p, i) => {
-      const read = { octet: 'r.octet()', short: 'r.short()', long: 'r.long()', longlong: 'r.longlong() as number',
-        shortstr: 'r.shortstr()', longstr: 'r.longstr()', table: 'r.table()', timestamp: 'r.timestamp()' }[p.type];
+      const read = {
+        octet: 'r.octet()',
+        short: 'r.short()',
+        long: 'r.long()',
+        longlong: 'r.longlong() as number',
+        shortstr: 'r.shortstr()',
+        longstr: 'r.longstr()',
+        table: 'r.table()',
+        timestamp: 'r.timestamp()',
+      }[p.type];
       emit(`    if (flags & ${1 << (15 - i)}) p.${p.name} = ${read};`);
     });
     emit(`    return p;`);
@@ -207,9 +243,13 @@ function generate({ protocol, file, out }) {
     props.forEach((p, i) => {
       const label = `'${cls.name} property ${p.name}'`;
       const write = {
-        octet: `w.octet(p.${p.name}, ${label})`, short: `w.short(p.${p.name}, ${label})`, long: `w.long(p.${p.name}, ${label})`,
-        longlong: `w.longlong(p.${p.name}, ${label})`, shortstr: `w.shortstr(p.${p.name}, ${label})`,
-        longstr: `w.longstr(p.${p.name}, ${label})`, table: `w.table(p.${p.name}, '${protocol}', ${label})`,
+        octet: `w.octet(p.${p.name}, ${label})`,
+        short: `w.short(p.${p.name}, ${label})`,
+        long: `w.long(p.${p.name}, ${label})`,
+        longlong: `w.longlong(p.${p.name}, ${label})`,
+        shortstr: `w.shortstr(p.${p.name}, ${label})`,
+        longstr: `w.longstr(p.${p.name}, ${label})`,
+        table: `w.table(p.${p.name}, '${protocol}', ${label})`,
         timestamp: `w.timestamp(p.${p.name}, ${label})`,
       }[p.type];
       emit(`    if (p.${p.name} !== undefined && p.${p.name} !== null) {`);

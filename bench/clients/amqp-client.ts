@@ -27,7 +27,13 @@ async function consumeCount(channel: AMQPChannel, queue: string, count: number, 
 const WRITE_WINDOW = 1000;
 
 /** basicPublish with at most `window` Promises unsettled (unwritten, or unconfirmed in confirm mode). */
-function publishWindowed(channel: AMQPChannel, body: Buffer, routingKey: string, count: number, window: number): Promise<void> {
+function publishWindowed(
+  channel: AMQPChannel,
+  body: Buffer,
+  routingKey: string,
+  count: number,
+  window: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let confirmed = 0;

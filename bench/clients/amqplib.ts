@@ -31,7 +31,13 @@ async function publishAll(channel: amqplib.Channel, body: Buffer, routingKey: st
 }
 
 /** Confirm channel with at most `window` messages unconfirmed. */
-function publishConfirmed(channel: amqplib.ConfirmChannel, body: Buffer, routingKey: string, count: number, window: number): Promise<void> {
+function publishConfirmed(
+  channel: amqplib.ConfirmChannel,
+  body: Buffer,
+  routingKey: string,
+  count: number,
+  window: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let confirmed = 0;
@@ -56,7 +62,10 @@ export async function consume(connection: Connection, { queue, count, noAck }: C
   await channel.close();
 }
 
-export async function publish(connection: Connection, { routingKey, count, body, window }: PublishParams): Promise<void> {
+export async function publish(
+  connection: Connection,
+  { routingKey, count, body, window }: PublishParams,
+): Promise<void> {
   if (window > 0) {
     const channel = await connection.createConfirmChannel();
     await publishConfirmed(channel, body, routingKey, count, window);

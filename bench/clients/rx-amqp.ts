@@ -28,7 +28,13 @@ function consumeCount(channel: Channel, queue: string, count: number, noAck: boo
 }
 
 /** basicPublish in a loop; pauses while `connection.writable$` is false. */
-function publishAll(connection: Connection, channel: Channel, message: Message, routingKey: string, count: number): Promise<void> {
+function publishAll(
+  connection: Connection,
+  channel: Channel,
+  message: Message,
+  routingKey: string,
+  count: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let writable = true;
@@ -56,7 +62,13 @@ function publishAll(connection: Connection, channel: Channel, message: Message, 
 }
 
 /** channel.publish (confirm mode) with at most `window` messages unconfirmed. */
-function publishConfirmed(channel: Channel, message: Message, routingKey: string, count: number, window: number): Promise<void> {
+function publishConfirmed(
+  channel: Channel,
+  message: Message,
+  routingKey: string,
+  count: number,
+  window: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let confirmed = 0;
@@ -83,7 +95,10 @@ export async function consume(connection: Connection, { queue, count, noAck }: C
   await channel.close();
 }
 
-export async function publish(connection: Connection, { routingKey, count, body, window }: PublishParams): Promise<void> {
+export async function publish(
+  connection: Connection,
+  { routingKey, count, body, window }: PublishParams,
+): Promise<void> {
   const channel = await connection.openChannel();
   const message = new Message(body);
   if (window > 0) {
@@ -124,7 +139,11 @@ export const rxAmqp: Driver<Connection> = {
  * backpressure, so a producer paces itself on the results it sees). `settled()` is called for
  * each result; it resumes a producer that was holding back, without polling.
  */
-function pacedProducer(message: Message, count: number, limit: number): { source: Observable<Message>; settled: () => void } {
+function pacedProducer(
+  message: Message,
+  count: number,
+  limit: number,
+): { source: Observable<Message>; settled: () => void } {
   let emitted = 0;
   let done = 0;
   let paused: (() => void) | null = null;
@@ -162,11 +181,20 @@ async function consumeWithOperators(connection: Connection, { queue, count, noAc
   await channel.close();
 }
 
-async function publishWithOperators(connection: Connection, { routingKey, count, body, window }: PublishParams): Promise<void> {
+async function publishWithOperators(
+  connection: Connection,
+  { routingKey, count, body, window }: PublishParams,
+): Promise<void> {
   const channel = await connection.openChannel();
   if (window > 0) await firstValueFrom(channel.confirmSelect());
   const producer = pacedProducer(new Message(body), count, 4 * (window || 1000));
-  const settled = await lastValueFrom(producer.source.pipe(publishTo(channel, '', routingKey, { window: window || 1000 }), tap(producer.settled), count$()));
+  const settled = await lastValueFrom(
+    producer.source.pipe(
+      publishTo(channel, '', routingKey, { window: window || 1000 }),
+      tap(producer.settled),
+      count$(),
+    ),
+  );
   if (settled !== count) throw new Error(`publishTo settled ${settled} of ${count}`);
   if (window === 0) {
     const { messageCount } = await firstValueFrom(channel.queueDeclare(routingKey, { passive: true }));

@@ -152,10 +152,16 @@ export class ChannelCore implements DeliverySettler {
 
   /** Sends channel.open; `done` fires on open-ok or failure. */
   open(done: (error?: Error) => void): void {
-    this.call('channel.open', {}, false, () => {
-      if (this.state === 'opening') this.state = 'open';
-      done();
-    }, done);
+    this.call(
+      'channel.open',
+      {},
+      false,
+      () => {
+        if (this.state === 'opening') this.state = 'open';
+        done();
+      },
+      done,
+    );
   }
 
   // ---- outgoing ------------------------------------------------------------------------
@@ -203,7 +209,15 @@ export class ChannelCore implements DeliverySettler {
     reject: PendingCall['reject'],
   ): PendingCall {
     const def = this.def(name);
-    const call: PendingCall = { def, args, noReply: noReply || !def.synchronous, sent: false, abandoned: false, resolve, reject };
+    const call: PendingCall = {
+      def,
+      args,
+      noReply: noReply || !def.synchronous,
+      sent: false,
+      abandoned: false,
+      resolve,
+      reject,
+    };
     if (this.state === 'closed' || (this.state === 'closing' && name !== 'channel.close')) {
       reject(new NotOpenError(`channel ${this.id} is ${this.state}`, { cause: this.error }));
       return call;
@@ -289,16 +303,35 @@ export class ChannelCore implements DeliverySettler {
    * The basic.publish method frame. Its bytes depend only on the ticket, exchange, routing key
    * and flags, and a publisher usually repeats them, so the last frame is kept and copied.
    */
-  private writePublishMethod(out: FrameOutput, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): void {
+  private writePublishMethod(
+    out: FrameOutput,
+    exchange: string,
+    routingKey: string,
+    mandatory: boolean,
+    immediate: boolean,
+  ): void {
     const cached = this.publishFrame;
-    if (cached !== null && exchange === this.publishExchange && routingKey === this.publishRoutingKey && mandatory === this.publishMandatory && immediate === this.publishImmediate && this.ticket === this.publishTicket) {
+    if (
+      cached !== null &&
+      exchange === this.publishExchange &&
+      routingKey === this.publishRoutingKey &&
+      mandatory === this.publishMandatory &&
+      immediate === this.publishImmediate &&
+      this.ticket === this.publishTicket
+    ) {
       out.ensure(cached.length);
       cached.copy(out.buf, out.pos);
       out.pos += cached.length;
       return;
     }
     const start = out.pos;
-    writeMethodFrame(out, this.id, this.publishDef, { ticket: this.ticket, exchange, routingKey, mandatory, immediate });
+    writeMethodFrame(out, this.id, this.publishDef, {
+      ticket: this.ticket,
+      exchange,
+      routingKey,
+      mandatory,
+      immediate,
+    });
     if (out.pos - start <= 600) {
       this.publishFrame = Buffer.from(out.buf.subarray(start, out.pos));
       this.publishExchange = exchange;
@@ -408,7 +441,8 @@ export class ChannelCore implements DeliverySettler {
   }
 
   private onHeader(buf: Buffer, start: number, end: number): void {
-    if (this.expect !== Expect.Header) throw new UnexpectedFrameError(`content header on channel ${this.id} without a content method`);
+    if (this.expect !== Expect.Header)
+      throw new UnexpectedFrameError(`content header on channel ${this.id} without a content method`);
     const r = this.reader.reset(buf, start, end);
     const classId = r.short();
     if (classId !== 60) throw new FrameSyntaxError(`content header for class ${classId}, expected 60 (basic)`);
@@ -418,7 +452,8 @@ export class ChannelCore implements DeliverySettler {
       throw new MessageTooLargeError(size, this.host.maxBodySize);
     }
     const flags = r.short();
-    if ((flags & 0x3) !== 0) throw new FrameSyntaxError(`content header flags 0x${flags.toString(16)} name unknown properties`);
+    if ((flags & 0x3) !== 0)
+      throw new FrameSyntaxError(`content header flags 0x${flags.toString(16)} name unknown properties`);
     this.contentProps = flags === 0 ? {} : (this.basicProps.decode(r, flags) as MessageProperties);
     if (r.pos !== end) throw new FrameSyntaxError('bytes after the content properties');
     this.bodySize = size;
@@ -428,7 +463,8 @@ export class ChannelCore implements DeliverySettler {
   }
 
   private onBody(buf: Buffer, start: number, end: number): void {
-    if (this.expect !== Expect.Body) throw new UnexpectedFrameError(`body frame on channel ${this.id} before a content header`);
+    if (this.expect !== Expect.Body)
+      throw new UnexpectedFrameError(`body frame on channel ${this.id} before a content header`);
     const received = this.bodyReceived + (end - start);
     if (received > this.bodySize) {
       throw new FrameError(`body of ${received}+ bytes on channel ${this.id} exceeds the ${this.bodySize} declared`);
@@ -453,7 +489,18 @@ export class ChannelCore implements DeliverySettler {
       const consumer = this.consumers.get(consumerTag);
       const noAck = consumer?.noAck === true;
       if (this.state !== 'open') return; // closing: the broker requeues it
-      const d = new Delivery(this, this.deliverTag, this.deliverRedelivered, this.deliverExchange, this.deliverRoutingKey, consumerTag, undefined, noAck, body, props);
+      const d = new Delivery(
+        this,
+        this.deliverTag,
+        this.deliverRedelivered,
+        this.deliverExchange,
+        this.deliverRoutingKey,
+        consumerTag,
+        undefined,
+        noAck,
+        body,
+        props,
+      );
       if (!noAck) this.unsettled.add(d);
       if (consumer?.active) consumer.deliver(d);
       else if (consumer && !noAck) {
@@ -495,7 +542,11 @@ export class ChannelCore implements DeliverySettler {
         props,
       );
       if (this.confirmMode) {
-        this.confirms.returned(returned.exchange, returned.routingKey, new MessageReturnedError(returned.replyCode, returned.replyText, returned.exchange, returned.routingKey));
+        this.confirms.returned(
+          returned.exchange,
+          returned.routingKey,
+          new MessageReturnedError(returned.replyCode, returned.replyText, returned.exchange, returned.routingKey),
+        );
       }
       this.returns$.next(returned);
     }
@@ -516,7 +567,8 @@ export class ChannelCore implements DeliverySettler {
         // While opening, it answers the channel.close of the previous channel with this number,
         // which crossed the server's own channel.close (that one already freed the number).
         if (this.state === 'opening') return;
-        if (this.state !== 'closing') throw new UnexpectedFrameError(`channel.close-ok on channel ${this.id}, which was not closing`);
+        if (this.state !== 'closing')
+          throw new UnexpectedFrameError(`channel.close-ok on channel ${this.id}, which was not closing`);
         return this.finish(undefined);
       case 'channel.flow':
         this.write(this.def('channel.flow-ok'), { active: args.active });
@@ -531,12 +583,18 @@ export class ChannelCore implements DeliverySettler {
         return;
       }
       case 'channel.alert':
-        this.alerts$.next({ replyCode: args.replyCode as number, replyText: args.replyText as string, details: args.details as object });
+        this.alerts$.next({
+          replyCode: args.replyCode as number,
+          replyText: args.replyText as string,
+          details: args.details as object,
+        });
         return;
     }
     const head = this.rpc.head;
     if (!head?.def.replies.includes(name)) {
-      throw new UnexpectedFrameError(`unexpected ${name} on channel ${this.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`);
+      throw new UnexpectedFrameError(
+        `unexpected ${name} on channel ${this.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`,
+      );
     }
     this.rpc.complete(name, args);
   }
@@ -593,7 +651,12 @@ export class ChannelCore implements DeliverySettler {
     if (this.closeSent || this.isFinished) return;
     this.closeSent = true;
     try {
-      writeMethodFrame(this.host.out, this.id, this.def('channel.close'), { replyCode: 200, replyText: 'Goodbye', classId: 0, methodId: 0 });
+      writeMethodFrame(this.host.out, this.id, this.def('channel.close'), {
+        replyCode: 200,
+        replyText: 'Goodbye',
+        classId: 0,
+        methodId: 0,
+      });
       this.host.out.commit();
     } catch (e) {
       this.finish(e as Error);

@@ -206,7 +206,10 @@ export class Channel {
   }
 
   /** `exchange.delete`. */
-  exchangeDelete(exchange: string, options: TicketOption & { ifUnused?: boolean; nowait?: boolean } = {}): Observable<void> {
+  exchangeDelete(
+    exchange: string,
+    options: TicketOption & { ifUnused?: boolean; nowait?: boolean } = {},
+  ): Observable<void> {
     return this.request('exchange.delete', { ...this.ticketed(options), exchange }, !!options.nowait, () => {
       this.core.host.topology.noteDeleted('exchange', exchange);
     });
@@ -214,16 +217,26 @@ export class Channel {
 
   /** `exchange.bind` (RabbitMQ extension, 0-9-1): routes from `source` to `destination`. */
   exchangeBind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request('exchange.bind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, () => {
-      this.core.host.topology.noteDeclared('exchange-binding', destination, source, routingKey);
-    });
+    return this.request(
+      'exchange.bind',
+      { ...this.ticketed(options), destination, source, routingKey },
+      !!options.nowait,
+      () => {
+        this.core.host.topology.noteDeclared('exchange-binding', destination, source, routingKey);
+      },
+    );
   }
 
   /** `exchange.unbind` (RabbitMQ extension, 0-9-1). */
   exchangeUnbind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request('exchange.unbind', { ...this.ticketed(options), destination, source, routingKey }, !!options.nowait, () => {
-      this.core.host.topology.noteDeleted('exchange-binding', destination, source, routingKey);
-    });
+    return this.request(
+      'exchange.unbind',
+      { ...this.ticketed(options), destination, source, routingKey },
+      !!options.nowait,
+      () => {
+        this.core.host.topology.noteDeleted('exchange-binding', destination, source, routingKey);
+      },
+    );
   }
 
   // ---- queues ------------------------------------------------------------------------
@@ -242,13 +255,23 @@ export class Channel {
 
   /** `queue.bind`. */
   queueBind(queue: string, exchange: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request('queue.bind', { ...this.ticketed(options), queue, exchange, routingKey }, !!options.nowait, () => {
-      this.core.host.topology.noteDeclared('queue-binding', queue || this.core.lastQueue, exchange, routingKey);
-    });
+    return this.request(
+      'queue.bind',
+      { ...this.ticketed(options), queue, exchange, routingKey },
+      !!options.nowait,
+      () => {
+        this.core.host.topology.noteDeclared('queue-binding', queue || this.core.lastQueue, exchange, routingKey);
+      },
+    );
   }
 
   /** `queue.unbind`. */
-  queueUnbind(queue: string, exchange: string, routingKey = '', options: TicketOption & { arguments?: FieldTable } = {}): Observable<void> {
+  queueUnbind(
+    queue: string,
+    exchange: string,
+    routingKey = '',
+    options: TicketOption & { arguments?: FieldTable } = {},
+  ): Observable<void> {
     return this.request('queue.unbind', { ...this.ticketed(options), queue, exchange, routingKey }, false, () => {
       this.core.host.topology.noteDeleted('queue-binding', queue || this.core.lastQueue, exchange, routingKey);
     });
@@ -260,7 +283,10 @@ export class Channel {
   }
 
   /** `queue.delete`: emits how many messages were deleted with it. */
-  queueDelete(queue = '', options: TicketOption & { ifUnused?: boolean; ifEmpty?: boolean; nowait?: boolean } = {}): Observable<number> {
+  queueDelete(
+    queue = '',
+    options: TicketOption & { ifUnused?: boolean; ifEmpty?: boolean; nowait?: boolean } = {},
+  ): Observable<number> {
     return this.request('queue.delete', { ...this.ticketed(options), queue }, !!options.nowait, (a) => {
       this.core.host.topology.noteDeleted('queue', queue || this.core.lastQueue);
       return messageCount(a);
@@ -271,7 +297,12 @@ export class Channel {
 
   /** `basic.qos`: at most `prefetchCount` unacknowledged deliveries (0: no limit). */
   basicQos(prefetchCount: number, options: { prefetchSize?: number; global?: boolean } = {}): Observable<void> {
-    return this.request('basic.qos', { prefetchCount, prefetchSize: options.prefetchSize ?? 0, global: options.global ?? false }, false, noValue);
+    return this.request(
+      'basic.qos',
+      { prefetchCount, prefetchSize: options.prefetchSize ?? 0, global: options.global ?? false },
+      false,
+      noValue,
+    );
   }
 
   /**
@@ -310,8 +341,15 @@ export class Channel {
         if (left) this.cancelConsumer(consumerTag);
         else options.onStarted?.(consumerTag);
       };
-      const { onStarted: _onStarted, offset, priority, consumerTimeout, filter, matchUnfiltered, ...consumeOptions } =
-        options;
+      const {
+        onStarted: _onStarted,
+        offset,
+        priority,
+        consumerTimeout,
+        filter,
+        matchUnfiltered,
+        ...consumeOptions
+      } = options;
       let extra: FieldTable;
       let wanted: ReturnType<typeof streamFilterMatcher>;
       try {
@@ -325,8 +363,19 @@ export class Channel {
       if (offset !== undefined) extra['x-stream-offset'] = streamOffsetArgument(offset);
       if (priority !== undefined) extra['x-priority'] = priority;
       const consumeArguments = Object.keys(extra).length ? { ...options.arguments, ...extra } : options.arguments;
-      const args = { ...this.ticketed(consumeOptions), queue, consumerTag: options.consumerTag ?? '', arguments: consumeArguments };
-      const call = core.call('basic.consume', args, !!options.nowait, (_reply, ok) => register(options.nowait ? args.consumerTag : (ok as { consumerTag: string }).consumerTag), (e) => subscriber.error(e));
+      const args = {
+        ...this.ticketed(consumeOptions),
+        queue,
+        consumerTag: options.consumerTag ?? '',
+        arguments: consumeArguments,
+      };
+      const call = core.call(
+        'basic.consume',
+        args,
+        !!options.nowait,
+        (_reply, ok) => register(options.nowait ? args.consumerTag : (ok as { consumerTag: string }).consumerTag),
+        (e) => subscriber.error(e),
+      );
       return () => {
         left = true;
         handle.active = false;
@@ -348,12 +397,23 @@ export class Channel {
 
   private cancelConsumer(tag: string): void {
     if (this.core.state !== 'open') return;
-    this.core.call('basic.cancel', { consumerTag: tag }, false, () => this.core.consumers.delete(tag), () => undefined);
+    this.core.call(
+      'basic.cancel',
+      { consumerTag: tag },
+      false,
+      () => this.core.consumers.delete(tag),
+      () => undefined,
+    );
   }
 
   /** `basic.get`: emits the next message of the queue, or null when it is empty. */
   basicGet(queue = '', options: TicketOption & { noAck?: boolean } = {}): Observable<Delivery | null> {
-    return this.request('basic.get', { ...this.ticketed(options), queue, noAck: options.noAck ?? false }, false, (_a, content) => (content as Delivery | undefined) ?? null);
+    return this.request(
+      'basic.get',
+      { ...this.ticketed(options), queue, noAck: options.noAck ?? false },
+      false,
+      (_a, content) => (content as Delivery | undefined) ?? null,
+    );
   }
 
   /**
@@ -367,7 +427,13 @@ export class Channel {
    * {@link publish} / `publishTo`, which wait.
    */
   basicPublish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): number {
-    return this.core.publish(publishable(message, options), exchange, routingKey, options.mandatory ?? false, options.immediate ?? false);
+    return this.core.publish(
+      publishable(message, options),
+      exchange,
+      routingKey,
+      options.mandatory ?? false,
+      options.immediate ?? false,
+    );
   }
 
   /**
@@ -381,7 +447,12 @@ export class Channel {
    * So `mergeMap((m) => channel.publish(m))` keeps the bytes handed to the socket bounded.
    * Unsubscribing while it waits publishes nothing; the channel ending errors it.
    */
-  publish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): Observable<PublishResult> {
+  publish(
+    message: Publishable,
+    exchange = '',
+    routingKey = '',
+    options: PublishOptions = {},
+  ): Observable<PublishResult> {
     const core = this.core;
     const msg = publishable(message, options);
     const mandatory = options.mandatory ?? false;
@@ -509,7 +580,12 @@ export class Channel {
     return { ...options, ticket: options.ticket ?? this.core.ticket };
   }
 
-  private request<T>(name: string, args: object, noReply: boolean, project: (args: object, content?: unknown) => T): Observable<T> {
+  private request<T>(
+    name: string,
+    args: object,
+    noReply: boolean,
+    project: (args: object, content?: unknown) => T,
+  ): Observable<T> {
     const core = this.core;
     return new Observable<T>((subscriber) => {
       let settled = false;

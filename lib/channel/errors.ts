@@ -15,7 +15,10 @@ export class ChannelClosedError extends AmqpError {
   readonly methodId: number;
 
   constructor(channel: number, reason: CloseReason) {
-    super(`server closed channel ${channel}: ${reason.replyCode} ${reason.replyText}${describeCloseCause(reason)}`, reason.replyCode);
+    super(
+      `server closed channel ${channel}: ${reason.replyCode} ${reason.replyText}${describeCloseCause(reason)}`,
+      reason.replyCode,
+    );
     this.channel = channel;
     this.replyCode = reason.replyCode;
     this.replyText = reason.replyText;
@@ -60,7 +63,10 @@ export class MessageReturnedError extends AmqpError {
     readonly exchange: string,
     readonly routingKey: string,
   ) {
-    super(`message returned: ${replyCode} ${replyText} (exchange '${exchange}', routing key '${routingKey}')`, replyCode);
+    super(
+      `message returned: ${replyCode} ${replyText} (exchange '${exchange}', routing key '${routingKey}')`,
+      replyCode,
+    );
   }
 }
 

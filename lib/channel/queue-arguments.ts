@@ -79,7 +79,10 @@ export function queueArguments(features: QueueFeatures, raw: FieldTable | undefi
   set('x-single-active-consumer', features.singleActiveConsumer);
   set('x-max-priority', features.maxPriority);
   if (features.initialClusterSize !== undefined) {
-    set(features.type === 'stream' ? 'x-initial-cluster-size' : 'x-quorum-initial-group-size', features.initialClusterSize);
+    set(
+      features.type === 'stream' ? 'x-initial-cluster-size' : 'x-quorum-initial-group-size',
+      features.initialClusterSize,
+    );
   }
   set('x-max-age', features.maxAge);
   set('x-stream-max-segment-size-bytes', features.streamMaxSegmentSizeBytes);

@@ -7,7 +7,11 @@ import { VERSION } from '../version';
  * extensions rx-amqp implements; 0-8 tables cannot carry booleans, so there it names the
  * client only.
  */
-export function clientProperties(protocol: Protocol, extra: FieldTable, connectionName: string | undefined): FieldTable {
+export function clientProperties(
+  protocol: Protocol,
+  extra: FieldTable,
+  connectionName: string | undefined,
+): FieldTable {
   const base: FieldTable = {
     product: 'rx-amqp',
     version: VERSION,
@@ -23,7 +27,7 @@ export function clientProperties(protocol: Protocol, extra: FieldTable, connecti
       'connection.blocked': true,
       authentication_failure_close: true,
       per_consumer_qos: true,
-      'direct_reply_to': true,
+      direct_reply_to: true,
     };
   }
   if (connectionName !== undefined) base.connection_name = connectionName;

@@ -104,45 +104,51 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     const begin = (endpoint: Endpoint, info: { hostname: string; port: number }, login: Credentials) => {
       let opened = false;
       let blockedWatch: Subscription | undefined;
-      const core = new ConnectionCore({ ...options, credentials: login }, endpoint, {
-        opened: () => {
-          opened = true;
-          secretInUse = login;
-          failures = 0;
-          attempts = 0;
-          generation++;
-          status?.next?.({ state: 'open', endpoint: info, connection });
-          blockedWatch = core.blocked$.pipe(skip(1)).subscribe((blocked) => {
-            if (blocked) status?.next?.({ state: 'blocked', endpoint: info, reason: core.blockedReason });
-            else if (core.state === 'open' && opened) status?.next?.({ state: 'open', endpoint: info, connection });
-          });
-          subscriber.next(connection);
-          refreshSecret();
+      const core = new ConnectionCore(
+        { ...options, credentials: login },
+        endpoint,
+        {
+          opened: () => {
+            opened = true;
+            secretInUse = login;
+            failures = 0;
+            attempts = 0;
+            generation++;
+            status?.next?.({ state: 'open', endpoint: info, connection });
+            blockedWatch = core.blocked$.pipe(skip(1)).subscribe((blocked) => {
+              if (blocked) status?.next?.({ state: 'blocked', endpoint: info, reason: core.blockedReason });
+              else if (core.state === 'open' && opened) status?.next?.({ state: 'open', endpoint: info, connection });
+            });
+            subscriber.next(connection);
+            refreshSecret();
+          },
+          willRecover: (error) => !stopped && policy !== undefined && retryable(error) && attempts < policy.maxAttempts,
+          ended: (error) => {
+            blockedWatch?.unsubscribe();
+            if (stopped) return;
+            if (!error) {
+              status?.next?.({ state: 'closed' });
+              return subscriber.complete();
+            }
+            if (policy && isRecoverable(error)) {
+              failures++;
+              hostIndex++;
+              const delay = backoffDelay(policy, failures);
+              status?.next?.({ state: 'disconnected', endpoint: info, error, attempt: failures, retryIn: delay });
+              retry = scheduler.schedule(attempt, delay);
+              return;
+            }
+            if (!policy && !opened && hostIndex + 1 < endpoints.length && worthAnotherHost(error)) {
+              hostIndex++;
+              return attempt();
+            }
+            status?.next?.({ state: 'closed', error });
+            subscriber.error(error);
+          },
         },
-        willRecover: (error) => !stopped && policy !== undefined && retryable(error) && attempts < policy.maxAttempts,
-        ended: (error) => {
-          blockedWatch?.unsubscribe();
-          if (stopped) return;
-          if (!error) {
-            status?.next?.({ state: 'closed' });
-            return subscriber.complete();
-          }
-          if (policy && isRecoverable(error)) {
-            failures++;
-            hostIndex++;
-            const delay = backoffDelay(policy, failures);
-            status?.next?.({ state: 'disconnected', endpoint: info, error, attempt: failures, retryIn: delay });
-            retry = scheduler.schedule(attempt, delay);
-            return;
-          }
-          if (!policy && !opened && hostIndex + 1 < endpoints.length && worthAnotherHost(error)) {
-            hostIndex++;
-            return attempt();
-          }
-          status?.next?.({ state: 'closed', error });
-          subscriber.error(error);
-        },
-      }, topology, generation);
+        topology,
+        generation,
+      );
       const connection = new Connection(core);
       current = core;
       core.start();
@@ -161,7 +167,11 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
 
 /** Whether a failure to open is about this host (try the next) rather than about the request. */
 function worthAnotherHost(error: Error): boolean {
-  return !(error instanceof AuthenticationError || error instanceof ProtocolMismatchError || error instanceof ConnectionClosedError);
+  return !(
+    error instanceof AuthenticationError ||
+    error instanceof ProtocolMismatchError ||
+    error instanceof ConnectionClosedError
+  );
 }
 
 /**
@@ -186,7 +196,9 @@ function isRetryable(error: Error, dynamicCredentials: boolean): boolean {
  */
 export function open(url?: string | ConnectOptions): Promise<Connection> {
   if (typeof url === 'object' && url.reconnect) {
-    return Promise.reject(new TypeError('open() gives one connection; use connect() with `reconnect` to get a new one after each failure'));
+    return Promise.reject(
+      new TypeError('open() gives one connection; use connect() with `reconnect` to get a new one after each failure'),
+    );
   }
   return new Promise<Connection>((resolve, reject) => {
     connect(url).subscribe({

@@ -1,4 +1,13 @@
-import { BehaviorSubject, filter, map, Observable, Subject, take, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  BehaviorSubject,
+  filter,
+  map,
+  type Observable,
+  Subject,
+  take,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { AmqpError, FrameError, FrameSyntaxError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
 import { FrameParser, FrameType, FRAME_END, type FrameSink } from '../protocol/frame';
@@ -129,7 +138,8 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     const { connectionTimeout, scheduler } = this.options;
     if (connectionTimeout > 0) {
       this.timer = scheduler.schedule(() => {
-        const stage = this.state === 'connecting' ? 'connecting' : `handshake, waiting for ${this.handshakeWaitingFor()}`;
+        const stage =
+          this.state === 'connecting' ? 'connecting' : `handshake, waiting for ${this.handshakeWaitingFor()}`;
         this.fail(new ConnectionTimeoutError(connectionTimeout, stage));
       }, connectionTimeout);
     }
@@ -155,11 +165,17 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     if (id === undefined) {
       id = this.freeChannelId();
     } else if (!Number.isInteger(id) || id < 1 || id > max) {
-      throw new AmqpError(`channel number ${id} is outside 1..${max} (the negotiated channel_max)`, ReplyCode.CHANNEL_ERROR);
+      throw new AmqpError(
+        `channel number ${id} is outside 1..${max} (the negotiated channel_max)`,
+        ReplyCode.CHANNEL_ERROR,
+      );
     } else if (this.channels.has(id)) {
       throw new AmqpError(`channel ${id} is already open`, ReplyCode.CHANNEL_ERROR);
     } else if (this.quarantined.has(id)) {
-      throw new AmqpError(`channel ${id} cannot be reused yet: the server has not confirmed its close (close-ok) within closeTimeout`, ReplyCode.CHANNEL_ERROR);
+      throw new AmqpError(
+        `channel ${id} cannot be reused yet: the server has not confirmed its close (close-ok) within closeTimeout`,
+        ReplyCode.CHANNEL_ERROR,
+      );
     }
     const channel = new ChannelCore(id, this);
     channel.api = new Channel(channel);
@@ -232,7 +248,11 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     if (this.state === 'closed') return;
     if (this.state === 'closing') return this.finish(undefined);
     if (this.state === 'connecting') {
-      return this.finish(new ConnectionLostError(`could not connect to ${this.where()}: ${error?.message ?? 'connection closed'}`, { cause: error }));
+      return this.finish(
+        new ConnectionLostError(`could not connect to ${this.where()}: ${error?.message ?? 'connection closed'}`, {
+          cause: error,
+        }),
+      );
     }
     if (this.state === 'handshake') {
       if (this.headerProbe) return this.finish(new ProtocolMismatchError(this.protocol, this.headerProbe));
@@ -241,11 +261,22 @@ export class ConnectionCore implements ChannelHost, FrameSink {
         // authentication_failure_close capability) refuse a login (RabbitMQ with a reset, in
         // 0-8). A server that would have said why (connection.close 403) did not refuse it:
         // that is a lost connection, worth retrying.
-        return this.finish(new AuthenticationError(`${this.where()} closed the connection after the login: wrong username or password?`));
+        return this.finish(
+          new AuthenticationError(`${this.where()} closed the connection after the login: wrong username or password?`),
+        );
       }
-      return this.finish(new ConnectionLostError(`${this.where()} closed the connection during the handshake (waiting for ${this.handshakeWaitingFor()})`, { cause: error }));
+      return this.finish(
+        new ConnectionLostError(
+          `${this.where()} closed the connection during the handshake (waiting for ${this.handshakeWaitingFor()})`,
+          { cause: error },
+        ),
+      );
     }
-    this.finish(new ConnectionLostError(`connection to ${this.where()} lost${error ? `: ${error.message}` : ''}`, { cause: error }));
+    this.finish(
+      new ConnectionLostError(`connection to ${this.where()} lost${error ? `: ${error.message}` : ''}`, {
+        cause: error,
+      }),
+    );
   }
 
   // ---- frames ---------------------------------------------------------------------------
@@ -339,7 +370,9 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       const redirect = argsOf(args, 'connection.redirect');
       throw new RedirectError(redirect.host, redirect.knownHosts);
     } else {
-      throw new UnexpectedFrameError(`unexpected ${name} during the handshake (waiting for ${this.handshakeWaitingFor()})`);
+      throw new UnexpectedFrameError(
+        `unexpected ${name} during the handshake (waiting for ${this.handshakeWaitingFor()})`,
+      );
     }
   }
 
@@ -363,12 +396,23 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   /** Whether the server refuses a login with connection.close 403 (authentication_failure_close) rather than by hanging up. */
   private saysWhyLoginFails(): boolean {
     const capabilities = this.serverProperties.capabilities;
-    return this.protocol === '0-9-1' && typeof capabilities === 'object' && capabilities !== null && (capabilities as Record<string, unknown>).authentication_failure_close === true;
+    return (
+      this.protocol === '0-9-1' &&
+      typeof capabilities === 'object' &&
+      capabilities !== null &&
+      (capabilities as Record<string, unknown>).authentication_failure_close === true
+    );
   }
 
   private handshakeWaitingFor(): string {
     const step = this.handshake.step;
-    return step === 'protocol-header' ? 'the TCP connection' : step === 'start' ? 'connection.start' : step === 'tune' ? 'connection.tune' : 'connection.open-ok';
+    return step === 'protocol-header'
+      ? 'the TCP connection'
+      : step === 'start'
+        ? 'connection.start'
+        : step === 'tune'
+          ? 'connection.tune'
+          : 'connection.open-ok';
   }
 
   private onServerClose(args: MethodArgs<'connection.close'>, handshakeStep: string | undefined): void {
@@ -435,14 +479,19 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     for (const channel of this.channels.values()) if (channel.state === 'open') this.guard(() => channel.flushAcks());
     if (this.state !== 'open') return Promise.resolve(); // writing them failed the connection
     this.state = 'closing';
-    const limit = this.blocked$.value ? Math.min(BLOCKED_CLOSE_LIMIT, this.options.closeTimeout) : this.options.closeTimeout;
+    const limit = this.blocked$.value
+      ? Math.min(BLOCKED_CLOSE_LIMIT, this.options.closeTimeout)
+      : this.options.closeTimeout;
     this.timer?.unsubscribe();
     this.timer = this.options.scheduler.schedule(() => {
       this.transport?.destroy();
       this.finish(undefined);
     }, limit);
     this.closePromise = (async () => {
-      await Promise.race([Promise.all([...this.channels.values()].map((c) => c.confirms.drained(c.closed))), this.closed]);
+      await Promise.race([
+        Promise.all([...this.channels.values()].map((c) => c.confirms.drained(c.closed))),
+        this.closed,
+      ]);
       if (this.state !== 'closing') return;
       this.guard(() => {
         this.closeSent = true;
@@ -463,7 +512,12 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     const code = error instanceof AmqpError ? error.code : undefined;
     // Hard errors (5xx) and a refused oversized body are the client's reason to close: say so.
     const tell = code !== undefined && (code >= 500 || code === ReplyCode.CONTENT_TOO_LARGE);
-    if (this.transport && tell && !this.closeSent && (this.state === 'open' || this.state === 'handshake' || this.state === 'closing')) {
+    if (
+      this.transport &&
+      tell &&
+      !this.closeSent &&
+      (this.state === 'open' || this.state === 'handshake' || this.state === 'closing')
+    ) {
       try {
         const text = truncateUtf8(error.message, 255);
         this.closeSent = true;

@@ -189,7 +189,8 @@ export class Connection {
       entry.ready.subscribe({
         next: resolve,
         error: reject,
-        complete: () => reject(new NotOpenError(`channel ${core.id} was closed before it opened`, { cause: core.error })),
+        complete: () =>
+          reject(new NotOpenError(`channel ${core.id} was closed before it opened`, { cause: core.error })),
       });
     });
   }

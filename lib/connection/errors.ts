@@ -59,7 +59,10 @@ export class HeartbeatTimeoutError extends ConnectionLostError {
 
 /** Connecting, or the handshake, took longer than `connectionTimeout`. */
 export class ConnectionTimeoutError extends AmqpError {
-  constructor(readonly timeout: number, stage: string) {
+  constructor(
+    readonly timeout: number,
+    stage: string,
+  ) {
     super(`connection timed out after ${timeout} ms (${stage})`);
   }
 }

@@ -59,7 +59,9 @@ export class Handshake {
     const o = this.options;
     // A frame_max under FRAME-MIN-SIZE is a server bug; answering with 4096 would exceed its limit.
     if (args.frameMax !== 0 && args.frameMax < FRAME_MIN_SIZE) {
-      throw new TuneError(`server proposes frame_max ${args.frameMax}, below the protocol minimum of ${FRAME_MIN_SIZE}`);
+      throw new TuneError(
+        `server proposes frame_max ${args.frameMax}, below the protocol minimum of ${FRAME_MIN_SIZE}`,
+      );
     }
     const proposedFrameMax = o.frameMax === 0 ? 0 : Math.max(o.frameMax, MIN_PROPOSED_FRAME_MAX);
     const frameMax = negotiate(proposedFrameMax, args.frameMax);

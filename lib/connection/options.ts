@@ -131,12 +131,14 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
   const channelMax = opts.channelMax ?? url.channelMax ?? 2047;
   checkInt('heartbeat', heartbeat, 0, 0xffff);
   checkInt('frameMax', frameMax, 0, 0xffffffff);
-  if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE) throw new TypeError(`frameMax must be 0 or at least ${FRAME_MIN_SIZE}`);
+  if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE)
+    throw new TypeError(`frameMax must be 0 or at least ${FRAME_MIN_SIZE}`);
   checkInt('channelMax', channelMax, 0, 0xffff);
   const connectionTimeout = opts.connectionTimeout ?? url.connectionTimeout ?? 30000;
   checkInt('connectionTimeout', connectionTimeout, 0, 2 ** 31 - 1);
   const mechanism = (opts.mechanism ?? url.authMechanism ?? 'PLAIN') as Mechanism;
-  if (!['PLAIN', 'AMQPLAIN', 'EXTERNAL'].includes(mechanism)) throw new TypeError(`unsupported mechanism ${String(mechanism)}`);
+  if (!['PLAIN', 'AMQPLAIN', 'EXTERNAL'].includes(mechanism))
+    throw new TypeError(`unsupported mechanism ${String(mechanism)}`);
 
   return {
     endpoints,
@@ -184,7 +186,10 @@ function resolveReconnect(r: ConnectOptions['reconnect']): Required<ReconnectPol
   };
 }
 
-function toHost(h: string | { hostname: string; port?: number }, defaultPort: number): { hostname: string; port: number } {
+function toHost(
+  h: string | { hostname: string; port?: number },
+  defaultPort: number,
+): { hostname: string; port: number } {
   if (typeof h === 'object') return { hostname: h.hostname, port: h.port ?? defaultPort };
   if (/^amqps?:\/\//i.test(h)) return parseAmqpUrl(h).hosts[0];
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(h);
@@ -208,5 +213,6 @@ function tlsFromUrl(url: AmqpUrl): tls.ConnectionOptions {
 
 function checkInt(name: string, v: number | undefined, min: number, max: number): void {
   if (v === undefined) return;
-  if (!Number.isInteger(v) || v < min || v > max) throw new TypeError(`${name} must be an integer ${min}..${max}, not ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new TypeError(`${name} must be an integer ${min}..${max}, not ${v}`);
 }

@@ -1,9 +1,20 @@
 import { asapScheduler } from 'rxjs';
-import type { ChannelCore } from '../channel/channel-core';
 import type { ConfirmWaiter } from '../channel/confirm-tracker';
 import { Message } from '../message';
 import { publishChannel, type PublishContext } from './channels';
 import { peerOf } from './peer';
+
+/**
+ * What a traced publish needs of its channel. Structural, so that this module does not import
+ * the channel core that calls it (which would be an import cycle).
+ */
+export interface TracedPublisher {
+  readonly id: number;
+  readonly host: Parameters<typeof peerOf>[0];
+  readonly confirmMode: boolean;
+  readonly confirms: { watch(sequence: number, waiter: ConfirmWaiter): void };
+  writePublish(message: Message, exchange: string, routingKey: string, mandatory: boolean, immediate: boolean): number;
+}
 
 /**
  * A publish under `rx-amqp:publish` (called by the channel only when someone subscribes).
@@ -12,7 +23,7 @@ import { peerOf } from './peer';
  * confirm in confirm mode, else the end-of-tick flush to the socket.
  */
 export function tracePublish(
-  core: ChannelCore,
+  core: TracedPublisher,
   message: Message,
   exchange: string,
   routingKey: string,

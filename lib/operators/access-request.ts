@@ -5,6 +5,9 @@ import { perform } from './perform';
 /**
  * `access.request` on each channel; the ticket becomes the channel's default (0-8 model).
  */
-export function accessRequest(realm: string, permissions: AccessRequestOptions = {}): MonoTypeOperatorFunction<Channel> {
+export function accessRequest(
+  realm: string,
+  permissions: AccessRequestOptions = {},
+): MonoTypeOperatorFunction<Channel> {
   return perform((ch) => ch.accessRequest(realm, permissions));
 }

@@ -64,18 +64,24 @@ export interface AckAfterBatchOptions {
  * work is abandoned: a channel of its deliveries is lost, or the stream is unsubscribed or
  * errors (a `NotOpenError`).
  */
-export function ackAfterBatch<R>(project: (batch: Delivery[], signal: AbortSignal) => ObservableInput<R>, options: AckAfterBatchOptions = {}): OperatorFunction<Delivery, R> {
+export function ackAfterBatch<R>(
+  project: (batch: Delivery[], signal: AbortSignal) => ObservableInput<R>,
+  options: AckAfterBatchOptions = {},
+): OperatorFunction<Delivery, R> {
   const size = options.size ?? 100;
   const time = options.time ?? 1000;
   const concurrency = options.concurrency ?? 1;
-  if (!(size >= 1 && (Number.isInteger(size) || size === Infinity))) throw new RangeError(`ackAfterBatch: size must be a positive integer, not ${size}`);
+  if (!(size >= 1 && (Number.isInteger(size) || size === Infinity)))
+    throw new RangeError(`ackAfterBatch: size must be a positive integer, not ${size}`);
   if (!(time > 0)) throw new RangeError(`ackAfterBatch: time must be a positive number of milliseconds, not ${time}`);
-  if (size === Infinity && time === Infinity) throw new RangeError('ackAfterBatch: size and time cannot both be Infinity');
+  if (size === Infinity && time === Infinity)
+    throw new RangeError('ackAfterBatch: size and time cannot both be Infinity');
   if (!(concurrency >= 1)) throw new RangeError(`ackAfterBatch: concurrency must be at least 1, not ${concurrency}`);
   const onError = options.onError ?? defaultFailureAction;
   const scheduler = options.scheduler ?? asyncScheduler;
   const timeout = options.timeout;
-  if (timeout !== undefined && !(timeout > 0)) throw new RangeError(`ackAfterBatch: timeout must be a positive number of milliseconds, not ${timeout}`);
+  if (timeout !== undefined && !(timeout > 0))
+    throw new RangeError(`ackAfterBatch: timeout must be a positive number of milliseconds, not ${timeout}`);
   return (source) =>
     new Observable<R>((subscriber) => {
       const acks = new AckBatch(asapScheduler);
@@ -159,7 +165,13 @@ function processBatch<R>(
       for (const c of channels) limits.signals.close(c, controller);
       if (!finished && !controller.signal.aborted) {
         const gone = batch.some((d) => d.settler.isGone);
-        controller.abort(new NotOpenError(gone ? 'a channel of the batch was lost while it was being handled' : 'ackAfterBatch was unsubscribed while the batch was being handled: it is left unacked'));
+        controller.abort(
+          new NotOpenError(
+            gone
+              ? 'a channel of the batch was lost while it was being handled'
+              : 'ackAfterBatch was unsubscribed while the batch was being handled: it is left unacked',
+          ),
+        );
       }
     };
     let input: Observable<R>;

@@ -6,6 +6,12 @@ import { perform } from './perform';
  * Declares an exchange on each channel, then passes the channel on; after a reconnect, not
  * if the application has deleted it meanwhile.
  */
-export function declareExchange(exchange: string, type = 'direct', options: ExchangeDeclareOptions = {}): MonoTypeOperatorFunction<Channel> {
-  return perform((ch) => (ch.core.host.topology.isDeleted('exchange', exchange) ? EMPTY : ch.exchangeDeclare(exchange, type, options)));
+export function declareExchange(
+  exchange: string,
+  type = 'direct',
+  options: ExchangeDeclareOptions = {},
+): MonoTypeOperatorFunction<Channel> {
+  return perform((ch) =>
+    ch.core.host.topology.isDeleted('exchange', exchange) ? EMPTY : ch.exchangeDeclare(exchange, type, options),
+  );
 }

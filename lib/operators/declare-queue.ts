@@ -11,5 +11,7 @@ import { perform } from './perform';
  * not declared again by recovery.
  */
 export function declareQueue(queue = '', options: QueueDeclareOptions = {}): MonoTypeOperatorFunction<Channel> {
-  return perform((ch) => (queue !== '' && ch.core.host.topology.isDeleted('queue', queue) ? EMPTY : ch.queueDeclare(queue, options)));
+  return perform((ch) =>
+    queue !== '' && ch.core.host.topology.isDeleted('queue', queue) ? EMPTY : ch.queueDeclare(queue, options),
+  );
 }

@@ -5,7 +5,9 @@ import type { AckBatch } from './ack-batch';
 export type FailureAction = 'requeue' | 'reject' | 'ack';
 
 /** A failure policy: one action for every failed delivery, or a function choosing one. */
-export type FailurePolicy<C extends unknown[] = []> = FailureAction | ((error: unknown, delivery: Delivery, ...context: C) => FailureAction);
+export type FailurePolicy<C extends unknown[] = []> =
+  | FailureAction
+  | ((error: unknown, delivery: Delivery, ...context: C) => FailureAction);
 
 /**
  * The default for a failed delivery: requeue a first delivery, reject (dead-letter) a
@@ -20,7 +22,12 @@ export function defaultFailureAction(_error: unknown, delivery: Delivery): Failu
  * something that is not an action, falls back to {@link defaultFailureAction}: a user
  * callback must never take the stream down with it.
  */
-export function chooseFailureAction<C extends unknown[]>(policy: FailurePolicy<C>, error: unknown, delivery: Delivery, ...context: C): FailureAction {
+export function chooseFailureAction<C extends unknown[]>(
+  policy: FailurePolicy<C>,
+  error: unknown,
+  delivery: Delivery,
+  ...context: C
+): FailureAction {
   if (typeof policy !== 'function') return policy;
   try {
     const action = policy(error, delivery, ...context);

@@ -25,7 +25,9 @@ export function openChannel(options: OpenChannelOptions = {}): OperatorFunction<
     connection.channel(options.id).pipe(
       switchMap((channel) =>
         concat(
-          options.prefetch !== undefined ? channel.basicQos(options.prefetch, { global: options.prefetchGlobal ?? false }) : EMPTY,
+          options.prefetch !== undefined
+            ? channel.basicQos(options.prefetch, { global: options.prefetchGlobal ?? false })
+            : EMPTY,
           options.confirm ? channel.confirmSelect() : EMPTY,
         ).pipe(ignoreElements(), (setup) => concat(setup, of(channel))),
       ),

@@ -1,4 +1,12 @@
-import { asapScheduler, asyncScheduler, isObservable, Observable, Subscription, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asapScheduler,
+  asyncScheduler,
+  isObservable,
+  Observable,
+  Subscription,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 import type { Channel, PublishResult } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import { Message } from '../message';
@@ -156,9 +164,11 @@ export function publishTo<T = Message>(
   const keyOf = typeof routingKey === 'function' ? routingKey : () => routingKey;
   const mandatory = options.mandatory ?? false;
   const timeout = options.timeout;
-  if (timeout !== undefined && !(timeout > 0)) throw new RangeError(`publishTo: timeout must be a positive number of milliseconds, not ${timeout}`);
+  if (timeout !== undefined && !(timeout > 0))
+    throw new RangeError(`publishTo: timeout must be a positive number of milliseconds, not ${timeout}`);
   const maxBuffered = options.maxBuffered ?? Infinity;
-  if (!(maxBuffered >= 0)) throw new RangeError(`publishTo: maxBuffered must be a number of inputs, not ${maxBuffered}`);
+  if (!(maxBuffered >= 0))
+    throw new RangeError(`publishTo: maxBuffered must be a number of inputs, not ${maxBuffered}`);
   const failOnOverflow = options.overflow === 'fail';
 
   return (source) =>
@@ -229,7 +239,13 @@ export function publishTo<T = Message>(
       };
 
       const canPublish = () =>
-        ready && core !== null && core.state === 'open' && inFlight < window && core.host.writable$.value && !core.host.blocked$.value && core.flow$.value;
+        ready &&
+        core !== null &&
+        core.state === 'open' &&
+        inFlight < window &&
+        core.host.writable$.value &&
+        !core.host.blocked$.value &&
+        core.flow$.value;
 
       const pump = () => {
         if (subscriber.closed || !canPublish()) return;
@@ -325,7 +341,11 @@ export function publishTo<T = Message>(
           if (subscriber.closed) return;
           const c = entry.channel;
           if (c !== null && c.state !== 'open' && c === core) return; // channel loss: decided by onLoss
-          settle(entry, e instanceof MessageReturnedError ? 'returned' : e instanceof PublishNackedError ? 'nacked' : 'failed', e);
+          settle(
+            entry,
+            e instanceof MessageReturnedError ? 'returned' : e instanceof PublishNackedError ? 'nacked' : 'failed',
+            e,
+          );
           afterSettle();
         },
       };

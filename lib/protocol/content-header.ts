@@ -39,7 +39,10 @@ export function decodeContentHeader(payload: Uint8Array, protocol: Protocol = '0
 }
 
 /** Encodes a content header payload (the inverse of {@link decodeContentHeader}). */
-export function encodeContentHeader(header: { classId?: number; bodySize: number; properties?: object }, protocol: Protocol = '0-9-1'): Uint8Array {
+export function encodeContentHeader(
+  header: { classId?: number; bodySize: number; properties?: object },
+  protocol: Protocol = '0-9-1',
+): Uint8Array {
   const classId = header.classId ?? 60;
   const def = methodTable(protocol).properties.get(classId);
   if (!def) throw new TypeError(`class ${classId} has no content properties in AMQP ${protocol}`);

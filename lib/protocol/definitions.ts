@@ -2,7 +2,16 @@ import type { Reader } from './reader';
 import type { Writer } from './writer';
 
 /** The wire type of a method argument or content property. */
-export type DomainType = 'octet' | 'short' | 'long' | 'longlong' | 'shortstr' | 'longstr' | 'bit' | 'table' | 'timestamp';
+export type DomainType =
+  | 'octet'
+  | 'short'
+  | 'long'
+  | 'longlong'
+  | 'shortstr'
+  | 'longstr'
+  | 'bit'
+  | 'table'
+  | 'timestamp';
 
 /** One argument of a method, as generated from the spec. */
 export interface FieldDef {

@@ -26,7 +26,9 @@ export class Decimal {
   /** The exact decimal as text, e.g. `12.50`. */
   toString(): string {
     const negative = this.value < 0;
-    const digits = Math.abs(this.value).toString().padStart(this.scale + 1, '0');
+    const digits = Math.abs(this.value)
+      .toString()
+      .padStart(this.scale + 1, '0');
     const whole = digits.slice(0, digits.length - this.scale);
     const frac = digits.slice(digits.length - this.scale);
     return (negative ? '-' : '') + whole + (this.scale > 0 ? `.${frac}` : '');

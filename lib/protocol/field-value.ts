@@ -352,4 +352,3 @@ function withPath(e: unknown, step: string): unknown {
   const m = /^at ([^:]*): ([\s\S]*)$/.exec(e.message);
   return new EncodeError(m ? `at ${step}${m[1]}: ${m[2]}` : `at ${step}: ${e.message}`);
 }
-

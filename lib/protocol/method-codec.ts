@@ -12,7 +12,11 @@ import { Writer } from './writer';
 export type MethodName = keyof Methods091 | keyof Methods08;
 
 /** Decoded arguments of a method by name (0-9-1 shape where both dialects have it). */
-export type MethodArgs<N extends MethodName> = N extends keyof Methods091 ? Methods091[N] : N extends keyof Methods08 ? Methods08[N] : never;
+export type MethodArgs<N extends MethodName> = N extends keyof Methods091
+  ? Methods091[N]
+  : N extends keyof Methods08
+    ? Methods08[N]
+    : never;
 
 /** Encoder input of a method by name; every argument is optional and defaults per spec. */
 export type MethodInput<N extends MethodName> = N extends keyof MethodInputs091
@@ -65,7 +69,11 @@ const scratch = new Writer(1024);
  * Omitted arguments take the spec's defaults. A value that cannot be encoded is an
  * `EncodeError` naming the argument.
  */
-export function encodeMethod<N extends MethodName>(name: N, args: MethodInput<N> | Record<string, unknown> = {}, protocol: Protocol = '0-9-1'): Uint8Array {
+export function encodeMethod<N extends MethodName>(
+  name: N,
+  args: MethodInput<N> | Record<string, unknown> = {},
+  protocol: Protocol = '0-9-1',
+): Uint8Array {
   const def = methodTable(protocol).named(name);
   scratch.reset();
   scratch.short(def.classId);
@@ -97,7 +105,13 @@ export function writeMethodFrame(w: Writer, channel: number, def: MethodDef, arg
 }
 
 /** Appends a content header frame (class id, weight 0, 64-bit body size, properties). */
-export function writeHeaderFrame(w: Writer, channel: number, props: PropertiesDef, bodySize: number, properties: object): void {
+export function writeHeaderFrame(
+  w: Writer,
+  channel: number,
+  props: PropertiesDef,
+  bodySize: number,
+  properties: object,
+): void {
   const start = w.pos;
   try {
     w.ensure(22);
@@ -123,7 +137,8 @@ export function writeHeaderFrame(w: Writer, channel: number, props: PropertiesDe
  */
 export function writeBodyFrames(w: Writer, channel: number, body: Uint8Array, frameMax: number): void {
   const limit = frameMax === 0 ? FRAME_MAX_CEILING : frameMax;
-  if (!(limit > FRAME_OVERHEAD)) throw new EncodeError(`frame_max ${frameMax} leaves no room for a body frame's payload`);
+  if (!(limit > FRAME_OVERHEAD))
+    throw new EncodeError(`frame_max ${frameMax} leaves no room for a body frame's payload`);
   const max = limit - FRAME_OVERHEAD;
   for (let off = 0; off < body.length; off += max) {
     const n = Math.min(max, body.length - off);

@@ -17,7 +17,11 @@ export interface MethodTable {
   named(name: string): MethodDef;
 }
 
-function buildTable(protocol: Protocol, methods: readonly MethodDef[], properties: ReadonlyMap<number, PropertiesDef>): MethodTable {
+function buildTable(
+  protocol: Protocol,
+  methods: readonly MethodDef[],
+  properties: ReadonlyMap<number, PropertiesDef>,
+): MethodTable {
   const byName = new Map(methods.map((m) => [m.name, m]));
   const byId = new Map(methods.map((m) => [(m.classId << 16) | m.methodId, m]));
   return {

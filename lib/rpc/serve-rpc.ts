@@ -42,7 +42,10 @@ export function serveRpc(
           from(handler(request)).pipe(
             map((answer) => {
               const base = toMessage(answer);
-              const reply = new Message(base.body, { ...base.properties, correlationId: request.properties.correlationId });
+              const reply = new Message(base.body, {
+                ...base.properties,
+                correlationId: request.properties.correlationId,
+              });
               const replyTo = request.properties.replyTo;
               if (replyTo) channel.basicPublish(reply, '', replyTo);
               return { request, reply };

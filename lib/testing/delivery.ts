@@ -46,7 +46,8 @@ class RecordingSettler implements DeliverySettler {
     return true;
   }
   flushAcks(): void {
-    for (const tag of this.queued.splice(0)) this.records.push({ kind: 'ack', deliveryTag: tag, multiple: false, requeue: false });
+    for (const tag of this.queued.splice(0))
+      this.records.push({ kind: 'ack', deliveryTag: tag, multiple: false, requeue: false });
   }
 }
 
@@ -61,7 +62,8 @@ export function delivery(body: string | Uint8Array | Message = '', fields: Deliv
   const message = body instanceof Message ? body : new Message(body, fields.properties);
   const merged = body instanceof Message ? { ...message.properties, ...fields.properties } : message.properties;
   const count = fields.deliveryCount;
-  const properties = count === undefined ? merged : { ...merged, headers: { ...merged.headers, 'x-delivery-count': count } };
+  const properties =
+    count === undefined ? merged : { ...merged, headers: { ...merged.headers, 'x-delivery-count': count } };
   return new Delivery(
     new RecordingSettler(),
     fields.deliveryTag ?? nextTag++,
@@ -79,6 +81,7 @@ export function delivery(body: string | Uint8Array | Message = '', fields: Deliv
 /** The acks, nacks and rejects of a delivery made by {@link delivery}. */
 export function settles(d: Delivery): readonly SettleRecord[] {
   const s = d.settler;
-  if (!(s instanceof RecordingSettler)) throw new TypeError('settles() reads deliveries made by delivery(); use the fake channel’s acks$ for others');
+  if (!(s instanceof RecordingSettler))
+    throw new TypeError('settles() reads deliveries made by delivery(); use the fake channel’s acks$ for others');
   return s.records;
 }

@@ -1,4 +1,4 @@
-import { asapScheduler, asyncScheduler, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { asapScheduler, asyncScheduler, type Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { BehaviorSubject } from 'rxjs';
 import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
@@ -124,7 +124,12 @@ export class FakeBroker implements ChannelHost {
   private readonly parser = new FrameParser({ frameMax: 0 });
   private readonly consumers = new Map<string, Subscription>();
   private readonly outstanding: number[] = [];
-  private pendingPublish: { args: Record<string, unknown>; props?: MessageProperties; size: number; parts: Buffer[] } | null = null;
+  private pendingPublish: {
+    args: Record<string, unknown>;
+    props?: MessageProperties;
+    size: number;
+    parts: Buffer[];
+  } | null = null;
   private deliveryTag = 0;
   private publishSeq = 0;
   private confirming = false;
@@ -153,9 +158,19 @@ export class FakeBroker implements ChannelHost {
 
   /** Sends a method to the client channel one scheduler tick from now. */
   toClient(name: string, args: object, content?: { body: Buffer; properties: MessageProperties }): void {
-    const frames: Frame[] = [{ type: FrameType.METHOD, channel: this.core.id, payload: encodeMethod(name as never, args as Record<string, unknown>, this.protocol) }];
+    const frames: Frame[] = [
+      {
+        type: FrameType.METHOD,
+        channel: this.core.id,
+        payload: encodeMethod(name as never, args as Record<string, unknown>, this.protocol),
+      },
+    ];
     if (content) {
-      frames.push({ type: FrameType.HEADER, channel: this.core.id, payload: encodeContentHeader({ bodySize: content.body.length, properties: content.properties }, this.protocol) });
+      frames.push({
+        type: FrameType.HEADER,
+        channel: this.core.id,
+        payload: encodeContentHeader({ bodySize: content.body.length, properties: content.properties }, this.protocol),
+      });
       if (content.body.length) frames.push({ type: FrameType.BODY, channel: this.core.id, payload: content.body });
     }
     (this.options.scheduler ?? asapScheduler).schedule(() => {
@@ -201,7 +216,11 @@ export class FakeBroker implements ChannelHost {
     if (this.confirming) {
       const c = this.options.confirm ?? 'ack';
       const answer = typeof c === 'function' ? c(publish) : c;
-      this.toClient(answer === 'ack' ? 'basic.ack' : 'basic.nack', { deliveryTag: sequence, multiple: false, requeue: false });
+      this.toClient(answer === 'ack' ? 'basic.ack' : 'basic.nack', {
+        deliveryTag: sequence,
+        multiple: false,
+        requeue: false,
+      });
     }
   }
 
@@ -222,7 +241,8 @@ export class FakeBroker implements ChannelHost {
         for (const t of this.settledUpTo(a.deliveryTag as number, a.multiple as boolean)) this.acks.next(t);
         return;
       case 'basic.nack':
-        for (const t of this.settledUpTo(a.deliveryTag as number, a.multiple as boolean)) this.nacks.next({ deliveryTag: t, requeue: a.requeue as boolean });
+        for (const t of this.settledUpTo(a.deliveryTag as number, a.multiple as boolean))
+          this.nacks.next({ deliveryTag: t, requeue: a.requeue as boolean });
         return;
       case 'basic.reject':
         this.settledUpTo(a.deliveryTag as number, false);
@@ -276,9 +296,23 @@ export class FakeBroker implements ChannelHost {
           {
             type: FrameType.METHOD,
             channel: this.core.id,
-            payload: encodeMethod('basic.deliver', { consumerTag: tag, deliveryTag, redelivered: d?.redelivered ?? false, exchange: d?.exchange ?? '', routingKey: d?.routingKey ?? queue }, this.protocol),
+            payload: encodeMethod(
+              'basic.deliver',
+              {
+                consumerTag: tag,
+                deliveryTag,
+                redelivered: d?.redelivered ?? false,
+                exchange: d?.exchange ?? '',
+                routingKey: d?.routingKey ?? queue,
+              },
+              this.protocol,
+            ),
           },
-          { type: FrameType.HEADER, channel: this.core.id, payload: encodeContentHeader({ bodySize: msg.body.length, properties: msg.properties }, this.protocol) },
+          {
+            type: FrameType.HEADER,
+            channel: this.core.id,
+            payload: encodeContentHeader({ bodySize: msg.body.length, properties: msg.properties }, this.protocol),
+          },
         ];
         if (msg.body.length) frames.push({ type: FrameType.BODY, channel: this.core.id, payload: msg.body });
         if (this.core.state === 'closed') return;

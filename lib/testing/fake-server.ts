@@ -32,7 +32,10 @@ export interface ReceivedMethod<N extends MethodName = MethodName> {
 }
 
 /** Reacts to one method from the client; see {@link FakeServer.handle}. */
-export type FakeServerHandler<N extends MethodName = MethodName> = (method: ReceivedMethod<N>, server: FakeServer) => void;
+export type FakeServerHandler<N extends MethodName = MethodName> = (
+  method: ReceivedMethod<N>,
+  server: FakeServer,
+) => void;
 
 /** What the client's SASL response said, as given to {@link FakeServerOptions.authenticate}. */
 export interface FakeLogin {
@@ -209,7 +212,8 @@ export class FakeServer {
     this.frameMax = options.tune?.frameMax ?? DEFAULT_FRAME_MAX;
     this.onProtocolHeader = options.onProtocolHeader;
     this.answers = { handshake: true, channelOpen: true, channelClose: true, connectionClose: true, ...options.answer };
-    for (const [name, handler] of Object.entries(options.handlers ?? {})) this.handlers.set(name, handler as FakeServerHandler);
+    for (const [name, handler] of Object.entries(options.handlers ?? {}))
+      this.handlers.set(name, handler as FakeServerHandler);
   }
 
   /** Methods received, as a hot Observable (no replay: subscribe before they arrive). */
@@ -268,7 +272,10 @@ export class FakeServer {
   answer<N extends MethodName, R extends MethodName>(
     name: N,
     replyName: R,
-    args: MethodInput<R> | Record<string, unknown> | ((m: ReceivedMethod<N>) => MethodInput<R> | Record<string, unknown>) = {},
+    args:
+      | MethodInput<R>
+      | Record<string, unknown>
+      | ((m: ReceivedMethod<N>) => MethodInput<R> | Record<string, unknown>) = {},
   ): this {
     return this.handle(name, (m) => this.reply(m, replyName, typeof args === 'function' ? args(m) : args));
   }
@@ -297,7 +304,11 @@ export class FakeServer {
   }
 
   /** Sends one method frame. */
-  sendMethod<N extends MethodName>(channel: number, name: N, args: MethodInput<N> | Record<string, unknown> = {}): void {
+  sendMethod<N extends MethodName>(
+    channel: number,
+    name: N,
+    args: MethodInput<N> | Record<string, unknown> = {},
+  ): void {
     this.send(methodFrame(channel, name, args, this.protocol));
   }
 
@@ -312,7 +323,9 @@ export class FakeServer {
     body: Uint8Array | string = new Uint8Array(0),
     properties: ContentProperties = {},
   ): void {
-    this.send(contentFrames(channel, name, args, body, properties, { frameMax: this.frameMax, protocol: this.protocol }));
+    this.send(
+      contentFrames(channel, name, args, body, properties, { frameMax: this.frameMax, protocol: this.protocol }),
+    );
   }
 
   /** Sends a heartbeat frame. */
@@ -340,7 +353,11 @@ export class FakeServer {
   /** Sends connection.tune as configured. */
   tune(): void {
     const t = this.options.tune ?? {};
-    this.sendMethod(0, 'connection.tune', { channelMax: t.channelMax ?? 2047, frameMax: t.frameMax ?? DEFAULT_FRAME_MAX, heartbeat: t.heartbeat ?? 0 });
+    this.sendMethod(0, 'connection.tune', {
+      channelMax: t.channelMax ?? 2047,
+      frameMax: t.frameMax ?? DEFAULT_FRAME_MAX,
+      heartbeat: t.heartbeat ?? 0,
+    });
   }
 
   /** Closes the connection from the server's side: `closed(error)` reaches the client (no error: a clean end of stream). */
@@ -395,7 +412,9 @@ export class FakeServer {
     if (mode === 'accept') {
       this.deliver((s) => s.events.connected());
     } else if (mode === 'refuse') {
-      const error = Object.assign(new Error(`connect ECONNREFUSED ${endpoint.hostname}:${endpoint.port}`), { code: 'ECONNREFUSED' });
+      const error = Object.assign(new Error(`connect ECONNREFUSED ${endpoint.hostname}:${endpoint.port}`), {
+        code: 'ECONNREFUSED',
+      });
       this.deliver((s) => this.closeSession(s, 'refused', error));
     }
     return {
@@ -442,7 +461,11 @@ export class FakeServer {
       try {
         next();
       } catch (e) {
-        this.errors.push(new Error(`the client threw out of a transport callback: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+        this.errors.push(
+          new Error(`the client threw out of a transport callback: ${(e as Error)?.message ?? String(e)}`, {
+            cause: e,
+          }),
+        );
       }
     }
   }
@@ -485,10 +508,18 @@ export class FakeServer {
     if (s.content && frame.channel === s.content.method.channel && frame.type !== FrameType.METHOD) {
       return this.onContentFrame(s, frame.type, payload);
     }
-    if (frame.type !== FrameType.METHOD) throw new Error(`fake server: unexpected frame type ${frame.type} on channel ${frame.channel}`);
-    if (s.content && frame.channel === s.content.method.channel) throw new Error(`fake server: method frame on channel ${frame.channel} in the middle of content`);
+    if (frame.type !== FrameType.METHOD)
+      throw new Error(`fake server: unexpected frame type ${frame.type} on channel ${frame.channel}`);
+    if (s.content && frame.channel === s.content.method.channel)
+      throw new Error(`fake server: method frame on channel ${frame.channel} in the middle of content`);
     const m = decodeMethod(payload, this.protocol);
-    const method = { channel: frame.channel, classId: m.classId, methodId: m.methodId, name: m.name, args: m.args } as ReceivedMethod;
+    const method = {
+      channel: frame.channel,
+      classId: m.classId,
+      methodId: m.methodId,
+      name: m.name,
+      args: m.args,
+    } as ReceivedMethod;
     if (methodTable(this.protocol).lookup(m.classId, m.methodId).content) {
       s.content = { method, size: 0, parts: [], received: 0, headerSeen: false };
       return;
@@ -533,7 +564,9 @@ export class FakeServer {
     try {
       handler(m, this);
     } catch (e) {
-      this.errors.push(new Error(`fake server handler for ${m.name} threw: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+      this.errors.push(
+        new Error(`fake server handler for ${m.name} threw: ${(e as Error)?.message ?? String(e)}`, { cause: e }),
+      );
     }
   }
 
@@ -564,7 +597,8 @@ export class FakeServer {
       case 'connection.start-ok': {
         if (!a.handshake) return;
         if (!this.loginAccepted(args)) return this.refuseLogin(args.mechanism as string);
-        if (this.options.secure !== undefined) return this.sendMethod(0, 'connection.secure', { challenge: this.options.secure });
+        if (this.options.secure !== undefined)
+          return this.sendMethod(0, 'connection.secure', { challenge: this.options.secure });
         return this.tune();
       }
       case 'connection.secure-ok':
@@ -575,7 +609,12 @@ export class FakeServer {
         const vhost = args.virtualHost as string;
         const vhosts = this.options.vhosts;
         if (vhosts && !vhosts.includes(vhost)) {
-          return this.sendMethod(0, 'connection.close', { replyCode: 530, replyText: `NOT_ALLOWED - vhost ${vhost} not found`, classId: 10, methodId: 40 });
+          return this.sendMethod(0, 'connection.close', {
+            replyCode: 530,
+            replyText: `NOT_ALLOWED - vhost ${vhost} not found`,
+            classId: 10,
+            methodId: 40,
+          });
         }
         return this.sendMethod(0, 'connection.open-ok', {});
       }

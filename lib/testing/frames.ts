@@ -4,7 +4,14 @@
  * wrote. None of them does I/O.
  */
 import { encodeContentHeader } from '../protocol/content-header';
-import { DEFAULT_FRAME_MAX, FRAME_END, FRAME_MAX_CEILING, FRAME_OVERHEAD, FrameType, encodeFrame } from '../protocol/frame';
+import {
+  DEFAULT_FRAME_MAX,
+  FRAME_END,
+  FRAME_MAX_CEILING,
+  FRAME_OVERHEAD,
+  FrameType,
+  encodeFrame,
+} from '../protocol/frame';
 import { encodeMethod, type MethodInput, type MethodName } from '../protocol/method-codec';
 import { PROTOCOL_HEADERS, type Protocol } from '../protocol/protocol-version';
 
@@ -117,7 +124,10 @@ export function contentFrames<N extends MethodName>(
   const limit = frameMax === 0 ? FRAME_MAX_CEILING : frameMax;
   if (!(limit > FRAME_OVERHEAD)) throw new RangeError(`frameMax ${frameMax} leaves no room for a body frame's payload`);
   const bytes = toBytes(body);
-  const parts = [methodFrame(channel, methodName, args, protocol), headerFrame(channel, bytes.length, properties, protocol, options.classId ?? 60)];
+  const parts = [
+    methodFrame(channel, methodName, args, protocol),
+    headerFrame(channel, bytes.length, properties, protocol, options.classId ?? 60),
+  ];
   const max = limit - FRAME_OVERHEAD;
   for (let off = 0; off < bytes.length; off += max) parts.push(bodyFrame(channel, bytes.subarray(off, off + max)));
   return concatBytes(...parts);
@@ -131,7 +141,12 @@ export function contentFrames<N extends MethodName>(
  * @param payload the payload bytes
  * @param overrides `size` to write instead of the payload length, `frameEnd` instead of 0xce
  */
-export function rawFrame(type: number, channel: number, payload: Uint8Array = new Uint8Array(0), overrides: RawFrameOverrides = {}): Uint8Array {
+export function rawFrame(
+  type: number,
+  channel: number,
+  payload: Uint8Array = new Uint8Array(0),
+  overrides: RawFrameOverrides = {},
+): Uint8Array {
   const out = Buffer.alloc(payload.length + FRAME_OVERHEAD);
   out[0] = type;
   out.writeUInt16BE(channel, 1);
@@ -148,7 +163,11 @@ export function rawFrame(type: number, channel: number, payload: Uint8Array = ne
  * @param methodId the method id
  * @param argBytes the argument bytes, as they should appear
  */
-export function rawMethodPayload(classId: number, methodId: number, argBytes: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function rawMethodPayload(
+  classId: number,
+  methodId: number,
+  argBytes: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const out = Buffer.alloc(4 + argBytes.length);
   out.writeUInt16BE(classId, 0);
   out.writeUInt16BE(methodId, 2);

@@ -9,7 +9,8 @@ import { Message, type Delivery } from 'rx-amqp';
 import { delivery, fakeChannel } from 'rx-amqp/testing';
 import { storeBatches, type BatchReport } from '../../examples/batch-to-postgres';
 
-const msg = (id: string, redelivered = false) => delivery(new Message(`reading ${id}`, { messageId: id }), { redelivered });
+const msg = (id: string, redelivered = false) =>
+  delivery(new Message(`reading ${id}`, { messageId: id }), { redelivered });
 
 describe('examples/batch-to-postgres: storeBatches (marbles)', () => {
   it('acks each batch after its transaction, requeues the batch whose transaction failed, and skips stored ids on redelivery', () => {
@@ -30,7 +31,11 @@ describe('examples/batch-to-postgres: storeBatches (marbles)', () => {
             // COMMIT: ON CONFLICT DO NOTHING keeps the ids stored already.
             const fresh = ids.filter((id) => !stored.has(id));
             for (const id of fresh) stored.add(id);
-            return { size: batch.length, inserted: fresh.length, redelivered: batch.filter((d) => d.redelivered).length };
+            return {
+              size: batch.length,
+              inserted: fresh.length,
+              redelivered: batch.filter((d) => d.redelivered).length,
+            };
           }),
         );
       };

@@ -20,17 +20,27 @@ describe('examples/relay-with-confirms: relay (marbles)', () => {
       });
       ch.methods$.subscribe((m) => {
         if (m.name === 'basic.publish') order.push('publish');
-        if (m.name === 'basic.ack' || m.name === 'basic.nack') order.push(`${m.name === 'basic.ack' ? 'ack' : 'nack'} ${String(m.args.deliveryTag)}`);
+        if (m.name === 'basic.ack' || m.name === 'basic.nack')
+          order.push(`${m.name === 'basic.ack' ? 'ack' : 'nack'} ${String(m.args.deliveryTag)}`);
       });
       const transform = (d: Delivery) => {
         if (d.text === 'boom') throw new Error('cannot transform');
         return new Message(d.text.toUpperCase());
       };
-      const relayed = relay(of(ch), { from: 'A', to: 'B', transform, concurrency: 2, until: NEVER }).pipe(map((r) => r.message?.text));
+      const relayed = relay(of(ch), { from: 'A', to: 'B', transform, concurrency: 2, until: NEVER }).pipe(
+        map((r) => r.message?.text),
+      );
       expectObservable(relayed).toBe('-a-----d', { a: 'ONE', d: 'FOUR' });
-      expectObservable(ch.published$.pipe(map((p) => `${p.exchange} ${p.message.text}`))).toBe('-a-b---d', { a: 'B ONE', b: 'B TWO', d: 'B FOUR' });
+      expectObservable(ch.published$.pipe(map((p) => `${p.exchange} ${p.message.text}`))).toBe('-a-b---d', {
+        a: 'B ONE',
+        b: 'B TWO',
+        d: 'B FOUR',
+      });
       expectObservable(ch.acks$).toBe('-a-----d', { a: 1, d: 4 });
-      expectObservable(ch.nacks$).toBe('---b-c', { b: { deliveryTag: 2, requeue: true }, c: { deliveryTag: 3, requeue: true } });
+      expectObservable(ch.nacks$).toBe('---b-c', {
+        b: { deliveryTag: 2, requeue: true },
+        c: { deliveryTag: 3, requeue: true },
+      });
     });
     // Each ack follows the publish it waited for.
     expect(order).toEqual(['publish', 'ack 1', 'publish', 'nack 2', 'nack 3', 'publish', 'ack 4']);

@@ -45,7 +45,9 @@ config.onUnhandledError = (e) => reportEscape('error RxJS could not deliver (no 
 
 function printOutcome(o: RunOutcome): void {
   console.log(`  ${o.kind.toUpperCase()} seed ${hex(o.seed)} (replay: npm run fuzz -- --replay ${hex(o.seed)})`);
-  console.log(`    scenario ${o.scenario}, mutations [${o.mutation.operators.join(', ')}], end ${o.endMode}, reconnect ${o.reconnect}, backpressure ${o.backpressure}, error ${o.error ?? 'none'}`);
+  console.log(
+    `    scenario ${o.scenario}, mutations [${o.mutation.operators.join(', ')}], end ${o.endMode}, reconnect ${o.reconnect}, backpressure ${o.backpressure}, error ${o.error ?? 'none'}`,
+  );
   for (const p of o.problems) console.log(`    ${p.split('\n').join('\n      ')}`);
 }
 
@@ -71,7 +73,9 @@ async function main(): Promise<void> {
       throw new Error(`baseline ${r.scenario} did not replay to a normal close`);
     }
   }
-  console.log(`rx-amqp mutation fuzzer: ${runs} runs, seed ${hex(seed)}, recordings ${corpus.recordings.map((r) => r.scenario).join(', ')} (baselines replay to a normal close)`);
+  console.log(
+    `rx-amqp mutation fuzzer: ${runs} runs, seed ${hex(seed)}, recordings ${corpus.recordings.map((r) => r.scenario).join(', ')} (baselines replay to a normal close)`,
+  );
 
   const kinds: Record<string, number> = { closed: 0, 'typed-error': 0, escape: 0, hang: 0 };
   const errorNames = new Map<string, number>();
@@ -100,12 +104,17 @@ async function main(): Promise<void> {
         // RxJS reports an undeliverable error on a timer, so it may land in a later run than its
         // own: replay this seed and the two before it, each waiting for the timers, to name it.
         const reproduced: number[] = [];
-        for (const r of recent) if (['escape', 'hang'].includes((await runOnce(r, corpus, { waitForTimers: true })).kind)) reproduced.push(r);
-        console.log(`    replayed with timers: ${reproduced.length ? `fails with seed ${reproduced.map(hex).join(', ')}` : `none of ${recent.map(hex).join(', ')} fails alone`}`);
+        for (const r of recent)
+          if (['escape', 'hang'].includes((await runOnce(r, corpus, { waitForTimers: true })).kind)) reproduced.push(r);
+        console.log(
+          `    replayed with timers: ${reproduced.length ? `fails with seed ${reproduced.map(hex).join(', ')}` : `none of ${recent.map(hex).join(', ')} fails alone`}`,
+        );
       }
     }
     if (escapeSink.stray.length) {
-      console.log(`  stray escape reported between runs (one of seeds ${recent.map(hex).join(', ')}): ${escapeSink.stray.join('; ')}`);
+      console.log(
+        `  stray escape reported between runs (one of seeds ${recent.map(hex).join(', ')}): ${escapeSink.stray.join('; ')}`,
+      );
       escapeSink.stray.length = 0;
     }
     if ((i + 1) % sampleEvery === 0) {
@@ -113,7 +122,9 @@ async function main(): Promise<void> {
       const heap = process.memoryUsage().heapUsed;
       samples.push({ run: i + 1, heap });
       const secs = (Date.now() - started) / 1000;
-      console.log(`  ${i + 1} runs, ${secs.toFixed(0)} s, heap ${mb(heap)}, escapes ${kinds.escape}, hangs ${kinds.hang}`);
+      console.log(
+        `  ${i + 1} runs, ${secs.toFixed(0)} s, heap ${mb(heap)}, escapes ${kinds.escape}, hangs ${kinds.hang}`,
+      );
     }
   }
   const seconds = (Date.now() - started) / 1000;
@@ -126,19 +137,36 @@ async function main(): Promise<void> {
     const n = ps.length;
     const mx = ps.reduce((a, p) => a + p.run, 0) / n;
     const my = ps.reduce((a, p) => a + p.heap, 0) / n;
-    return ps.reduce((a, p) => a + (p.run - mx) * (p.heap - my), 0) / Math.max(1, ps.reduce((a, p) => a + (p.run - mx) ** 2, 0));
+    return (
+      ps.reduce((a, p) => a + (p.run - mx) * (p.heap - my), 0) /
+      Math.max(
+        1,
+        ps.reduce((a, p) => a + (p.run - mx) ** 2, 0),
+      )
+    );
   };
   const slope = slopeOf(pts);
   const lateSlope = slopeOf(pts.slice(Math.floor(pts.length / 2)));
   const maxRss = process.resourceUsage().maxRSS * 1024;
 
   console.log('');
-  console.log(`runs ${runs}, seed ${hex(seed)}, ${seconds.toFixed(1)} s (${((seconds * 1e6) / runs).toFixed(0)} µs per run)`);
-  console.log(`outcomes: normal close ${kinds.closed}, typed error ${kinds['typed-error']}, escapes ${kinds.escape}, hangs ${kinds.hang}`);
+  console.log(
+    `runs ${runs}, seed ${hex(seed)}, ${seconds.toFixed(1)} s (${((seconds * 1e6) / runs).toFixed(0)} µs per run)`,
+  );
+  console.log(
+    `outcomes: normal close ${kinds.closed}, typed error ${kinds['typed-error']}, escapes ${kinds.escape}, hangs ${kinds.hang}`,
+  );
   console.log(`runs in which the client reconnected and ran its session again on a second connection: ${reconnected}`);
   console.log(`runs that left a timer scheduled after the connection ended (not counted as hangs): ${timersLeft}`);
-  console.log(`typed errors: ${[...errorNames].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, min ${mb(Math.min(...pts.map((p) => p.heap)))}, max ${mb(Math.max(...pts.map((p) => p.heap)))}, trend ${((slope * 1000) / 1024).toFixed(2)} KB per 1000 runs (second half ${((lateSlope * 1000) / 1024).toFixed(2)}); peak RSS ${mb(maxRss)}`);
+  console.log(
+    `typed errors: ${[...errorNames]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `heap after GC: start ${mb(startHeap)}, end ${mb(endHeap)}, min ${mb(Math.min(...pts.map((p) => p.heap)))}, max ${mb(Math.max(...pts.map((p) => p.heap)))}, trend ${((slope * 1000) / 1024).toFixed(2)} KB per 1000 runs (second half ${((lateSlope * 1000) / 1024).toFixed(2)}); peak RSS ${mb(maxRss)}`,
+  );
   if (failures.length > maxReport) console.log(`(${failures.length - maxReport} more failing seeds not printed)`);
   process.exitCode = failures.length > 0 ? 1 : 0;
 }

@@ -129,7 +129,8 @@ function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[], dic
       return true;
     }
     case 'swap-frames': {
-      const other = rng.chance(0.5) && at.frame + 1 < frames.length ? { seg: at.seg, frame: at.frame + 1 } : pickFrame(s, rng)!;
+      const other =
+        rng.chance(0.5) && at.frame + 1 < frames.length ? { seg: at.seg, frame: at.frame + 1 } : pickFrame(s, rng)!;
       const b = s[other.seg].frames[other.frame];
       s[other.seg].frames[other.frame] = frame;
       frames[at.frame] = b;
@@ -151,7 +152,11 @@ function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[], dic
       // Mostly after the handshake (its first three answers), at the end of a segment (between two answers) more often.
       const first = rng.chance(0.85) ? Math.min(3, s.length - 1) : 0;
       const seg = s[rng.range(first, s.length - 1)];
-      seg.frames.splice(rng.chance(0.5) ? seg.frames.length : rng.int(seg.frames.length + 1), 0, Buffer.from(rng.pick(dictionary)));
+      seg.frames.splice(
+        rng.chance(0.5) ? seg.frames.length : rng.int(seg.frames.length + 1),
+        0,
+        Buffer.from(rng.pick(dictionary)),
+      );
       return true;
     }
     case 'rechannel': {
@@ -176,7 +181,10 @@ function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[], dic
     }
     case 'set-u16': {
       if (frame.length < 2) return false;
-      frame.writeUInt16BE(rng.pick(INTERESTING_U16), rng.int(Math.min(frame.length - 1, rng.chance(0.5) ? 15 : frame.length - 1)));
+      frame.writeUInt16BE(
+        rng.pick(INTERESTING_U16),
+        rng.int(Math.min(frame.length - 1, rng.chance(0.5) ? 15 : frame.length - 1)),
+      );
       return true;
     }
     case 'set-u32': {
@@ -210,7 +218,10 @@ function apply(op: Operator, s: WorkSegment[], rng: Prng, foreign: Buffer[], dic
       const room = (fix ? frame.length - 1 : frame.length) - i;
       if (room <= 0) return false;
       const n = rng.range(1, Math.min(room, 32));
-      frames[at.frame] = refit(Buffer.concat([frame.subarray(0, i + n), frame.subarray(i, i + n), frame.subarray(i + n)]), fix);
+      frames[at.frame] = refit(
+        Buffer.concat([frame.subarray(0, i + n), frame.subarray(i, i + n), frame.subarray(i + n)]),
+        fix,
+      );
       return true;
     }
     case 'truncate': {
@@ -248,7 +259,13 @@ const WEIGHTED: Operator[] = [
  * frames of the recording's dialect (dictionary.ts), both for splicing.
  * With `count` 0 the recording is returned as recorded (the baseline).
  */
-export function mutate(recording: Recording, rng: Prng, foreign: Buffer[], dictionary: Buffer[], count = rng.chance(0.5) ? 1 : 2 + Math.min(rng.int(5), rng.int(5))): { segments: MutatedSegment[]; log: MutationLog } {
+export function mutate(
+  recording: Recording,
+  rng: Prng,
+  foreign: Buffer[],
+  dictionary: Buffer[],
+  count = rng.chance(0.5) ? 1 : 2 + Math.min(rng.int(5), rng.int(5)),
+): { segments: MutatedSegment[]; log: MutationLog } {
   const work = framesOf(recording);
   const log: MutationLog = { operators: [] };
   for (let i = 0; i < count; i++) {

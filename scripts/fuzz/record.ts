@@ -33,7 +33,12 @@ async function record(scenario: Scenario): Promise<Recording> {
   });
   const params = scenario.params(randomBytes(4).toString('hex'));
   try {
-    const connection = await open({ ...scenario.options, url: proxy.url(), heartbeat: 0, connectionName: `rx-amqp fuzz recorder ${scenario.name}` });
+    const connection = await open({
+      ...scenario.options,
+      url: proxy.url(),
+      heartbeat: 0,
+      connectionName: `rx-amqp fuzz recorder ${scenario.name}`,
+    });
     await scenario.run(connection, params);
     await connection.close();
     const error = await connection.closed;
@@ -52,7 +57,9 @@ async function main(): Promise<void> {
       // The first frame is the broker's connection.start: the same bytes as the codec's golden fixture.
       const start = Buffer.from(CONNECTION_START_0_9_1_HEX, 'hex');
       const same = recording.segments[0].bytes.subarray(0, start.length).equals(start);
-      console.log(`${scenario.name}: connection.start ${same ? 'matches' : 'differs from'} spec/protocol/fixtures/rabbitmq-3.10-connection-start.ts`);
+      console.log(
+        `${scenario.name}: connection.start ${same ? 'matches' : 'differs from'} spec/protocol/fixtures/rabbitmq-3.10-connection-start.ts`,
+      );
     }
     const bytes = recording.segments.reduce((n, s) => n + s.bytes.length, 0);
     const text = formatRecording(recording, [

@@ -107,7 +107,8 @@ export class ReplayTransport {
       write: (bytes) => {
         if (c.closed) return false;
         c.counter.push(bytes);
-        while (c.next < this.segments.length && this.segments[c.next].after <= c.counter.count) this.release(c, this.segments[c.next++]);
+        while (c.next < this.segments.length && this.segments[c.next].after <= c.counter.count)
+          this.release(c, this.segments[c.next++]);
         if (this.backpressure > 0 && ++c.writes % this.backpressure === 0) {
           c.drainPending = true;
           return false;

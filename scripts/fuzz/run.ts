@@ -25,7 +25,9 @@ export interface Corpus {
 export function loadCorpus(): Corpus {
   const recordings = Object.keys(SCENARIOS).map(loadRecording);
   const frames = recordings.flatMap((r) => framesOf(r).flatMap((s) => s.frames));
-  const dictionaries = new Map(recordings.map((r) => [r.scenario, dictionary(r, SCENARIOS[r.scenario].options.protocol ?? '0-9-1')]));
+  const dictionaries = new Map(
+    recordings.map((r) => [r.scenario, dictionary(r, SCENARIOS[r.scenario].options.protocol ?? '0-9-1')]),
+  );
   return { recordings, frames, dictionaries };
 }
 
@@ -68,7 +70,8 @@ export function reportEscape(what: string, e: unknown): void {
 }
 
 function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`;
+  if (e instanceof Error)
+    return `${e.name}: ${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`;
   return String(e);
 }
 
@@ -101,13 +104,24 @@ export interface ReplayConfig {
 }
 
 /** What replaying one stream did. */
-export type ReplayResult = Pick<RunOutcome, 'kind' | 'error' | 'message' | 'problems' | 'connections' | 'timersLeft'> & { errors: unknown[] };
+export type ReplayResult = Pick<
+  RunOutcome,
+  'kind' | 'error' | 'message' | 'problems' | 'connections' | 'timersLeft'
+> & { errors: unknown[] };
 
 /** Runs one seed: draws the recording, the mutations and the replay configuration, then replays. */
 export async function runOnce(seed: number, corpus: Corpus, options: RunOptions = {}): Promise<RunOutcome> {
   const rng = new Prng(seed);
-  const recording = options.baseline ? corpus.recordings.find((r) => r.scenario === options.baseline)! : rng.pick(corpus.recordings);
-  const { segments, log } = mutate(recording, rng, corpus.frames, corpus.dictionaries.get(recording.scenario)!, options.baseline ? 0 : undefined);
+  const recording = options.baseline
+    ? corpus.recordings.find((r) => r.scenario === options.baseline)!
+    : rng.pick(corpus.recordings);
+  const { segments, log } = mutate(
+    recording,
+    rng,
+    corpus.frames,
+    corpus.dictionaries.get(recording.scenario)!,
+    options.baseline ? 0 : undefined,
+  );
   const config: ReplayConfig = {
     endMode: rng.pick(['eof', 'eof', 'reset', 'silent'] as const),
     heartbeat: rng.chance(0.5) ? 0 : undefined,
@@ -117,14 +131,26 @@ export async function runOnce(seed: number, corpus: Corpus, options: RunOptions 
     waitForTimers: options.waitForTimers,
   };
   const result = await replay(recording, segments, config);
-  return { seed, scenario: recording.scenario, mutation: log, endMode: config.endMode, reconnect: config.reconnect, backpressure: config.backpressure, ...result };
+  return {
+    seed,
+    scenario: recording.scenario,
+    mutation: log,
+    endMode: config.endMode,
+    reconnect: config.reconnect,
+    backpressure: config.backpressure,
+    ...result,
+  };
 }
 
 /**
  * Plays `segments` (a recording of `recording`'s scenario, mutated or not) to a client running
  * that scenario's session, and judges how it ended.
  */
-export async function replay(recording: Recording, segments: MutatedSegment[], config: ReplayConfig): Promise<ReplayResult> {
+export async function replay(
+  recording: Recording,
+  segments: MutatedSegment[],
+  config: ReplayConfig,
+): Promise<ReplayResult> {
   const scenario: Scenario = SCENARIOS[recording.scenario];
   const { endMode, heartbeat, reconnect, backpressure } = config;
   const problems: string[] = [];
@@ -241,7 +267,8 @@ export async function replay(recording: Recording, segments: MutatedSegment[], c
 
   for (const e of transport.escapes) problems.push(`the client threw out of a transport callback: ${describe(e)}`);
   for (const e of errors) if (!(e instanceof AmqpError)) problems.push(`untyped error: ${describe(e)}`);
-  if (!reconnect && transport.attempts > 1) problems.push(`${transport.attempts} connection attempts without reconnect`);
+  if (!reconnect && transport.attempts > 1)
+    problems.push(`${transport.attempts} connection attempts without reconnect`);
   const hang = problems.some((p) => p.startsWith('hang:'));
   const kind: RunKind = hang ? 'hang' : problems.length > 0 ? 'escape' : errors.length > 0 ? 'typed-error' : 'closed';
   const first = errors[0];

@@ -23,7 +23,10 @@ process.on('uncaughtException', (e) => reportEscape('uncaught exception', e));
 process.on('unhandledRejection', (e) => reportEscape('unhandled rejection', e));
 config.onUnhandledError = (e) => reportEscape('error RxJS could not deliver (no error callback)', e);
 
-const SABOTAGES: Record<string, { expect: RunKind; marker: string; patch: (proto: Patchable, original: Patchable) => void }> = {
+const SABOTAGES: Record<
+  string,
+  { expect: RunKind; marker: string; patch: (proto: Patchable, original: Patchable) => void }
+> = {
   untyped: {
     expect: 'escape',
     marker: 'untyped error: RangeError',
@@ -83,7 +86,9 @@ async function main(): Promise<void> {
     Object.assign(proto, original);
     const ok = caught > 0;
     if (!ok) failed++;
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${caught} of ${runs} runs reported as ${sabotage.expect} (${sabotage.marker})`);
+    console.log(
+      `${ok ? 'ok  ' : 'FAIL'} ${name}: ${caught} of ${runs} runs reported as ${sabotage.expect} (${sabotage.marker})`,
+    );
   }
   // And without sabotage nothing is reported.
   let clean = 0;

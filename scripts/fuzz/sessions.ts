@@ -39,12 +39,19 @@ function done(source: Observable<unknown>): Promise<void> {
  * channel) once the work on the first one completes.
  */
 function onChannel(channels: Observable<Channel>, work: (channel: Channel) => Observable<unknown>): Promise<void> {
-  return done(channels.pipe(switchMap((channel) => concat(work(channel).pipe(ignoreElements()), of(true))), take(1)));
+  return done(
+    channels.pipe(
+      switchMap((channel) => concat(work(channel).pipe(ignoreElements()), of(true))),
+      take(1),
+    ),
+  );
 }
 
 /** Declares exclusive, auto-deleted queues (they vanish with the recording connection). */
 function declare(channel: Channel, queues: string[]): Observable<never> {
-  return concat(...queues.map((q) => channel.queueDeclare(q, { exclusive: true, autoDelete: true }))).pipe(ignoreElements());
+  return concat(...queues.map((q) => channel.queueDeclare(q, { exclusive: true, autoDelete: true }))).pipe(
+    ignoreElements(),
+  );
 }
 
 /** connect, then close: the handshake and the close handshake alone. */
@@ -78,7 +85,10 @@ const consumeConfirm: Scenario = {
       concat(
         declare(channel, [p.q1, p.q2, p.q3]),
         from(orders).pipe(
-          publishTo(channel, '', (o) => o.to, { confirm: true, toMessage: (o) => Message.json(o, { messageId: `order-${o.id}` }) }),
+          publishTo(channel, '', (o) => o.to, {
+            confirm: true,
+            toMessage: (o) => Message.json(o, { messageId: `order-${o.id}` }),
+          }),
           tap((result) => result.error && seen?.(result.error)),
         ),
         of(channel).pipe(consume(p.q1), ackEach(), take(3)),

@@ -22,7 +22,15 @@ describe('basicGet', () => {
   it('emits the Delivery of basic.get-ok with its message count', async () => {
     const server = fakeServer();
     server.handle('basic.get', (m, s) =>
-      s.send(contentFrames(m.channel, 'basic.get-ok', { deliveryTag: 9, redelivered: false, exchange: 'ex', routingKey: 'rk', messageCount: 4 }, 'payload', { messageId: 'm-1' })),
+      s.send(
+        contentFrames(
+          m.channel,
+          'basic.get-ok',
+          { deliveryTag: 9, redelivered: false, exchange: 'ex', routingKey: 'rk', messageCount: 4 },
+          'payload',
+          { messageId: 'm-1' },
+        ),
+      ),
     );
     const { connection } = await openFake(server);
     const channel = await connection.openChannel();

@@ -25,8 +25,19 @@ describe('receiving content', () => {
     const body = Buffer.from('the quick brown fox jumps over the lazy dog');
     server.send(
       concatBytes(
-        methodFrame(1, 'basic.deliver', { consumerTag: 'ctag-1', deliveryTag: 42, redelivered: true, exchange: 'ex', routingKey: 'rk' }),
-        headerFrame(1, body.length, { contentType: 'text/plain', headers: { 'x-n': 1 }, deliveryMode: 2, timestamp: new Date(1_700_000_000_000) }),
+        methodFrame(1, 'basic.deliver', {
+          consumerTag: 'ctag-1',
+          deliveryTag: 42,
+          redelivered: true,
+          exchange: 'ex',
+          routingKey: 'rk',
+        }),
+        headerFrame(1, body.length, {
+          contentType: 'text/plain',
+          headers: { 'x-n': 1 },
+          deliveryMode: 2,
+          timestamp: new Date(1_700_000_000_000),
+        }),
         bodyFrame(1, body.subarray(0, 10)),
         bodyFrame(1, body.subarray(10, 11)),
         bodyFrame(1, body.subarray(11)),
@@ -41,7 +52,12 @@ describe('receiving content', () => {
     expect(d.exchange).toBe('ex');
     expect(d.routingKey).toBe('rk');
     expect(d.consumerTag).toBe('ctag-1');
-    expect(d.properties).toEqual({ contentType: 'text/plain', headers: { 'x-n': 1 }, deliveryMode: 2, timestamp: new Date(1_700_000_000_000) });
+    expect(d.properties).toEqual({
+      contentType: 'text/plain',
+      headers: { 'x-n': 1 },
+      deliveryMode: 2,
+      timestamp: new Date(1_700_000_000_000),
+    });
     await connection.close();
   });
 
@@ -61,7 +77,15 @@ describe('receiving content', () => {
 
   it('delivers an empty body announced with size 0 and no body frame', async () => {
     const { server, connection, deliveries } = await consuming();
-    server.send(concatBytes(methodFrame(1, 'basic.deliver', { consumerTag: 'ctag-1', deliveryTag: 1 }), headerFrame(1, 0), methodFrame(1, 'basic.deliver', { consumerTag: 'ctag-1', deliveryTag: 2 }), headerFrame(1, 1), bodyFrame(1, 'x')));
+    server.send(
+      concatBytes(
+        methodFrame(1, 'basic.deliver', { consumerTag: 'ctag-1', deliveryTag: 1 }),
+        headerFrame(1, 0),
+        methodFrame(1, 'basic.deliver', { consumerTag: 'ctag-1', deliveryTag: 2 }),
+        headerFrame(1, 1),
+        bodyFrame(1, 'x'),
+      ),
+    );
     await server.idle();
     expect(deliveries.values.map((d) => [d.deliveryTag, d.body.length])).toEqual([
       [1, 0],
@@ -78,7 +102,8 @@ describe('receiving content', () => {
     const da = record(a.basicConsume('qa'));
     const db = record(b.basicConsume('qb'));
     await server.idle();
-    const deliver = (ch: number, tag: number) => methodFrame(ch, 'basic.deliver', { consumerTag: `ctag-${ch}`, deliveryTag: tag });
+    const deliver = (ch: number, tag: number) =>
+      methodFrame(ch, 'basic.deliver', { consumerTag: `ctag-${ch}`, deliveryTag: tag });
     server.send(
       concatBytes(
         deliver(1, 1),

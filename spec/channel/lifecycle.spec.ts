@@ -25,7 +25,12 @@ describe('server channel.close', () => {
     const returns1 = record(ch1.returns$);
     await server.idle();
 
-    server.sendMethod(1, 'channel.close', { replyCode: 404, replyText: "NOT_FOUND - no queue 'never-answered'", classId: 50, methodId: 10 });
+    server.sendMethod(1, 'channel.close', {
+      replyCode: 404,
+      replyText: "NOT_FOUND - no queue 'never-answered'",
+      classId: 50,
+      methodId: 10,
+    });
     await server.idle();
     await ch1.closed;
     await server.idle();
@@ -63,7 +68,7 @@ describe('server channel.close', () => {
     await connection.close();
     expect(server.errors).toEqual([]);
   });
-  it('crossing the client\'s channel.close: the stray close-ok does not hit the channel that reuses the number', async () => {
+  it("crossing the client's channel.close: the stray close-ok does not hit the channel that reuses the number", async () => {
     const server = fakeServer();
     server.handle('channel.close', () => undefined);
     const { connection, outcome } = await openFake(server);
@@ -71,7 +76,12 @@ describe('server channel.close', () => {
     const closing = first.close();
     await server.waitFor('channel.close');
     // The server had sent its own channel.close before it read the client's ...
-    server.sendMethod(1, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 60, methodId: 40 });
+    server.sendMethod(1, 'channel.close', {
+      replyCode: 406,
+      replyText: 'PRECONDITION_FAILED',
+      classId: 60,
+      methodId: 40,
+    });
     expect(await first.closed).toBeInstanceOf(ChannelClosedError);
     await closing;
     // ... and answers the client's with close-ok (as RabbitMQ does), which arrives only after
@@ -103,7 +113,12 @@ describe('server connection.close', () => {
     const blocked = record(connection.blocked$);
     await server.idle();
 
-    server.sendMethod(0, 'connection.close', { replyCode: 320, replyText: 'CONNECTION_FORCED - broker forced connection closure with reason shutdown', classId: 0, methodId: 0 });
+    server.sendMethod(0, 'connection.close', {
+      replyCode: 320,
+      replyText: 'CONNECTION_FORCED - broker forced connection closure with reason shutdown',
+      classId: 0,
+      methodId: 0,
+    });
     await server.idle();
     await connection.closed;
     await server.idle();
@@ -150,7 +165,10 @@ describe('channel numbers', () => {
     expect(third.error).toBeInstanceOf(AmqpError);
     expect((third.error as AmqpError).code).toBe(506);
     expect((third.error as Error).message).toMatch(/all 2 channels are in use/);
-    await expect(connection.openChannel(3)).rejects.toMatchObject({ code: 504, message: expect.stringMatching(/outside 1\.\.2/) });
+    await expect(connection.openChannel(3)).rejects.toMatchObject({
+      code: 504,
+      message: expect.stringMatching(/outside 1\.\.2/),
+    });
     await server.idle();
     expect(server.methods('channel.open')).toHaveLength(2);
     expect(connection.isOpen).toBe(true);
@@ -176,7 +194,9 @@ describe('channel numbers', () => {
 
   it('a channel.open refused by the server errors that channel only', async () => {
     const server = fakeServer();
-    server.handle('channel.open', (m, s) => s.reply(m, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 20, methodId: 10 }));
+    server.handle('channel.open', (m, s) =>
+      s.reply(m, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 20, methodId: 10 }),
+    );
     const { connection } = await openFake(server);
     await expect(connection.openChannel()).rejects.toBeInstanceOf(ChannelClosedError);
     await server.idle();

@@ -31,7 +31,9 @@ describe('publisher confirms', () => {
     server.sendMethod(1, 'basic.ack', { deliveryTag: 2, multiple: true });
     await server.idle();
     expect(results.map((r) => r.completed)).toEqual([true, true, false, false]);
-    expect(results[0].values).toEqual([{ sequence: 1, confirmed: true, exchange: 'ex', routingKey: 'rk' } satisfies PublishResult]);
+    expect(results[0].values).toEqual([
+      { sequence: 1, confirmed: true, exchange: 'ex', routingKey: 'rk' } satisfies PublishResult,
+    ]);
     expect(results[1].values[0].sequence).toBe(2);
 
     server.sendMethod(1, 'basic.nack', { deliveryTag: 3, multiple: false, requeue: false });
@@ -70,7 +72,13 @@ describe('publisher confirms', () => {
     expect(server.methods('basic.publish')[0].args).toMatchObject({ mandatory: true, routingKey: 'nowhere' });
     server.send(
       concatBytes(
-        contentFrames(1, 'basic.return', { replyCode: 312, replyText: 'NO_ROUTE', exchange: 'ex', routingKey: 'nowhere' }, 'lost', { contentEncoding: 'UTF-8' }),
+        contentFrames(
+          1,
+          'basic.return',
+          { replyCode: 312, replyText: 'NO_ROUTE', exchange: 'ex', routingKey: 'nowhere' },
+          'lost',
+          { contentEncoding: 'UTF-8' },
+        ),
         methodFrame(1, 'basic.ack', { deliveryTag: 2, multiple: true }),
       ),
     );
@@ -146,7 +154,12 @@ describe('channel.flow from the server', () => {
     server.sendMethod(1, 'channel.flow', { active: false });
     await server.idle();
     const paused = record(channel.publish('waits'));
-    server.sendMethod(1, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 0, methodId: 0 });
+    server.sendMethod(1, 'channel.close', {
+      replyCode: 406,
+      replyText: 'PRECONDITION_FAILED',
+      classId: 0,
+      methodId: 0,
+    });
     await server.idle();
     expect(paused.errored).toBe(true);
     expect((paused.error as { code?: number }).code).toBe(406);

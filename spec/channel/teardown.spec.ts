@@ -10,13 +10,17 @@ import { openFake, record, trapUnhandledErrors } from '../support/fake';
 trapUnhandledErrors();
 
 /** A channel consuming 'q' on the fake server, with `count` deliveries received. */
-async function consuming(server: FakeServer, count: number): Promise<{ connection: Connection; channel: Channel; deliveries: Delivery[] }> {
+async function consuming(
+  server: FakeServer,
+  count: number,
+): Promise<{ connection: Connection; channel: Channel; deliveries: Delivery[] }> {
   server.answer('basic.consume', 'basic.consume-ok', { consumerTag: 'ct-1' });
   const { connection } = await openFake(server);
   const channel = await connection.openChannel();
   const consumer = record(channel.basicConsume('q'));
   await server.idle();
-  for (let tag = 1; tag <= count; tag++) server.send(contentFrames(channel.id, 'basic.deliver', { consumerTag: 'ct-1', deliveryTag: tag }, `m${tag}`));
+  for (let tag = 1; tag <= count; tag++)
+    server.send(contentFrames(channel.id, 'basic.deliver', { consumerTag: 'ct-1', deliveryTag: tag }, `m${tag}`));
   await server.idle();
   expect(consumer.values).toHaveLength(count);
   return { connection, channel, deliveries: consumer.values };
@@ -70,7 +74,12 @@ describe('settling after the channel began to close', () => {
   it('after a server channel.close, settling returns false and writes nothing', async () => {
     const server = fakeServer();
     const { channel, deliveries, connection } = await consuming(server, 1);
-    server.sendMethod(channel.id, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 60, methodId: 80 });
+    server.sendMethod(channel.id, 'channel.close', {
+      replyCode: 406,
+      replyText: 'PRECONDITION_FAILED',
+      classId: 60,
+      methodId: 80,
+    });
     await channel.closed;
     expect(deliveries[0].ack()).toBe(false);
     await server.idle();
@@ -135,7 +144,9 @@ describe('after close, nothing keeps the process alive', () => {
     const server = fakeServer({ tune: { heartbeat: 30 } });
     server.answer('basic.consume', 'basic.consume-ok', { consumerTag: 'ct-1' });
     const before = activeHandles();
-    const outcome = record(connect({ transport: server.transport, username: 'guest', password: 'guest', closeTimeout: 5000 }));
+    const outcome = record(
+      connect({ transport: server.transport, username: 'guest', password: 'guest', closeTimeout: 5000 }),
+    );
     await server.idle();
     const connection = outcome.values[0];
     const channel = await connection.openChannel();
@@ -170,7 +181,9 @@ describe('publish() and socket backpressure', () => {
     await server.idle();
     expect(results.completed).toBe(true);
     expect(results.values).toHaveLength(total);
-    expect(server.methods('basic.publish').map((m) => m.args.routingKey)).toEqual(Array.from({ length: total }, (_, i) => `q${i}`));
+    expect(server.methods('basic.publish').map((m) => m.args.routingKey)).toEqual(
+      Array.from({ length: total }, (_, i) => `q${i}`),
+    );
     await connection.close();
     expect(server.errors).toEqual([]);
   });

@@ -42,26 +42,21 @@ describe('Unsettled (ack batching)', () => {
 
   it('acks exactly the queued deliveries, never one the application still holds (property)', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 60 }),
-        fc.func(fc.boolean()),
-        fc.func(fc.integer()),
-        (n, pick, order) => {
-          const u = new Unsettled();
-          const outstanding = new Set<number>();
-          for (let t = 1; t <= n; t++) {
-            u.add(fakeDelivery(t));
-            outstanding.add(t);
-          }
-          const queued = Array.from({ length: n }, (_, i) => i + 1).filter((t) => pick(t));
-          const shuffled = [...queued].sort((a, b) => order(a) - order(b) || a - b);
-          for (const t of shuffled) u.queueAck(t);
-          const plan = u.takePlan();
-          if (queued.length === 0) return plan === null;
-          const acked = brokerAcks(outstanding, plan!).sort((a, b) => a - b);
-          return JSON.stringify(acked) === JSON.stringify(queued) && u.size === n - queued.length;
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.func(fc.boolean()), fc.func(fc.integer()), (n, pick, order) => {
+        const u = new Unsettled();
+        const outstanding = new Set<number>();
+        for (let t = 1; t <= n; t++) {
+          u.add(fakeDelivery(t));
+          outstanding.add(t);
+        }
+        const queued = Array.from({ length: n }, (_, i) => i + 1).filter((t) => pick(t));
+        const shuffled = [...queued].sort((a, b) => order(a) - order(b) || a - b);
+        for (const t of shuffled) u.queueAck(t);
+        const plan = u.takePlan();
+        if (queued.length === 0) return plan === null;
+        const acked = brokerAcks(outstanding, plan!).sort((a, b) => a - b);
+        return JSON.stringify(acked) === JSON.stringify(queued) && u.size === n - queued.length;
+      }),
     );
   });
 });

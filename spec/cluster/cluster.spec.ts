@@ -15,7 +15,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { firstValueFrom, interval, lastValueFrom, map, range, shareReplay, take, takeWhile, tap, timeout, toArray } from 'rxjs';
+import {
+  firstValueFrom,
+  interval,
+  lastValueFrom,
+  map,
+  range,
+  shareReplay,
+  take,
+  takeWhile,
+  tap,
+  timeout,
+  toArray,
+} from 'rxjs';
 import {
   ackAfter,
   ackEach,
@@ -47,7 +59,10 @@ afterAll(async () => {
   await cluster?.stop();
   if (Object.keys(figures).length) {
     fs.mkdirSync(path.dirname(FIGURES_FILE), { recursive: true });
-    fs.writeFileSync(FIGURES_FILE, `${JSON.stringify({ measuredAt: new Date().toISOString(), ...figures }, null, 2)}\n`);
+    fs.writeFileSync(
+      FIGURES_FILE,
+      `${JSON.stringify({ measuredAt: new Date().toISOString(), ...figures }, null, 2)}\n`,
+    );
   }
 }, 120_000);
 
@@ -58,12 +73,19 @@ describe('on a three-node RabbitMQ cluster', () => {
     const publisher = await open({ url: a.url });
     try {
       const channel = await publisher.openChannel();
-      await firstValueFrom(channel.queueDeclare(stream, { durable: true, type: 'stream', initialClusterSize: 3, maxAge: '1h' }));
+      await firstValueFrom(
+        channel.queueDeclare(stream, { durable: true, type: 'stream', initialClusterSize: 3, maxAge: '1h' }),
+      );
       expect(await members(a, stream)).toHaveLength(3);
 
       const half = STREAM_SIZE / 2;
       const publish = (from: number, count: number) =>
-        lastValueFrom(range(from, count).pipe(publishTo(channel, '', stream, { confirm: true, window: 500, toMessage: (i) => new Message(`m${i}`) }), toArray()));
+        lastValueFrom(
+          range(from, count).pipe(
+            publishTo(channel, '', stream, { confirm: true, window: 500, toMessage: (i) => new Message(`m${i}`) }),
+            toArray(),
+          ),
+        );
       const first = await publish(0, half);
       // Stream timestamps are compared in whole seconds (AMQP timestamps): leave more than a
       // second on both sides of the Date so that it falls cleanly between the two halves.
@@ -90,7 +112,8 @@ describe('on a three-node RabbitMQ cluster', () => {
           await ch.close();
           return got;
         };
-        const expected = (from: number) => Array.from({ length: STREAM_SIZE - from }, (_, k) => `m${from + k}@${from + k}`);
+        const expected = (from: number) =>
+          Array.from({ length: STREAM_SIZE - from }, (_, k) => `m${from + k}@${from + k}`);
         expect(await read('first', STREAM_SIZE)).toEqual(expected(0));
         expect(await read(7_500, 2_500)).toEqual(expected(7_500));
         expect(await read(between, half)).toEqual(expected(half));
@@ -133,7 +156,8 @@ describe('on a three-node RabbitMQ cluster', () => {
         }),
         tap((r) => {
           if (r.status === 'confirmed') confirmed.add(r.value);
-          if (t.stop && !t.firstConfirmAfter && channelAt.length > 1 && r.status === 'confirmed') t.firstConfirmAfter = performance.now();
+          if (t.stop && !t.firstConfirmAfter && channelAt.length > 1 && r.status === 'confirmed')
+            t.firstConfirmAfter = performance.now();
           if (!outage && confirmed.size >= PUBLISHED / 5) {
             // Stop the node the publisher is connected to; restart it once publishing goes on elsewhere.
             const node = cluster.nodeAt(currentEndpoint(log).port);
@@ -142,7 +166,11 @@ describe('on a three-node RabbitMQ cluster', () => {
             outage = (async () => {
               await node.stopApp();
               t.stopAppReturned = performance.now();
-              await eventually(() => t.firstConfirmAfter > 0 || publishingDone, 'publishing resumed on another node', 60_000);
+              await eventually(
+                () => t.firstConfirmAfter > 0 || publishingDone,
+                'publishing resumed on another node',
+                60_000,
+              );
               t.restartBegan = performance.now();
               await node.startApp();
               t.restarted = performance.now();
@@ -186,11 +214,20 @@ describe('on a three-node RabbitMQ cluster', () => {
         tap((d) => {
           deliveries++;
           const id = Number(d.properties.messageId);
-          if (!Number.isInteger(id) || id < 0 || id >= PUBLISHED || d.text !== d.properties.messageId) strangers.push(d.text);
+          if (!Number.isInteger(id) || id < 0 || id >= PUBLISHED || d.text !== d.properties.messageId)
+            strangers.push(d.text);
           missing.delete(id);
         }),
         takeWhile(() => missing.size > 0),
-        timeout({ each: 30_000, with: () => Promise.reject(new Error(`${missing.size} confirmed messages never arrived, e.g. ${[...missing].slice(0, 10).join(', ')}`)) }),
+        timeout({
+          each: 30_000,
+          with: () =>
+            Promise.reject(
+              new Error(
+                `${missing.size} confirmed messages never arrived, e.g. ${[...missing].slice(0, 10).join(', ')}`,
+              ),
+            ),
+        }),
       ),
       { defaultValue: undefined },
     );
@@ -265,7 +302,11 @@ describe('on a three-node RabbitMQ cluster', () => {
     let publishing = true;
     try {
       const channel = await publisher.openChannel();
-      await eventually(() => log.entries.some((e) => e.status.state === 'open'), 'the consumer pipeline is connected', 20_000);
+      await eventually(
+        () => log.entries.some((e) => e.status.state === 'open'),
+        'the consumer pipeline is connected',
+        20_000,
+      );
       const before = currentEndpoint(log);
       expect(before.port).toBe(b.port);
 
@@ -274,7 +315,11 @@ describe('on a three-node RabbitMQ cluster', () => {
         interval(10).pipe(
           takeWhile(() => publishing),
           tap((i) => publishedAt.set(i, performance.now())),
-          publishTo(channel, '', queue, { confirm: true, window: 100, toMessage: (i) => new Message(String(i), { deliveryMode: 2 }) }),
+          publishTo(channel, '', queue, {
+            confirm: true,
+            window: 100,
+            toMessage: (i) => new Message(String(i), { deliveryMode: 2 }),
+          }),
           tap((r) => r.status === 'confirmed' && confirmed.add(r.value)),
         ),
         { defaultValue: undefined },
@@ -293,10 +338,18 @@ describe('on a three-node RabbitMQ cluster', () => {
       const after = endpointOf(reopened.status);
       // Messages published after the failover arrive on the new node.
       const firstAfter = Math.max(...publishedAt.keys()) + 1;
-      await eventually(() => [...received.keys()].filter((id) => id >= firstAfter).length >= 100, 'messages published after the failover arrive', 60_000);
+      await eventually(
+        () => [...received.keys()].filter((id) => id >= firstAfter).length >= 100,
+        'messages published after the failover arrive',
+        60_000,
+      );
       publishing = false;
       await published;
-      await eventually(() => [...confirmed].every((id) => received.has(id)), 'every confirmed message has arrived', 30_000);
+      await eventually(
+        () => [...confirmed].every((id) => received.has(id)),
+        'every confirmed message has arrived',
+        30_000,
+      );
 
       expect(pipelineError).toBeUndefined();
       expect(after.port).not.toBe(b.port);
@@ -346,7 +399,9 @@ describe('on a three-node RabbitMQ cluster', () => {
     try {
       const channel = await publisher.openChannel();
       // Led by a; the consumer reads from c's replica, then from b's.
-      await firstValueFrom(channel.queueDeclare(stream, { durable: true, type: 'stream', initialClusterSize: 3, maxAge: '1h' }));
+      await firstValueFrom(
+        channel.queueDeclare(stream, { durable: true, type: 'stream', initialClusterSize: 3, maxAge: '1h' }),
+      );
       const placement = await replicas(a, stream);
       expect(placement.members).toHaveLength(3);
       expect(placement.leader).toBe(a.name);
@@ -374,7 +429,8 @@ describe('on a three-node RabbitMQ cluster', () => {
           next: (d) => {
             offsets.push(Number(d.streamOffset));
             receivedAt.push(performance.now());
-            if (d.text !== String(d.streamOffset)) pipelineError ??= new Error(`offset ${String(d.streamOffset)} carries ${d.text}`);
+            if (d.text !== String(d.streamOffset))
+              pipelineError ??= new Error(`offset ${String(d.streamOffset)} carries ${d.text}`);
           },
           error: (e) => (pipelineError = e),
         });
@@ -383,10 +439,18 @@ describe('on a three-node RabbitMQ cluster', () => {
       expect(currentEndpoint(log).port).toBe(c.port);
       const stopAt = performance.now();
       await c.stopApp();
-      await eventually(() => log.entries.some((e) => e.at > stopAt && e.status.state === 'open'), 'the stream consumer reconnected', 60_000);
+      await eventually(
+        () => log.entries.some((e) => e.at > stopAt && e.status.state === 'open'),
+        'the stream consumer reconnected',
+        60_000,
+      );
       const reopened = log.entries.find((e) => e.at > stopAt && e.status.state === 'open')!;
       const publishedAtReopen = publishedCount;
-      await eventually(() => offsets.length >= publishedAtReopen + 200, 'messages appended after the failover arrive', 60_000);
+      await eventually(
+        () => offsets.length >= publishedAtReopen + 200,
+        'messages appended after the failover arrive',
+        60_000,
+      );
       publishing = false;
       await published;
       await eventually(() => offsets.length >= confirmed.size, 'every confirmed message has arrived', 30_000);
@@ -441,7 +505,10 @@ async function eventually(check: () => boolean, what: string, timeout: number): 
 }
 
 /** A `status` observer recording every status with the time it arrived (performance.now()). */
-function statusLog(): { observer: { next(s: ConnectionStatus): void }; entries: Array<{ at: number; status: ConnectionStatus }> } {
+function statusLog(): {
+  observer: { next(s: ConnectionStatus): void };
+  entries: Array<{ at: number; status: ConnectionStatus }>;
+} {
   const entries: Array<{ at: number; status: ConnectionStatus }> = [];
   return { observer: { next: (status) => entries.push({ at: performance.now(), status }) }, entries };
 }
@@ -483,7 +550,9 @@ async function deleteQueue(queue: string): Promise<void> {
 
 /** Keeps a measured figure for the report (printed, and written to .tmp/cluster-failover.json). */
 function record(name: string, values: Record<string, number | string>): void {
-  const rounded = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v]));
+  const rounded = Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v]),
+  );
   figures[name] = rounded;
   console.log(`[cluster failover] ${name}: ${JSON.stringify(rounded, null, 2)}`);
 }

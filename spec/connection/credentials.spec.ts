@@ -113,10 +113,26 @@ describe('saslResponse', () => {
     const r = saslResponse('AMQPLAIN', creds);
     expect(Buffer.isBuffer(r)).toBe(true);
     // prettier-ignore
-    expect(r).toEqual(Buffer.from([
-      5, ...Buffer.from('LOGIN'), 0x53, 0, 0, 0, 4, ...Buffer.from('user'),
-      8, ...Buffer.from('PASSWORD'), 0x53, 0, 0, 0, 4, ...Buffer.from('pass'),
-    ]));
+    expect(r).toEqual(
+      Buffer.from([
+        5,
+        ...Buffer.from('LOGIN'),
+        0x53,
+        0,
+        0,
+        0,
+        4,
+        ...Buffer.from('user'),
+        8,
+        ...Buffer.from('PASSWORD'),
+        0x53,
+        0,
+        0,
+        0,
+        4,
+        ...Buffer.from('pass'),
+      ]),
+    );
     expect(r).toEqual(Buffer.from(encodeTable({ LOGIN: 'user', PASSWORD: 'pass' }).subarray(4)));
   });
 

@@ -109,7 +109,9 @@ describe('openChannel(id) of an open channel', () => {
 
   it('when the channel fails to open, every caller gets the error', async () => {
     const server = fakeServer();
-    server.handle('channel.open', (m) => server.reply(m, 'channel.close', { replyCode: 403, replyText: 'ACCESS_REFUSED', classId: 20, methodId: 10 }));
+    server.handle('channel.open', (m) =>
+      server.reply(m, 'channel.close', { replyCode: 403, replyText: 'ACCESS_REFUSED', classId: 20, methodId: 10 }),
+    );
     const { connection } = await openFake(server);
     const both = Promise.allSettled([connection.openChannel(5), connection.openChannel(5)]);
     const [x, y] = await both;

@@ -20,7 +20,11 @@ trapUnhandledErrors();
 
 const PASSWORD = 'S3cr3t-p4ssw0rd';
 
-function expectError(outcome: Outcome<Connection>, cls: abstract new (...args: never[]) => Error, code: number | undefined): Error {
+function expectError(
+  outcome: Outcome<Connection>,
+  cls: abstract new (...args: never[]) => Error,
+  code: number | undefined,
+): Error {
   expect(outcome.values).toEqual([]);
   expect(outcome.errored).toBe(true);
   expect(outcome.error).toBeInstanceOf(cls);
@@ -54,7 +58,11 @@ describe('protocol header', () => {
   it('the full 0-9-1 handshake goes start-ok, tune-ok, open and the connection opens', async () => {
     const server = fakeServer();
     const { connection } = await openFake(server, { vhost: 'v1' });
-    expect(server.received.map((m) => m.name)).toEqual(['connection.start-ok', 'connection.tune-ok', 'connection.open']);
+    expect(server.received.map((m) => m.name)).toEqual([
+      'connection.start-ok',
+      'connection.tune-ok',
+      'connection.open',
+    ]);
     expect(server.methods('connection.open')[0].args.virtualHost).toBe('v1');
     expect(connection.isOpen).toBe(true);
     expect(connection.serverProperties.product).toBe('rx-amqp fake server');
@@ -127,7 +135,8 @@ describe('connection.start-ok', () => {
 
   it('lets the fake server check the credentials it was given', async () => {
     const logins: Array<{ username?: string; password?: string }> = [];
-    const server = fakeServer({ authenticate: (l) => {
+    const server = fakeServer({
+      authenticate: (l) => {
         logins.push(l);
         return l.username === 'carol' && l.password === 'right';
       },
@@ -141,7 +150,12 @@ describe('connection.secure', () => {
   it('is answered with secure-ok carrying the SASL response, then the handshake goes on', async () => {
     const server = fakeServer({ secure: 'challenge-1' });
     const { connection } = await openFake(server, { username: 'u', password: 'p' });
-    expect(server.received.map((m) => m.name)).toEqual(['connection.start-ok', 'connection.secure-ok', 'connection.tune-ok', 'connection.open']);
+    expect(server.received.map((m) => m.name)).toEqual([
+      'connection.start-ok',
+      'connection.secure-ok',
+      'connection.tune-ok',
+      'connection.open',
+    ]);
     expect(server.methods('connection.secure-ok')[0].args.response).toEqual(Buffer.from('\0u\0p'));
     expect(connection.isOpen).toBe(true);
   });
@@ -152,7 +166,11 @@ describe('tune negotiation', () => {
     const server = fakeServer({ tune: serverTune });
     const { connection } = await openFake(server, options);
     const tuneOk = server.methods('connection.tune-ok')[0].args;
-    expect(connection.tune).toEqual({ channelMax: tuneOk.channelMax, frameMax: tuneOk.frameMax, heartbeat: tuneOk.heartbeat });
+    expect(connection.tune).toEqual({
+      channelMax: tuneOk.channelMax,
+      frameMax: tuneOk.frameMax,
+      heartbeat: tuneOk.heartbeat,
+    });
     await connection.close();
     return tuneOk;
   }

@@ -62,8 +62,14 @@ describe('parseAmqpUrl: valid URLs', () => {
       },
     ],
     // the spec's own examples
-    ['amqp://user:pass@host:10000/vhost', { hosts: [['host', 10000]], username: 'user', password: 'pass', vhost: 'vhost' }],
-    ['amqp://user%61:%61pass@ho%61st:10000/v%2fhost', { hosts: [['hoast', 10000]], username: 'usera', password: 'apass', vhost: 'v/host' }],
+    [
+      'amqp://user:pass@host:10000/vhost',
+      { hosts: [['host', 10000]], username: 'user', password: 'pass', vhost: 'vhost' },
+    ],
+    [
+      'amqp://user%61:%61pass@ho%61st:10000/v%2fhost',
+      { hosts: [['hoast', 10000]], username: 'usera', password: 'apass', vhost: 'v/host' },
+    ],
     ['amqp://:@/', { username: '', password: '' }],
     ['amqp://user@', { username: 'user' }],
     ['amqp://user:pass@', { username: 'user', password: 'pass' }],
@@ -94,22 +100,60 @@ describe('parseAmqpUrl: valid URLs', () => {
     // host lists
     [
       'amqp://user:pass@h1:5672,h2:5673,[::1]/vhost',
-      { hosts: [['h1', 5672], ['h2', 5673], ['::1', 5672]], username: 'user', password: 'pass', vhost: 'vhost' },
+      {
+        hosts: [
+          ['h1', 5672],
+          ['h2', 5673],
+          ['::1', 5672],
+        ],
+        username: 'user',
+        password: 'pass',
+        vhost: 'vhost',
+      },
     ],
-    ['amqps://h1,h2', { tls: true, hosts: [['h1', 5671], ['h2', 5671]] }],
-    ['amqp://[::1]:1,[::2]:2', { hosts: [['::1', 1], ['::2', 2]] }],
+    [
+      'amqps://h1,h2',
+      {
+        tls: true,
+        hosts: [
+          ['h1', 5671],
+          ['h2', 5671],
+        ],
+      },
+    ],
+    [
+      'amqp://[::1]:1,[::2]:2',
+      {
+        hosts: [
+          ['::1', 1],
+          ['::2', 2],
+        ],
+      },
+    ],
     // query parameters
-    ['amqp://h?heartbeat=0&frame_max=0&channel_max=0&connection_timeout=0', { hosts: [['h', 5672]], heartbeat: 0, frameMax: 0, channelMax: 0, connectionTimeout: 0 }],
-    ['amqp://h?heartbeat=65535&frame_max=4096&channel_max=65535', { hosts: [['h', 5672]], heartbeat: 65535, frameMax: 4096, channelMax: 65535 }],
+    [
+      'amqp://h?heartbeat=0&frame_max=0&channel_max=0&connection_timeout=0',
+      { hosts: [['h', 5672]], heartbeat: 0, frameMax: 0, channelMax: 0, connectionTimeout: 0 },
+    ],
+    [
+      'amqp://h?heartbeat=65535&frame_max=4096&channel_max=65535',
+      { hosts: [['h', 5672]], heartbeat: 65535, frameMax: 4096, channelMax: 65535 },
+    ],
     ['amqp://h?frame_max=4294967295', { hosts: [['h', 5672]], frameMax: 4294967295 }],
     ['amqp://h?heartbeat=007', { hosts: [['h', 5672]], heartbeat: 7 }],
     ['amqp://h/?connection_timeout=10000', { hosts: [['h', 5672]], connectionTimeout: 10000 }],
-    ['amqp://h?auth_mechanism=amqplain', { hosts: [['h', 5672]], authMechanism: 'AMQPLAIN', authMechanisms: ['AMQPLAIN'] }],
+    [
+      'amqp://h?auth_mechanism=amqplain',
+      { hosts: [['h', 5672]], authMechanism: 'AMQPLAIN', authMechanisms: ['AMQPLAIN'] },
+    ],
     [
       'amqp://h?auth_mechanism=external,Plain&auth_mechanism=PLAIN&auth_mechanism=amqplain',
       { hosts: [['h', 5672]], authMechanism: 'EXTERNAL', authMechanisms: ['EXTERNAL', 'PLAIN', 'AMQPLAIN'] },
     ],
-    ['amqp://h?auth_mechanism=PLAIN%2C%20AMQPLAIN', { hosts: [['h', 5672]], authMechanism: 'PLAIN', authMechanisms: ['PLAIN', 'AMQPLAIN'] }],
+    [
+      'amqp://h?auth_mechanism=PLAIN%2C%20AMQPLAIN',
+      { hosts: [['h', 5672]], authMechanism: 'PLAIN', authMechanisms: ['PLAIN', 'AMQPLAIN'] },
+    ],
     ['amqp://h?locale=en_US', { hosts: [['h', 5672]], locale: 'en_US' }],
     ['amqp://h?', { hosts: [['h', 5672]] }],
     ['amqp://h?&&heartbeat=5&&', { hosts: [['h', 5672]], heartbeat: 5 }],
@@ -121,11 +165,20 @@ describe('parseAmqpUrl: valid URLs', () => {
       {
         tls: true,
         hosts: [['h', 5671]],
-        tlsOptions: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', verify: 'verify_peer', serverName: 'myhost' },
+        tlsOptions: {
+          caFile: '/ca.pem',
+          certFile: '/c.pem',
+          keyFile: '/k.pem',
+          verify: 'verify_peer',
+          serverName: 'myhost',
+        },
       },
     ],
     ['amqps://h?verify=VERIFY_NONE', { tls: true, hosts: [['h', 5671]], tlsOptions: { verify: 'verify_none' } }],
-    ['amqps://h?cacertfile=%2Fmy%20certs%2Fca+1.pem', { tls: true, hosts: [['h', 5671]], tlsOptions: { caFile: '/my certs/ca 1.pem' } }],
+    [
+      'amqps://h?cacertfile=%2Fmy%20certs%2Fca+1.pem',
+      { tls: true, hosts: [['h', 5671]], tlsOptions: { caFile: '/my certs/ca 1.pem' } },
+    ],
     ['amqps://h?certfile=C%3A%5Cca.pem', { tls: true, hosts: [['h', 5671]], tlsOptions: { certFile: 'C:\\ca.pem' } }],
   ];
 
@@ -151,7 +204,11 @@ describe('parseAmqpUrl: valid URLs', () => {
         const enc = encodeURIComponent;
         const parsed = parseAmqpUrl(`amqp://${enc(username)}:${enc(password)}@host/${enc(vhost)}`);
         // An empty path is the vhost '/' (the habit of amqplib and pika; see parseVhost).
-        expect([parsed.credentials.username, parsed.credentials.password, parsed.vhost]).toEqual([username, password, vhost === '' ? '/' : vhost]);
+        expect([parsed.credentials.username, parsed.credentials.password, parsed.vhost]).toEqual([
+          username,
+          password,
+          vhost === '' ? '/' : vhost,
+        ]);
       }),
     );
   });
@@ -353,17 +410,21 @@ describe('the password never leaks', () => {
 
   it('in any error for any raw password', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom(':abc', ':0', '?heartbeat=x', '/a/b', ''), (raw, tail) => {
-        const password = `Zq9${raw}`;
-        try {
-          parseAmqpUrl(`amqp://user:${password}@host${tail}`);
-        } catch (e) {
-          const err = e as UrlError;
-          expect(err).toBeInstanceOf(UrlError);
-          expect(inspect(err, { depth: 10 })).not.toContain('Zq9');
-          expect(String(err.cause)).not.toContain('Zq9');
-        }
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.constantFrom(':abc', ':0', '?heartbeat=x', '/a/b', ''),
+        (raw, tail) => {
+          const password = `Zq9${raw}`;
+          try {
+            parseAmqpUrl(`amqp://user:${password}@host${tail}`);
+          } catch (e) {
+            const err = e as UrlError;
+            expect(err).toBeInstanceOf(UrlError);
+            expect(inspect(err, { depth: 10 })).not.toContain('Zq9');
+            expect(String(err.cause)).not.toContain('Zq9');
+          }
+        },
+      ),
     );
   });
 });

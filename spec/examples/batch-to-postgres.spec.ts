@@ -19,11 +19,20 @@ describe('examples/batch-to-postgres: insertBatch on PostgreSQL', () => {
     await pool.end();
   });
   const rows = async () => (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n;
-  const msg = (id: string | undefined, redelivered = false) => delivery(new Message(`body ${id}`, id ? { messageId: id } : {}), { redelivered });
+  const msg = (id: string | undefined, redelivered = false) =>
+    delivery(new Message(`body ${id}`, id ? { messageId: id } : {}), { redelivered });
 
   it('is idempotent on messageId: the same batch again (redelivered) inserts nothing', async () => {
-    expect(await insertBatch(pool, table, [msg('a'), msg('b'), msg('c')])).toEqual({ size: 3, inserted: 3, redelivered: 0 });
-    expect(await insertBatch(pool, table, [msg('b', true), msg('c', true), msg('d')])).toEqual({ size: 3, inserted: 1, redelivered: 2 });
+    expect(await insertBatch(pool, table, [msg('a'), msg('b'), msg('c')])).toEqual({
+      size: 3,
+      inserted: 3,
+      redelivered: 0,
+    });
+    expect(await insertBatch(pool, table, [msg('b', true), msg('c', true), msg('d')])).toEqual({
+      size: 3,
+      inserted: 1,
+      redelivered: 2,
+    });
     expect(await rows()).toBe('4');
   });
 

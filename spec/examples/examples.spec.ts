@@ -27,7 +27,8 @@ interface Run {
 
 /** Names the examples printed (queues, exchanges), checked for leftovers at the end. */
 const declared = new Set<string>();
-const NAME_PATTERN = /\b(?:hello|task_queue|rpc_queue)\.[0-9a-f]{8}\b|\brx-amqp\.(?:demo|example)\.[0-9a-f]{8}(?:\.[\w-]+)?/g;
+const NAME_PATTERN =
+  /\b(?:hello|task_queue|rpc_queue)\.[0-9a-f]{8}\b|\brx-amqp\.(?:demo|example)\.[0-9a-f]{8}(?:\.[\w-]+)?/g;
 
 /** PostgreSQL of the recipes (trust auth on this machine and in CI). */
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -42,7 +43,12 @@ function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 /** Collects a child's output until it exits (killed after `timeout`). */
-function finish(child: ReturnType<typeof spawnNode>, what: string, timeout = RUN_TIMEOUT, onStdout?: (text: string) => void): Promise<Run> {
+function finish(
+  child: ReturnType<typeof spawnNode>,
+  what: string,
+  timeout = RUN_TIMEOUT,
+  onStdout?: (text: string) => void,
+): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
@@ -56,7 +62,8 @@ function finish(child: ReturnType<typeof spawnNode>, what: string, timeout = RUN
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       for (const name of stdout.match(NAME_PATTERN) ?? []) declared.add(name);
-      if (signal === 'SIGKILL') reject(new Error(`${what} did not finish within ${timeout} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      if (signal === 'SIGKILL')
+        reject(new Error(`${what} did not finish within ${timeout} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
       else resolvePromise({ code, signal, stdout, stderr });
     });
   });
@@ -64,7 +71,10 @@ function finish(child: ReturnType<typeof spawnNode>, what: string, timeout = RUN
 
 /** Runs `examples/NAME.ts` with tsx. */
 function runExample(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, onStdout?: (text: string) => void) {
-  const child = spawnNode([TSX_CLI, '--tsconfig', join(ROOT, 'tsconfig.json'), join(ROOT, 'examples', `${name}.ts`), ...args], env);
+  const child = spawnNode(
+    [TSX_CLI, '--tsconfig', join(ROOT, 'tsconfig.json'), join(ROOT, 'examples', `${name}.ts`), ...args],
+    env,
+  );
   return { child, done: finish(child, `example ${name}`, RUN_TIMEOUT, onStdout) };
 }
 
@@ -72,7 +82,8 @@ function runExample(name: string, args: string[] = [], env: NodeJS.ProcessEnv = 
 async function runOk(name: string, args: string[] = []): Promise<string> {
   const run = await runExample(name, args).done;
   const detail = `example ${name} ${args.join(' ')}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
-  if (run.code !== 0 || run.stderr.trim() !== '') throw new Error(`expected exit code 0 and no stderr, got ${run.code}: ${detail}`);
+  if (run.code !== 0 || run.stderr.trim() !== '')
+    throw new Error(`expected exit code 0 and no stderr, got ${run.code}: ${detail}`);
   return run.stdout;
 }
 
@@ -140,7 +151,9 @@ describe('examples', () => {
     expect(out).toContain("message 1: 5 bytes, text 'hello'");
     expect(out).toContain("message 2: 54 bytes, text 'Unicode: ☃ snowman, ✓ check, 日本語, emoji 🐇'");
     expect(out).toContain('"contentEncoding":"UTF-8"');
-    expect(out).toContain('headers: {"foo":7,"bar":"baz","pi":3.14,"yes":true,"when":"2024-01-02T03:04:05.000Z","list":[1,"two",false],"nested":{"a":1,"b":"deux"},"nothing":null}');
+    expect(out).toContain(
+      'headers: {"foo":7,"bar":"baz","pi":3.14,"yes":true,"when":"2024-01-02T03:04:05.000Z","list":[1,"two",false],"nested":{"a":1,"b":"deux"},"nothing":null}',
+    );
     expect(out).toContain('"correlationId":"corr-42"');
     expect(out).toContain('json(): {"hello":"world","n":[1,2,3]}');
     expect(out).toContain('done: 4 messages round-tripped');
@@ -150,7 +163,8 @@ describe('examples', () => {
     const out = await runOk('default-exchanges');
     expect(linesMatching(out, /routed and confirmed$/)).toHaveLength(4);
     expect(linesMatching(out, /returned \(312 NO_ROUTE\)$/)).toHaveLength(2);
-    for (const exchange of ['(default)', 'amq.direct', 'amq.fanout', 'amq.topic']) expect(out).toContain(`received from exchange '${exchange}'`);
+    for (const exchange of ['(default)', 'amq.direct', 'amq.fanout', 'amq.topic'])
+      expect(out).toContain(`received from exchange '${exchange}'`);
     expect(out).toContain('done: 6 published, 4 received, 2 returned');
   });
 
@@ -182,9 +196,15 @@ describe('examples', () => {
 
   example('consumer-cancel', async () => {
     const out = await runOk('consumer-cancel');
-    expect(out).toMatch(/^consuming as 'rx-amqp-example-[0-9a-f]{8}'; live consumers: \["rx-amqp-example-[0-9a-f]{8}"\]$/m);
-    expect(out).toMatch(/basicCancel\('rx-amqp-example-[0-9a-f]{8}'\): the stream completed after 2 messages; live consumers: \[\]$/m);
-    expect(out).toMatch(/consumer amq\.ctag-\S+ got 'three' and unsubscribed \(basic\.cancel\); live consumers: \[\]$/m);
+    expect(out).toMatch(
+      /^consuming as 'rx-amqp-example-[0-9a-f]{8}'; live consumers: \["rx-amqp-example-[0-9a-f]{8}"\]$/m,
+    );
+    expect(out).toMatch(
+      /basicCancel\('rx-amqp-example-[0-9a-f]{8}'\): the stream completed after 2 messages; live consumers: \[\]$/m,
+    );
+    expect(out).toMatch(
+      /consumer amq\.ctag-\S+ got 'three' and unsubscribed \(basic\.cancel\); live consumers: \[\]$/m,
+    );
     expect(out).toContain('published 2 more (confirmed): 2 waiting in the queue, 0 consumers');
   });
 
@@ -214,7 +234,9 @@ describe('examples', () => {
       if (out.includes('send "quit" to stop')) ready();
     });
     await Promise.race([waiting, receiver.done]);
-    expect(await runOk('demo-send', ['--exchange', exchange, 'hello', 'from', 'the', 'spec'])).toContain(`sent 'hello from the spec' to exchange '${exchange}' (confirmed: true)`);
+    expect(await runOk('demo-send', ['--exchange', exchange, 'hello', 'from', 'the', 'spec'])).toContain(
+      `sent 'hello from the spec' to exchange '${exchange}' (confirmed: true)`,
+    );
     expect(await runOk('demo-send', ['--exchange', exchange, 'quit'])).toContain(`sent 'quit'`);
     const run = await receiver.done;
     expect(run.code).toBe(0);
@@ -230,7 +252,10 @@ describe('examples', () => {
   example('amqp-clock', async () => {
     const exchange = unique('clock');
     const out = await runOk('amqp-clock', ['--ticks', '3', '--interval', '200', '--listen', '--exchange', exchange]);
-    const ticks = linesMatching(out, /^tick: published '\d{4}-\d\d-\d\dT[\d:.]+Z' with key \d{4}\.\d\d\.\d\d\.\d\.\d\d\.\d\d\.\d\d \(confirmed\)$/);
+    const ticks = linesMatching(
+      out,
+      /^tick: published '\d{4}-\d\d-\d\dT[\d:.]+Z' with key \d{4}\.\d\d\.\d\d\.\d\.\d\d\.\d\d\.\d\d \(confirmed\)$/,
+    );
     expect(ticks).toHaveLength(3);
     expect(linesMatching(out, /^ {2}listener: got \d{4}\.\d\d\.\d\d\.\d\.\d\d\.\d\d\.\d\d -> /)).toHaveLength(3);
     expect(out).toContain('clock stopped: 3 ticks published, 3 heard by the listener');
@@ -247,7 +272,9 @@ describe('examples', () => {
     // The two halves on their own, through a queue they share.
     const queue = unique('hello');
     try {
-      expect(await runOk('tutorial-1-hello-world', ['--role', 'send', '--queue', queue])).toContain(" [x] Sent 'Hello World!'");
+      expect(await runOk('tutorial-1-hello-world', ['--role', 'send', '--queue', queue])).toContain(
+        " [x] Sent 'Hello World!'",
+      );
       const received = await runOk('tutorial-1-hello-world', ['--role', 'receive', '--queue', queue]);
       expect(received).toContain(" [x] Received 'Hello World!'");
       expect(received).not.toContain('Sent');
@@ -298,14 +325,25 @@ describe('examples', () => {
     const out = await runOk('tutorial-6-rpc', ['--n', '20', '--calls', '4']);
     expect(out).toMatch(/^ \[x\] Awaiting RPC requests on rpc_queue\.[0-9a-f]{8}$/m);
     expect(out).toContain(' [.] fib(20)');
-    for (const [k, v] of [[5, 5], [10, 55], [15, 610], [20, 6765]]) expect(out).toContain(` [.] Got fib(${k}) = ${v}`);
+    for (const [k, v] of [
+      [5, 5],
+      [10, 55],
+      [15, 610],
+      [20, 6765],
+    ])
+      expect(out).toContain(` [.] Got fib(${k}) = ${v}`);
     expect(out).toContain('done: 4 calls answered, 0 wrong');
   });
 
   example('tutorial-7-publisher-confirms', async () => {
     const out = await runOk('tutorial-7-publisher-confirms', ['--count', '300']);
     for (const label of ['one at a time (window 1)', 'in batches (window 100)', 'async (window 1000)']) {
-      expect(out).toMatch(new RegExp(`^${label.replace(/[()]/g, '\\$&')} +300 messages in +\\d+ ms \\(\\d+ msg/s\\): \\{"confirmed":300\\}$`, 'm'));
+      expect(out).toMatch(
+        new RegExp(
+          `^${label.replace(/[()]/g, '\\$&')} +300 messages in +\\d+ ms \\(\\d+ msg/s\\): \\{"confirmed":300\\}$`,
+          'm',
+        ),
+      );
     }
     expect(out).toMatch(/^mandatory, unroutable +status 'returned' \(message returned: 312 NO_ROUTE/m);
     expect(out).toContain('queue holds 900 messages');
@@ -313,12 +351,17 @@ describe('examples', () => {
 
   example('testing-without-a-broker', async () => {
     const out = await runOk('testing-without-a-broker');
-    expect(out).toContain('marble test passed: tasks 1 and 3 acked after their work (frames 11 and 41), task 2 nacked and requeued (frame 11)');
+    expect(out).toContain(
+      'marble test passed: tasks 1 and 3 acked after their work (frames 11 and 41), task 2 nacked and requeued (frame 11)',
+    );
   });
 
   example('observability', async () => {
     const out = await runOk('observability');
-    const trees = out.split(/^trace [0-9a-f]{32}$/m).slice(1).map((t) => t.trim());
+    const trees = out
+      .split(/^trace [0-9a-f]{32}$/m)
+      .slice(1)
+      .map((t) => t.trim());
     expect(trees).toHaveLength(3);
     for (const [i, tree] of trees.entries()) {
       const lines = tree.split('\n').filter((l) => !l.startsWith('metric '));
@@ -351,12 +394,25 @@ describe('examples', () => {
     const proxy = await TcpProxy.start({ host: broker.hostname, port: Number(broker.port || 5672) });
     try {
       let resets = 0;
-      const args = ['--count', '400', '--batch', '20', '--work', '20', '--table', table, '--queue', queue, '--keep-table'];
+      const args = [
+        '--count',
+        '400',
+        '--batch',
+        '20',
+        '--work',
+        '20',
+        '--table',
+        table,
+        '--queue',
+        queue,
+        '--keep-table',
+      ];
       const { done } = runExample('batch-to-postgres', args, { PG_URL, AMQP_URL: proxy.url() }, (out) => {
         if (resets === 0 && /^batch 2:/m.test(out)) resets = proxy.reset();
       });
       const run = await done;
-      if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      if (run.code !== 0 || run.stderr !== '')
+        throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
       expect(resets).toBe(1);
       // The connection broke mid-stream, and consumption resumed on a new connection.
       expect(linesMatching(run.stdout, /^connection lost \(.+\); reconnecting$/).length).toBe(1);
@@ -383,11 +439,17 @@ describe('examples', () => {
     const proxy = await TcpProxy.start({ host: broker.hostname, port: Number(broker.port || 5672) });
     try {
       let cut = 0;
-      const { done } = runExample('relay-with-confirms', ['--count', '600', '--concurrency', '50', '--work', '5'], { AMQP_URL: proxy.url() }, (out) => {
-        if (cut === 0 && /^relayed 120$/m.test(out)) cut = proxy.cut();
-      });
+      const { done } = runExample(
+        'relay-with-confirms',
+        ['--count', '600', '--concurrency', '50', '--work', '5'],
+        { AMQP_URL: proxy.url() },
+        (out) => {
+          if (cut === 0 && /^relayed 120$/m.test(out)) cut = proxy.cut();
+        },
+      );
       const run = await done;
-      if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      if (run.code !== 0 || run.stderr !== '')
+        throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
       expect(cut).toBeGreaterThan(0);
       expect(linesMatching(run.stdout, /^connection lost \(.+\); reconnecting$/).length).toBe(1);
       expect(linesMatching(run.stdout, /^connection open$/).length).toBe(2);
@@ -408,7 +470,8 @@ describe('examples', () => {
       if (!signalled && linesMatching(out, /^done job \d+$/).length >= 3) signalled = child.kill('SIGTERM');
     });
     const run = await done;
-    if (run.code !== 0 || run.stderr !== '') throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+    if (run.code !== 0 || run.stderr !== '')
+      throw new Error(`exit code ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
     expect(signalled).toBe(true);
     expect(run.stdout).toMatch(/^stopping \(SIGTERM\): no new jobs; finishing the ones in hand$/m);
     const doneJobs = linesMatching(run.stdout, /^done job \d+$/);
@@ -428,9 +491,19 @@ describe('examples', () => {
     expect(out).toMatch(/^config v2: readings in °F$/m);
     // Each summary holds readings of one config: 30 in °C (20..26), then 30 in °F (68..78.8).
     const summaries = linesMatching(out, /^summary sensor\.[abc]: /).map((l) => {
-      const m = /^summary (sensor\.[abc]): (\d+) readings, mean ([\d.]+) (°[CF]), min ([\d.]+), max ([\d.]+) \(config v(\d)\)$/.exec(l);
+      const m =
+        /^summary (sensor\.[abc]): (\d+) readings, mean ([\d.]+) (°[CF]), min ([\d.]+), max ([\d.]+) \(config v(\d)\)$/.exec(
+          l,
+        );
       if (!m) throw new Error(`unexpected summary line: ${l}`);
-      return { sensor: m[1], count: Number(m[2]), unit: m[4], min: Number(m[5]), max: Number(m[6]), version: Number(m[7]) };
+      return {
+        sensor: m[1],
+        count: Number(m[2]),
+        unit: m[4],
+        min: Number(m[5]),
+        max: Number(m[6]),
+        version: Number(m[7]),
+      };
     });
     const byVersion = (v: number) => summaries.filter((x) => x.version === v);
     expect(byVersion(1).reduce((n, x) => n + x.count, 0)).toBe(30);

@@ -34,7 +34,11 @@ describe('broker restart while publishing (throwaway node)', () => {
       reconnect: { initialDelay: 100, maxDelay: 1000 },
       connectionTimeout: 10000,
       status: status.observer,
-    }).pipe(openChannel({ confirm: true }), declareQueue(queue, { durable: true }), shareReplay({ bufferSize: 1, refCount: true }));
+    }).pipe(
+      openChannel({ confirm: true }),
+      declareQueue(queue, { durable: true }),
+      shareReplay({ bufferSize: 1, refCount: true }),
+    );
 
     const started = performance.now();
     const results: Array<PublishToResult<number>> = await lastValueFrom(

@@ -32,7 +32,9 @@ describe('soft channel errors (shared broker)', () => {
   it('404 from a passive declare of a missing queue closes only that channel', async () => {
     const victim = await connection.openChannel();
     const victimId = victim.id;
-    const error = await firstValueFrom(victim.queueDeclare(uniqueName('missing'), { passive: true })).catch((e: unknown) => e);
+    const error = await firstValueFrom(victim.queueDeclare(uniqueName('missing'), { passive: true })).catch(
+      (e: unknown) => e,
+    );
 
     expect(error).toBeInstanceOf(ChannelClosedError);
     expect(error).toMatchObject({ replyCode: 404, code: 404, channel: victimId });
@@ -55,27 +57,38 @@ describe('soft channel errors (shared broker)', () => {
     await once(owner.queueDeclare(queue, { autoDelete: false, arguments: { 'x-max-length': 10 } }));
     try {
       const victim = await connection.openChannel();
-      const error = await firstValueFrom(victim.queueDeclare(queue, { autoDelete: false, arguments: { 'x-max-length': 20 } })).catch((e: unknown) => e);
+      const error = await firstValueFrom(
+        victim.queueDeclare(queue, { autoDelete: false, arguments: { 'x-max-length': 20 } }),
+      ).catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(ChannelClosedError);
       expect(error).toMatchObject({ replyCode: 406, channel: victim.id });
       expect((error as Error).message).toMatch(/PRECONDITION_FAILED.*x-max-length/);
       expect(victim.isOpen).toBe(false);
       // Work queued behind the failed method on that channel fails with the same error.
-      await expect(firstValueFrom(victim.queueDeclare(queue, { passive: true }))).rejects.toMatchObject({ name: 'NotOpenError' });
+      await expect(firstValueFrom(victim.queueDeclare(queue, { passive: true }))).rejects.toMatchObject({
+        name: 'NotOpenError',
+      });
 
       expect(connection.isOpen).toBe(true);
       expect(owner.isOpen).toBe(true);
       await bystanderWorks();
-      await expect(once(owner.queueDeclare(queue, { passive: true }))).resolves.toMatchObject({ queue, messageCount: 0 });
+      await expect(once(owner.queueDeclare(queue, { passive: true }))).resolves.toMatchObject({
+        queue,
+        messageCount: 0,
+      });
     } finally {
       await done(owner.queueDelete(queue));
     }
   });
 
   it('a soft error in a pipeline errors that pipeline only', async () => {
-    const failing = firstValueFrom(connection.channel().pipe(mergeMap((ch) => ch.queueDeclare(uniqueName('missing'), { passive: true })))).catch((e: unknown) => e);
-    const healthy = firstValueFrom(connection.channel().pipe(mergeMap((ch) => ch.queueDeclare('', { exclusive: true }))));
+    const failing = firstValueFrom(
+      connection.channel().pipe(mergeMap((ch) => ch.queueDeclare(uniqueName('missing'), { passive: true }))),
+    ).catch((e: unknown) => e);
+    const healthy = firstValueFrom(
+      connection.channel().pipe(mergeMap((ch) => ch.queueDeclare('', { exclusive: true }))),
+    );
     await expect(failing).resolves.toBeInstanceOf(ChannelClosedError);
     await expect(healthy).resolves.toMatchObject({ queue: expect.stringMatching(/^amq\.gen-/) });
     expect(connection.isOpen).toBe(true);

@@ -4,8 +4,34 @@
  * least once, the ones delivered again are flagged `redelivered`, and settling a delivery of
  * the dead channel never reaches the new one (whose number and delivery tags are the same).
  */
-import { lastValueFrom, map, of, range, ReplaySubject, shareReplay, Subject, take, tap, timer, toArray, type Observable, type Subscription } from 'rxjs';
-import { ackAfter, connect, ConnectionClosedError, consume, declareQueue, Message, open, openChannel, publishTo, type Channel, type Delivery } from 'rx-amqp';
+import {
+  lastValueFrom,
+  map,
+  of,
+  range,
+  ReplaySubject,
+  shareReplay,
+  Subject,
+  take,
+  tap,
+  timer,
+  toArray,
+  type Observable,
+  type Subscription,
+} from 'rxjs';
+import {
+  ackAfter,
+  connect,
+  ConnectionClosedError,
+  consume,
+  declareQueue,
+  Message,
+  open,
+  openChannel,
+  publishTo,
+  type Channel,
+  type Delivery,
+} from 'rx-amqp';
 import { useBrokerNode, type BrokerNode } from '../support/broker-node';
 import { eventually, figure, once, statusLog, uniqueName } from './helpers';
 
@@ -16,7 +42,13 @@ async function fill(node: BrokerNode, queue: string, count: number): Promise<voi
     const channel = await connection.openChannel();
     await once(channel.confirmSelect());
     await once(channel.queueDeclare(queue, { durable: true }));
-    const results = await lastValueFrom(range(0, count).pipe(map((i) => new Message(String(i), { messageId: String(i) })), publishTo(channel, '', queue), toArray()));
+    const results = await lastValueFrom(
+      range(0, count).pipe(
+        map((i) => new Message(String(i), { messageId: String(i) })),
+        publishTo(channel, '', queue),
+        toArray(),
+      ),
+    );
     expect(results.filter((r) => r.status !== 'confirmed')).toEqual([]);
   } finally {
     await connection.close();
@@ -48,7 +80,12 @@ describe('the broker closes a consuming connection (throwaway node)', () => {
     const lossSeen = new ReplaySubject<void>(1);
     let subscription: Subscription | undefined;
     try {
-      subscription = connect({ url: node.url, connectionName: queue, reconnect: { initialDelay: 50, maxDelay: 500 }, status: status.observer })
+      subscription = connect({
+        url: node.url,
+        connectionName: queue,
+        reconnect: { initialDelay: 50, maxDelay: 500 },
+        status: status.observer,
+      })
         .pipe(
           openChannel({ prefetch: 50 }),
           declareQueue(queue, { durable: true }),
@@ -59,7 +96,11 @@ describe('the broker closes a consuming connection (throwaway node)', () => {
               const wait: Observable<unknown> = ++begun > 1000 ? lossSeen : timer(1);
               return wait.pipe(
                 take(1),
-                map(() => ({ id: Number(d.text), redelivered: d.redelivered, connection: connections.indexOf(d.channel.connection) })),
+                map(() => ({
+                  id: Number(d.text),
+                  redelivered: d.redelivered,
+                  connection: connections.indexOf(d.channel.connection),
+                })),
               );
             },
             { concurrency: 10 },
@@ -125,7 +166,11 @@ describe('the broker closes a consuming connection (throwaway node)', () => {
     const channels: Channel[] = [];
     const started: Array<{ id: number; redelivered: boolean; channel: number }> = [];
     const finished: number[] = [];
-    const subscription = connect({ url: node.url, connectionName: queue, reconnect: { initialDelay: 50, maxDelay: 500 } })
+    const subscription = connect({
+      url: node.url,
+      connectionName: queue,
+      reconnect: { initialDelay: 50, maxDelay: 500 },
+    })
       .pipe(
         openChannel({ prefetch: 20 }),
         tap((ch) => channels.push(ch)),
@@ -136,19 +181,31 @@ describe('the broker closes a consuming connection (throwaway node)', () => {
             started.push({ id, redelivered: d.redelivered, channel: channels.indexOf(d.channel) });
             // The first delivery is still being processed when its connection goes.
             const wait: Observable<unknown> = id === 0 && !d.redelivered ? gate : of(undefined);
-            return wait.pipe(take(1), map(() => id));
+            return wait.pipe(
+              take(1),
+              map(() => id),
+            );
           },
           { concurrency: 1 },
         ),
       )
       .subscribe((id) => finished.push(id));
     try {
-      await eventually(() => channels.length === 1 && channels[0].core.unsettled.size === 20, 'all 20 were delivered to the first channel');
+      await eventually(
+        () => channels.length === 1 && channels[0].core.unsettled.size === 20,
+        'all 20 were delivered to the first channel',
+      );
       expect(started).toEqual([{ id: 0, redelivered: false, channel: 0 }]);
       expect(await node.closeConnections(queue)).toBe(1);
-      await eventually(() => channels.length === 2 && channels[1].core.unsettled.size === 20, 'all 20 were delivered again');
+      await eventually(
+        () => channels.length === 2 && channels[1].core.unsettled.size === 20,
+        'all 20 were delivered again',
+      );
       gate.next();
-      await eventually(() => new Set(finished).size === 20 && channels[1].core.unsettled.size === 0, 'all 20 were processed and acked');
+      await eventually(
+        () => new Set(finished).size === 20 && channels[1].core.unsettled.size === 0,
+        'all 20 were processed and acked',
+      );
     } finally {
       subscription.unsubscribe();
     }
@@ -171,10 +228,11 @@ describe('the broker closes a consuming connection (throwaway node)', () => {
     const got: Delivery[] = [];
     deliveries.subscribe((d) => got.push(d));
     const channels: Channel[] = [];
-    const channel$ = connect({ url: node.url, connectionName: queue, reconnect: { initialDelay: 50, maxDelay: 500 } }).pipe(
-      openChannel({ prefetch: 10 }),
-      shareReplay({ bufferSize: 1, refCount: true }),
-    );
+    const channel$ = connect({
+      url: node.url,
+      connectionName: queue,
+      reconnect: { initialDelay: 50, maxDelay: 500 },
+    }).pipe(openChannel({ prefetch: 10 }), shareReplay({ bufferSize: 1, refCount: true }));
     const watch = channel$.subscribe((ch) => channels.push(ch));
     const consuming = channel$.pipe(consume(queue)).subscribe(deliveries);
     try {
@@ -203,11 +261,17 @@ describe('the broker closes a consuming connection (throwaway node)', () => {
 
       // The new channel is unharmed: a round trip works, nothing was acked by the old tags,
       // and its own deliveries ack normally.
-      await expect(once(newChannel.queueDeclare(queue, { passive: true }))).resolves.toMatchObject({ queue, consumerCount: 1 });
+      await expect(once(newChannel.queueDeclare(queue, { passive: true }))).resolves.toMatchObject({
+        queue,
+        consumerCount: 1,
+      });
       expect(newChannel.isOpen).toBe(true);
       expect(await node.queueDepth(queue)).toBe(5);
       for (const d of fresh) expect(d.ack()).toBe(true);
-      await eventually(async () => (await node.queueDepth(queue)) === 0, 'the queue is empty after acking the new deliveries');
+      await eventually(
+        async () => (await node.queueDepth(queue)) === 0,
+        'the queue is empty after acking the new deliveries',
+      );
       await expect(once(newChannel.queueDeclare(queue, { passive: true }))).resolves.toMatchObject({ messageCount: 0 });
       expect(newChannel.isOpen).toBe(true);
       expect(newChannel.connection.isOpen).toBe(true);

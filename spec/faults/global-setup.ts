@@ -28,7 +28,10 @@ function selectsFaultSpecs(globalConfig: GlobalConfigLike): boolean {
   const p = globalConfig.testPathPatterns;
   const patterns = Array.isArray(p) ? p : (p?.patterns ?? []);
   if (patterns.length === 0) return true;
-  const specs = fs.readdirSync(__dirname).filter((f) => f.endsWith('.spec.ts')).map((f) => path.join(__dirname, f));
+  const specs = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.spec.ts'))
+    .map((f) => path.join(__dirname, f));
   return specs.some((spec) =>
     patterns.some((pattern) => {
       try {

@@ -27,7 +27,9 @@ describe('heartbeats through a proxy (shared broker)', () => {
     await done(channel.confirmSelect());
     const { queue } = await once(channel.queueDeclare('', { exclusive: true }));
     // Confirms work before the fault.
-    await expect(firstValueFrom(channel.publish(new Message('before'), '', queue))).resolves.toMatchObject({ confirmed: true });
+    await expect(firstValueFrom(channel.publish(new Message('before'), '', queue))).resolves.toMatchObject({
+      confirmed: true,
+    });
 
     const [conn] = proxy.connections;
     proxy.blackhole();

@@ -32,7 +32,12 @@ export function done(o: Observable<unknown>): Promise<void> {
 }
 
 /** Polls `check` until it returns true; fails after `timeout` ms. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeout = 15000, interval = 25): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeout = 15000,
+  interval = 25,
+): Promise<void> {
   const deadline = Date.now() + timeout;
   for (;;) {
     if (await check()) return;
@@ -47,7 +52,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Runs `fn` with a connection to `url`, closing it afterwards whatever happens. */
-export async function withConnection<T>(url: string, fn: (c: Connection) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
+export async function withConnection<T>(
+  url: string,
+  fn: (c: Connection) => Promise<T>,
+  options: ConnectOptions = {},
+): Promise<T> {
   const c = await open({ url, connectionTimeout: 10000, ...options });
   try {
     return await fn(c);
@@ -75,5 +84,8 @@ export function statusLog(): {
  * is set, so that a run can report what the bounds were checked against.
  */
 export function figure(name: string, value: number | string, unit = ''): void {
-  if (process.env.RX_AMQP_FAULT_FIGURES) process.stdout.write(`[figure] ${name}: ${typeof value === 'number' ? Math.round(value * 10) / 10 : value}${unit ? ` ${unit}` : ''}\n`);
+  if (process.env.RX_AMQP_FAULT_FIGURES)
+    process.stdout.write(
+      `[figure] ${name}: ${typeof value === 'number' ? Math.round(value * 10) / 10 : value}${unit ? ` ${unit}` : ''}\n`,
+    );
 }

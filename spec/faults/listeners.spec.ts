@@ -28,7 +28,13 @@ describe('listeners suspended (throwaway node)', () => {
     let suspendedAt = 0;
     let resumedAt = 0;
     try {
-      subscription = connect({ url: node.url, connectionName: name, reconnect: POLICY, connectionTimeout: 5000, status: status.observer }).subscribe((c) => connections.push(c));
+      subscription = connect({
+        url: node.url,
+        connectionName: name,
+        reconnect: POLICY,
+        connectionTimeout: 5000,
+        status: status.observer,
+      }).subscribe((c) => connections.push(c));
       await eventually(() => connections.length === 1, 'the first connection opened');
       const [pid] = await node.connectionPids(name);
 
@@ -41,7 +47,9 @@ describe('listeners suspended (throwaway node)', () => {
       await eventually(() => connections.length === 2, 'a new connection opened after the listeners resumed', 10000);
       // The new connection works.
       const channel = await connections[1].openChannel();
-      await expect(once(channel.queueDeclare('', { exclusive: true }))).resolves.toMatchObject({ queue: expect.stringMatching(/^amq\.gen-/) });
+      await expect(once(channel.queueDeclare('', { exclusive: true }))).resolves.toMatchObject({
+        queue: expect.stringMatching(/^amq\.gen-/),
+      });
     } finally {
       subscription?.unsubscribe();
     }
@@ -58,7 +66,10 @@ describe('listeners suspended (throwaway node)', () => {
     const attempts = outage.filter((e) => e.status.state === 'connecting');
     expect(losses.length).toBeGreaterThanOrEqual(4);
     expect(attempts.length).toBe(losses.length);
-    expect(outage.map((e) => e.status.state)).toEqual([...losses.flatMap(() => ['disconnected', 'connecting']), 'open']);
+    expect(outage.map((e) => e.status.state)).toEqual([
+      ...losses.flatMap(() => ['disconnected', 'connecting']),
+      'open',
+    ]);
     expect(losses.map((e) => (e.status as Disconnected).attempt)).toEqual(losses.map((_, i) => i + 1));
     // After the first (the broker's close), each failure is a refused TCP connection.
     for (const e of losses.slice(1)) {
@@ -82,7 +93,9 @@ describe('listeners suspended (throwaway node)', () => {
       gaps.push(`#${attempt} ${Math.round(waited)} ms (bounds ${low}..${high})`);
     });
     // Attempts grow until the cap: 200, 400, 800, 1600, 1600, ... (± 20 %).
-    expect(losses.slice(3).every((e) => (e.status as Disconnected).retryIn >= POLICY.maxDelay * (1 - POLICY.jitter))).toBe(true);
+    expect(
+      losses.slice(3).every((e) => (e.status as Disconnected).retryIn >= POLICY.maxDelay * (1 - POLICY.jitter)),
+    ).toBe(true);
 
     // Recovery: the attempt after the resume succeeds, no later than one capped delay.
     const recoveredAt = entries[reopened].at;

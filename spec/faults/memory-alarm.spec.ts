@@ -5,7 +5,17 @@
  * nothing, and publishing must resume once the alarm clears.
  */
 import { filter, firstValueFrom, interval, map, shareReplay, switchMap, takeWhile, tap } from 'rxjs';
-import { connect, declareQueue, Message, open, openChannel, publishTo, socketTransport, type PublishToResult, type TransportFactory } from 'rx-amqp';
+import {
+  connect,
+  declareQueue,
+  Message,
+  open,
+  openChannel,
+  publishTo,
+  socketTransport,
+  type PublishToResult,
+  type TransportFactory,
+} from 'rx-amqp';
 import { useBrokerNode } from '../support/broker-node';
 import { eventually, figure, once, sleep, uniqueName } from './helpers';
 
@@ -93,7 +103,11 @@ describe('memory alarm (throwaway node)', () => {
       for (let i = 0; i < 12; i++) {
         await sleep(250);
         const m = memory();
-        peak = { rss: Math.max(peak.rss, m.rss - base.rss), heap: Math.max(peak.heap, m.heap - base.heap), buffers: Math.max(peak.buffers, m.buffers - base.buffers) };
+        peak = {
+          rss: Math.max(peak.rss, m.rss - base.rss),
+          heap: Math.max(peak.heap, m.heap - base.heap),
+          buffers: Math.max(peak.buffers, m.buffers - base.buffers),
+        };
       }
       const offeredWhileBlocked = offered - offeredAtBlock;
       const writtenWhileBlocked = counter.written() - writtenAtBlock;
@@ -108,11 +122,18 @@ describe('memory alarm (throwaway node)', () => {
       expect(peak.rss).toBeLessThan(64 * MB);
       figure('alarm: offered while blocked', (offeredWhileBlocked * body.length) / MB, 'MiB');
       figure('alarm: written while blocked', writtenWhileBlocked, 'bytes');
-      figure('alarm: peak growth while blocked rss / heap / buffers', `${(peak.rss / MB).toFixed(1)} / ${(peak.heap / MB).toFixed(1)} / ${(peak.buffers / MB).toFixed(1)}`, 'MiB');
+      figure(
+        'alarm: peak growth while blocked rss / heap / buffers',
+        `${(peak.rss / MB).toFixed(1)} / ${(peak.heap / MB).toFixed(1)} / ${(peak.buffers / MB).toFixed(1)}`,
+        'MiB',
+      );
 
       await node.setMemoryWatermark(0.4);
       await eventually(() => blocked.at(-1) === false, 'the connection was unblocked');
-      await eventually(() => confirmed.length >= confirmedAtBlock + 200, '200 more messages were confirmed after the alarm');
+      await eventually(
+        () => confirmed.length >= confirmedAtBlock + 200,
+        '200 more messages were confirmed after the alarm',
+      );
       offering = false;
       await eventually(() => completed || failure !== undefined, 'publishing completed');
       expect(failure).toBeUndefined();

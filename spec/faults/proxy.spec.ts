@@ -4,9 +4,31 @@
  * typed error; with `reconnect`, a confirmed publishing pipeline rides through all of them.
  */
 import { lastValueFrom, map, of, range, shareReplay, take, tap, toArray } from 'rxjs';
-import { AuthenticationError, connect, ConnectionLostError, consume, declareQueue, FrameError, Message, open, openChannel, publishTo, type Connection } from 'rx-amqp';
+import {
+  AuthenticationError,
+  connect,
+  ConnectionLostError,
+  consume,
+  declareQueue,
+  FrameError,
+  Message,
+  open,
+  openChannel,
+  publishTo,
+  type Connection,
+} from 'rx-amqp';
 import { TcpProxy } from '../support/tcp-proxy';
-import { done, eventually, figure, once, sharedBroker, SHARED_BROKER_URL, statusLog, uniqueName, withConnection } from './helpers';
+import {
+  done,
+  eventually,
+  figure,
+  once,
+  sharedBroker,
+  SHARED_BROKER_URL,
+  statusLog,
+  uniqueName,
+  withConnection,
+} from './helpers';
 
 describe('network faults through a proxy (shared broker)', () => {
   let proxy: TcpProxy;
@@ -84,7 +106,9 @@ describe('network faults through a proxy (shared broker)', () => {
     const error = await open({ url: proxy.url(), connectionTimeout: 10000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionLostError);
     expect(error).not.toBeInstanceOf(AuthenticationError);
-    expect((error as Error).message).toMatch(/closed the connection during the handshake \(waiting for connection\.tune\)/);
+    expect((error as Error).message).toMatch(
+      /closed the connection during the handshake \(waiting for connection\.tune\)/,
+    );
     expect((error as Error).cause).toMatchObject({ code: 'ECONNRESET' });
   });
 
@@ -92,7 +116,12 @@ describe('network faults through a proxy (shared broker)', () => {
     breakAtStartOk(() => proxy.cut());
     const status = statusLog();
     const connections: Connection[] = [];
-    const subscription = connect({ url: proxy.url(), reconnect: { initialDelay: 10, maxDelay: 50 }, connectionTimeout: 10000, status: status.observer }).subscribe({
+    const subscription = connect({
+      url: proxy.url(),
+      reconnect: { initialDelay: 10, maxDelay: 50 },
+      connectionTimeout: 10000,
+      status: status.observer,
+    }).subscribe({
       next: (c) => connections.push(c),
       error: (e: unknown) => connections.push(e as Connection),
     });
@@ -112,7 +141,12 @@ describe('network faults through a proxy (shared broker)', () => {
     const queue = uniqueName('proxy');
     const total = 20000;
     const status = statusLog();
-    const channel$ = connect({ url: proxy.url(), reconnect: { initialDelay: 50, maxDelay: 400 }, connectionTimeout: 5000, status: status.observer }).pipe(
+    const channel$ = connect({
+      url: proxy.url(),
+      reconnect: { initialDelay: 50, maxDelay: 400 },
+      connectionTimeout: 5000,
+      status: status.observer,
+    }).pipe(
       openChannel({ confirm: true }),
       declareQueue(queue, { autoDelete: false }),
       shareReplay({ bufferSize: 1, refCount: true }),

@@ -68,27 +68,39 @@ describe('TLS (throwaway node)', () => {
   it('fails to connect to an untrusted chain with a ConnectionLostError caused by the TLS error', async () => {
     const error = await failure({ url: `amqps://localhost:${port}`, tls: { ca: fs.readFileSync(certs.otherCa) } });
     expect(error).toBeInstanceOf(ConnectionLostError);
-    expect((error as Error).message).toBe(`could not connect to localhost:${port}: self-signed certificate in certificate chain`);
+    expect((error as Error).message).toBe(
+      `could not connect to localhost:${port}: self-signed certificate in certificate chain`,
+    );
     expect((error as Error).cause).toMatchObject({ code: 'SELF_SIGNED_CERT_IN_CHAIN' });
   });
 
   it('fails when the certificate is not for the host name, with a ConnectionLostError caused by the TLS error', async () => {
     const byIp = await failure({ url: `amqps://127.0.0.1:${port}`, tls: { ca } });
     expect(byIp).toBeInstanceOf(ConnectionLostError);
-    expect((byIp as Error).message).toMatch(new RegExp(`^could not connect to 127\\.0\\.0\\.1:${port}: Hostname/IP does not match certificate's altnames: IP: 127\\.0\\.0\\.1 is not in the cert's list`));
+    expect((byIp as Error).message).toMatch(
+      new RegExp(
+        `^could not connect to 127\\.0\\.0\\.1:${port}: Hostname/IP does not match certificate's altnames: IP: 127\\.0\\.0\\.1 is not in the cert's list`,
+      ),
+    );
     expect((byIp as Error).cause).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
 
     const byName = await failure({ url: `amqps://localhost:${port}`, tls: { ca, servername: 'broker.example.com' } });
     expect(byName).toBeInstanceOf(ConnectionLostError);
-    expect((byName as Error).message).toMatch(/Host: broker\.example\.com\. is not in the cert's altnames: DNS:localhost/);
+    expect((byName as Error).message).toMatch(
+      /Host: broker\.example\.com\. is not in the cert's altnames: DNS:localhost/,
+    );
     expect((byName as Error).cause).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 
   it('logs in with EXTERNAL as the client certificate’s common name', async () => {
     const tls = { ca, cert: fs.readFileSync(certs.clientCert), key: fs.readFileSync(certs.clientKey) };
-    await expect(roundTrip({ url: `amqps://localhost:${port}`, mechanism: 'EXTERNAL', tls })).resolves.toBe(held.node.info.clientCn);
+    await expect(roundTrip({ url: `amqps://localhost:${port}`, mechanism: 'EXTERNAL', tls })).resolves.toBe(
+      held.node.info.clientCn,
+    );
     // The certificate, not a password, is what logs in: the URL's credentials play no part.
-    await expect(roundTrip({ url: `amqps://nobody:wrong@localhost:${port}`, mechanism: 'EXTERNAL', tls })).resolves.toBe(held.node.info.clientCn);
+    await expect(
+      roundTrip({ url: `amqps://nobody:wrong@localhost:${port}`, mechanism: 'EXTERNAL', tls }),
+    ).resolves.toBe(held.node.info.clientCn);
   });
 
   it('refuses EXTERNAL without a client certificate with an AuthenticationError', async () => {

@@ -4,7 +4,16 @@
  * in the meantime is not declared again.
  */
 import { lastValueFrom, Subject, take, tap, toArray, type Subscription } from 'rxjs';
-import { bindQueue, connect, consume, declareExchange, declareQueue, open, openChannel, type Connection } from 'rx-amqp';
+import {
+  bindQueue,
+  connect,
+  consume,
+  declareExchange,
+  declareQueue,
+  open,
+  openChannel,
+  type Connection,
+} from 'rx-amqp';
 import { useBrokerNode } from '../support/broker-node';
 import { eventually, once, statusLog, uniqueName } from './helpers';
 
@@ -26,7 +35,12 @@ describe('topology recovery (throwaway node)', () => {
     try {
       const adminChannel = await admin.openChannel();
       await once(adminChannel.confirmSelect());
-      pipeline = connect({ url: node.url, connectionName: name, reconnect: { initialDelay: 50, jitter: 0 }, status: log.observer })
+      pipeline = connect({
+        url: node.url,
+        connectionName: name,
+        reconnect: { initialDelay: 50, jitter: 0 },
+        status: log.observer,
+      })
         .pipe(
           tap((c) => connections.push(c)),
           openChannel(),

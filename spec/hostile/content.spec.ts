@@ -9,7 +9,13 @@ import { expectAllEnded, hit, rig } from './rig';
 
 trapUnhandledErrors();
 
-const deliver = (channel: number, tag = 1) => methodFrame(channel, 'basic.deliver', { consumerTag: `c${channel}`, deliveryTag: tag, exchange: '', routingKey: 'k' });
+const deliver = (channel: number, tag = 1) =>
+  methodFrame(channel, 'basic.deliver', {
+    consumerTag: `c${channel}`,
+    deliveryTag: tag,
+    exchange: '',
+    routingKey: 'k',
+  });
 
 describe('content', () => {
   it('a body frame before any header is an UnexpectedFrameError (505)', async () => {
@@ -83,7 +89,13 @@ describe('content', () => {
 
   it('a basic.get-ok nobody asked for is an UnexpectedFrameError (505)', async () => {
     const r = await rig();
-    await hit(r, concatBytes(methodFrame(2, 'basic.get-ok', { deliveryTag: 1, exchange: '', routingKey: 'k', messageCount: 0 }), headerFrame(2, 0)));
+    await hit(
+      r,
+      concatBytes(
+        methodFrame(2, 'basic.get-ok', { deliveryTag: 1, exchange: '', routingKey: 'k', messageCount: 0 }),
+        headerFrame(2, 0),
+      ),
+    );
     expectAllEnded(r, UnexpectedFrameError, 505);
   });
 });

@@ -41,7 +41,10 @@ describe('a server that goes away', () => {
     await r.server.idle();
     // The last frame came at 0, heard by the tick at 2500; ticks at 5000..12500 hear nothing.
     expect(scheduler.now()).toBe(12_500);
-    const error = expectAllEnded(r, HeartbeatTimeoutError, undefined, { toldServer: false, closedBy: /^client-destroy$/ });
+    const error = expectAllEnded(r, HeartbeatTimeoutError, undefined, {
+      toldServer: false,
+      closedBy: /^client-destroy$/,
+    });
     expect((error as HeartbeatTimeoutError).heartbeat).toBe(5);
     expect(r.server.heartbeats).toBe(3);
   });

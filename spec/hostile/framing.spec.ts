@@ -79,7 +79,9 @@ describe('framing', () => {
   });
 
   it('bad framing during the handshake fails connect() and is told to the server', async () => {
-    const server = fakeServer({ onProtocolHeader: (_h, s) => s.send(rawFrame(1, 0, Buffer.from([0, 10, 0, 10]), { frameEnd: 0xff })) });
+    const server = fakeServer({
+      onProtocolHeader: (_h, s) => s.send(rawFrame(1, 0, Buffer.from([0, 10, 0, 10]), { frameEnd: 0xff })),
+    });
     const outcome = await connectFake(server);
     expect(outcome.error).toBeInstanceOf(FrameError);
     expect((outcome.error as FrameError).code).toBe(501);

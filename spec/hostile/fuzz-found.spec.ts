@@ -45,23 +45,33 @@ describe('found by the fuzzer', () => {
     ['basic.nack', false],
     ['basic.ack', true],
     ['basic.nack', true],
-  ] as const)('a %s (multiple: %s) with a delivery tag past 2^53 is a FrameSyntaxError (502)', async (name, multiple) => {
-    const r = await confirmChannel();
-    const published = record(r.channel.publish(new Message('one'), '', 'q'));
-    await r.server.idle();
-    r.server.send(methodFrame(1, name, { deliveryTag: HUGE_TAG, multiple }));
-    await r.server.idle();
-    await r.connection.closed;
-    const error = expectSyntaxError(r);
-    expect(published.error).toBe(error);
-  });
+  ] as const)(
+    'a %s (multiple: %s) with a delivery tag past 2^53 is a FrameSyntaxError (502)',
+    async (name, multiple) => {
+      const r = await confirmChannel();
+      const published = record(r.channel.publish(new Message('one'), '', 'q'));
+      await r.server.idle();
+      r.server.send(methodFrame(1, name, { deliveryTag: HUGE_TAG, multiple }));
+      await r.server.idle();
+      await r.connection.closed;
+      const error = expectSyntaxError(r);
+      expect(published.error).toBe(error);
+    },
+  );
 
   // Found while fixing the case above (by reading, not by a seed): basic.get-ok made a Delivery
   // whose deliveryTag was a bigint, typed as a number.
   it('a basic.get-ok with a delivery tag past 2^53 is a FrameSyntaxError (502)', async () => {
     const server = fakeServer();
     server.handle('basic.get', () =>
-      server.send(contentFrames(1, 'basic.get-ok', { deliveryTag: HUGE_TAG, redelivered: false, exchange: '', routingKey: 'q', messageCount: 0 }, 'x')),
+      server.send(
+        contentFrames(
+          1,
+          'basic.get-ok',
+          { deliveryTag: HUGE_TAG, redelivered: false, exchange: '', routingKey: 'q', messageCount: 0 },
+          'x',
+        ),
+      ),
     );
     const fake = await openFake(server);
     const channel = await fake.connection.openChannel(1);

@@ -63,22 +63,31 @@ describe('fuzzer recordings', () => {
     ['handshake', 2],
     ['consume-confirm', 13],
     ['legacy-0-8', 7],
-  ] as const)('%s cut every %i bytes ends in a typed error or a normal close, however the server goes', async (name, step) => {
-    const r = recording(name);
-    const length = streamLength(r);
-    // connection.start, tune and open-ok: the first three chunks the broker sent.
-    const handshakeEnd = r.segments.slice(0, 3).reduce((n, s) => n + s.bytes.length, 0);
-    const failures: string[] = [];
-    let typed = 0;
-    for (let cut = 0; cut < length; cut += step) {
-      for (const endMode of ['eof', 'reset', 'silent'] as const) {
-        const result = await replay(r, truncated(r, cut), { ...base, endMode, heartbeat: cut % 2 === 0 ? 0 : undefined });
-        if (result.kind === 'escape' || result.kind === 'hang') failures.push(`cut ${cut} ${endMode}: ${result.problems.join('; ')}`);
-        if (result.kind === 'typed-error') typed++;
-        else if (cut < handshakeEnd) failures.push(`cut ${cut} ${endMode}: the handshake never finished, yet ${result.kind}`);
+  ] as const)(
+    '%s cut every %i bytes ends in a typed error or a normal close, however the server goes',
+    async (name, step) => {
+      const r = recording(name);
+      const length = streamLength(r);
+      // connection.start, tune and open-ok: the first three chunks the broker sent.
+      const handshakeEnd = r.segments.slice(0, 3).reduce((n, s) => n + s.bytes.length, 0);
+      const failures: string[] = [];
+      let typed = 0;
+      for (let cut = 0; cut < length; cut += step) {
+        for (const endMode of ['eof', 'reset', 'silent'] as const) {
+          const result = await replay(r, truncated(r, cut), {
+            ...base,
+            endMode,
+            heartbeat: cut % 2 === 0 ? 0 : undefined,
+          });
+          if (result.kind === 'escape' || result.kind === 'hang')
+            failures.push(`cut ${cut} ${endMode}: ${result.problems.join('; ')}`);
+          if (result.kind === 'typed-error') typed++;
+          else if (cut < handshakeEnd)
+            failures.push(`cut ${cut} ${endMode}: the handshake never finished, yet ${result.kind}`);
+        }
       }
-    }
-    expect(failures).toEqual([]);
-    expect(typed).toBeGreaterThan(0);
-  });
+      expect(failures).toEqual([]);
+      expect(typed).toBeGreaterThan(0);
+    },
+  );
 });

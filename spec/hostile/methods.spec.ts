@@ -34,7 +34,11 @@ function deepTable(depth: number): Buffer {
 
 /** connection.start with the given bytes as its serverProperties table. */
 function startWithTable(table: Uint8Array): Uint8Array {
-  return rawFrame(1, 0, rawMethodPayload(10, 10, concatBytes(Uint8Array.of(0, 9), table, longstr('PLAIN'), longstr('en_US'))));
+  return rawFrame(
+    1,
+    0,
+    rawMethodPayload(10, 10, concatBytes(Uint8Array.of(0, 9), table, longstr('PLAIN'), longstr('en_US'))),
+  );
 }
 
 /** A content header frame (class 60) with only the headers property, given as raw table bytes. */
@@ -46,7 +50,8 @@ function headerWithTable(channel: number, bodySize: number, table: Uint8Array): 
   return rawFrame(2, channel, concatBytes(head, table));
 }
 
-const deliver = (channel: number) => methodFrame(channel, 'basic.deliver', { consumerTag: `c${channel}`, deliveryTag: 1, exchange: '', routingKey: 'k' });
+const deliver = (channel: number) =>
+  methodFrame(channel, 'basic.deliver', { consumerTag: `c${channel}`, deliveryTag: 1, exchange: '', routingKey: 'k' });
 
 describe('methods', () => {
   it('an unknown method 99/99 on channel 0 is an UnknownMethodError (540)', async () => {
@@ -87,7 +92,12 @@ describe('methods', () => {
 
   it('truncated method arguments are a FrameSyntaxError (502)', async () => {
     const r = await rig();
-    const payload = encodeMethod('basic.deliver', { consumerTag: 'c1', deliveryTag: 7, exchange: 'ex', routingKey: 'rk' });
+    const payload = encodeMethod('basic.deliver', {
+      consumerTag: 'c1',
+      deliveryTag: 7,
+      exchange: 'ex',
+      routingKey: 'rk',
+    });
     await hit(r, rawFrame(1, 1, payload.subarray(0, payload.length - 3)));
     const error = expectAllEnded(r, FrameSyntaxError, 502);
     expect(error.message).toMatch(/truncated/);
@@ -179,7 +189,9 @@ describe('methods during the handshake', () => {
   });
 
   it('a truncated serverProperties table fails connect() with FrameSyntaxError (502)', async () => {
-    const { outcome } = await start(rawFrame(1, 0, rawMethodPayload(10, 10, concatBytes(Uint8Array.of(0, 9), u32(5000), Uint8Array.of(1, 0x61)))));
+    const { outcome } = await start(
+      rawFrame(1, 0, rawMethodPayload(10, 10, concatBytes(Uint8Array.of(0, 9), u32(5000), Uint8Array.of(1, 0x61)))),
+    );
     expect(outcome.error).toBeInstanceOf(FrameSyntaxError);
     expect((outcome.error as FrameSyntaxError).message).toMatch(/truncated/);
   });

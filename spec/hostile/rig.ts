@@ -59,7 +59,12 @@ export async function rig(serverOptions: FakeServerOptions = {}, options: Connec
  * false), and the socket was closed as `closedBy` says (by the client by default). Returns
  * the error.
  */
-export function expectAllEnded(r: Rig, cls: ErrorClass, code: number | undefined, { toldServer = true, closedBy = /^client-/ } = {}): Error {
+export function expectAllEnded(
+  r: Rig,
+  cls: ErrorClass,
+  code: number | undefined,
+  { toldServer = true, closedBy = /^client-/ } = {},
+): Error {
   expect(r.connect.errored).toBe(true);
   const error = r.connect.error as Error;
   expect(error).toBeInstanceOf(cls);

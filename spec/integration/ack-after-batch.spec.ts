@@ -30,7 +30,9 @@ describe('ackAfterBatch against RabbitMQ', () => {
     const q = uniqueName('batch');
     queues.push(q);
     await firstValueFrom(ch.queueDeclare(q));
-    await lastValueFrom(of(...Array.from({ length: n }, (_, i) => `m${i}`)).pipe(mergeMap((body) => ch.publish(body, '', q))));
+    await lastValueFrom(
+      of(...Array.from({ length: n }, (_, i) => `m${i}`)).pipe(mergeMap((body) => ch.publish(body, '', q))),
+    );
     return q;
   }
 
@@ -46,7 +48,9 @@ describe('ackAfterBatch against RabbitMQ', () => {
             attempts.push(batch.map((d) => `${d.text}${d.redelivered ? '*' : ''}`));
             // A batch holding m7 fails on its first delivery: async error once, then it works.
             const failing = batch.some((d) => d.text === 'm7' && !d.redelivered);
-            return failing ? throwError(() => new Error('database down')) : of(...batch.map((d) => d.text)).pipe(delay(5));
+            return failing
+              ? throwError(() => new Error('database down'))
+              : of(...batch.map((d) => d.text)).pipe(delay(5));
           },
           { size: 5, time: 200 },
         ),

@@ -4,7 +4,15 @@
  * leaves the connection and the other channels alive.
  */
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { AmqpError, type Channel, ChannelClosedError, type Connection, NotOpenError, open, type Protocol } from 'rx-amqp';
+import {
+  AmqpError,
+  type Channel,
+  ChannelClosedError,
+  type Connection,
+  NotOpenError,
+  open,
+  type Protocol,
+} from 'rx-amqp';
 import { DIALECTS, eventually, once, opts, uniqueName } from './helpers';
 
 describe.each(DIALECTS)('channels, AMQP %s', (protocol: Protocol) => {

@@ -48,33 +48,36 @@ describe.each(DIALECTS)('py-amqplib suite cases, AMQP %s', (protocol: Protocol) 
       expect(c.tune.frameMax).toBe(Math.max(frameMax, 8192));
     });
 
-    it.each([1600, 16 * 1024, 160 * 1024, 5 * 1024 * 1024])('a %d-byte body round-trips exactly (get and consume)', async (size) => {
-      const q = (await once(ch.queueDeclare('', { exclusive: true }))).queue;
-      const body = randomBytes(size);
-      const sentBefore = tap.frames.length;
-      const receivedBefore = tap.received.length;
-      ch.basicPublish(new Message(body, { messageId: `size-${size}` }), '', q);
-      ch.basicPublish(body, '', q);
+    it.each([1600, 16 * 1024, 160 * 1024, 5 * 1024 * 1024])(
+      'a %d-byte body round-trips exactly (get and consume)',
+      async (size) => {
+        const q = (await once(ch.queueDeclare('', { exclusive: true }))).queue;
+        const body = randomBytes(size);
+        const sentBefore = tap.frames.length;
+        const receivedBefore = tap.received.length;
+        ch.basicPublish(new Message(body, { messageId: `size-${size}` }), '', q);
+        ch.basicPublish(body, '', q);
 
-      const got = await getEventually(ch, q);
-      expect(got.body.length).toBe(size);
-      expect(Buffer.compare(got.body, body)).toBe(0);
-      expect(got.properties.messageId).toBe(`size-${size}`);
-      const consumed = await firstValueFrom(ch.basicConsume(q, { noAck: true }).pipe(take(1)));
-      expect(Buffer.compare(consumed.body, body)).toBe(0);
+        const got = await getEventually(ch, q);
+        expect(got.body.length).toBe(size);
+        expect(Buffer.compare(got.body, body)).toBe(0);
+        expect(got.properties.messageId).toBe(`size-${size}`);
+        const consumed = await firstValueFrom(ch.basicConsume(q, { noAck: true }).pipe(take(1)));
+        expect(Buffer.compare(consumed.body, body)).toBe(0);
 
-      // What went out: body frames no larger than frameMax, as many as the size needs.
-      const maxPayload = frameMax - FRAME_OVERHEAD;
-      const outBodies = tap.frames.slice(sentBefore).filter((f) => f.type === 3 && f.channel === ch.id);
-      expect(outBodies).toHaveLength(2 * Math.ceil(size / maxPayload));
-      expect(Math.max(...outBodies.map((f) => f.size))).toBe(Math.min(size, maxPayload));
-      expect(outBodies.reduce((n, f) => n + f.size, 0)).toBe(2 * size);
-      // What came in: the broker splits at the negotiated frame_max.
-      const inBodies = tap.received.slice(receivedBefore).filter((f) => f.type === 3 && f.channel === ch.id);
-      expect(inBodies).toHaveLength(2 * Math.ceil(size / (c.tune.frameMax - FRAME_OVERHEAD)));
-      expect(inBodies.reduce((n, f) => n + f.size, 0)).toBe(2 * size);
-      await once(ch.queueDelete(q));
-    });
+        // What went out: body frames no larger than frameMax, as many as the size needs.
+        const maxPayload = frameMax - FRAME_OVERHEAD;
+        const outBodies = tap.frames.slice(sentBefore).filter((f) => f.type === 3 && f.channel === ch.id);
+        expect(outBodies).toHaveLength(2 * Math.ceil(size / maxPayload));
+        expect(Math.max(...outBodies.map((f) => f.size))).toBe(Math.min(size, maxPayload));
+        expect(outBodies.reduce((n, f) => n + f.size, 0)).toBe(2 * size);
+        // What came in: the broker splits at the negotiated frame_max.
+        const inBodies = tap.received.slice(receivedBefore).filter((f) => f.type === 3 && f.channel === ch.id);
+        expect(inBodies).toHaveLength(2 * Math.ceil(size / (c.tune.frameMax - FRAME_OVERHEAD)));
+        expect(inBodies.reduce((n, f) => n + f.size, 0)).toBe(2 * size);
+        await once(ch.queueDelete(q));
+      },
+    );
   });
 
   describe('messages', () => {
@@ -100,7 +103,7 @@ describe.each(DIALECTS)('py-amqplib suite cases, AMQP %s', (protocol: Protocol) 
       const { queue } = await once(ch.queueDeclare('', { exclusive: true }));
       const text = 'Hello ünïcødé — 日本語 — Ελληνικά — 🎉🚀 — \u0000 nul and \uFFFD';
       const headers = {
-        'ключ': 'значение',
+        ключ: 'значение',
         emoji: '🎉',
         'mixed 日本': 'ascii and 中文',
         count: 42,
@@ -124,7 +127,15 @@ describe.each(DIALECTS)('py-amqplib suite cases, AMQP %s', (protocol: Protocol) 
         headers: is08
           ? // 0-8 tables only have S I D T F
             { s: 'text', i: -7, d: new Decimal(2, 1234), t: new Date('2024-02-29T12:34:56Z'), f: { deep: 'yes' } }
-          : { s: 'text', i: -7, big: 2 ** 40, b: true, d: new Decimal(2, 1234), t: new Date('2024-02-29T12:34:56Z'), f: { deep: [1, 'two', null] } },
+          : {
+              s: 'text',
+              i: -7,
+              big: 2 ** 40,
+              b: true,
+              d: new Decimal(2, 1234),
+              t: new Date('2024-02-29T12:34:56Z'),
+              f: { deep: [1, 'two', null] },
+            },
         deliveryMode: 2,
         priority: 7,
         correlationId: 'corr-1',
@@ -220,10 +231,19 @@ describe.each(DIALECTS)('py-amqplib suite cases, AMQP %s', (protocol: Protocol) 
 
     it('amq.headers routes by headers with x-match all / any', async () => {
       const id = uniqueName('h');
-      await done(ch.queueBind(queues[0], 'amq.headers', '', { arguments: { 'x-match': 'all', id, format: 'pdf', type: 'report' } }));
-      await done(ch.queueBind(queues[1], 'amq.headers', '', { arguments: { 'x-match': 'any', id, format: 'doc', type: 'report' } }));
+      await done(
+        ch.queueBind(queues[0], 'amq.headers', '', {
+          arguments: { 'x-match': 'all', id, format: 'pdf', type: 'report' },
+        }),
+      );
+      await done(
+        ch.queueBind(queues[1], 'amq.headers', '', {
+          arguments: { 'x-match': 'any', id, format: 'doc', type: 'report' },
+        }),
+      );
       await done(ch.queueBind(queues[2], 'amq.headers', '', { arguments: { 'x-match': 'all', id, n: 5 } }));
-      const send = (body: string, headers: Record<string, string | number>) => ch.basicPublish(new Message(body, { headers: { ...headers } }), 'amq.headers', 'key-ignored');
+      const send = (body: string, headers: Record<string, string | number>) =>
+        ch.basicPublish(new Message(body, { headers: { ...headers } }), 'amq.headers', 'key-ignored');
       send('both', { id, format: 'pdf', type: 'report' });
       send('format only', { id: 'nobody', format: 'pdf' });
       send('wrong type', { id, format: 'pdf', type: 'log' });

@@ -4,8 +4,27 @@
  * server close (`rabbitmqctl close_connection`) of a connection rx-amqp holds.
  */
 import { firstValueFrom } from 'rxjs';
-import { AuthenticationError, ChannelClosedError, connect, type Connection, ConnectionClosedError, open, type Protocol } from 'rx-amqp';
-import { Cleanup, connectionPid, countingTransport, DIALECTS, eventually, once, opts, quietFor, rabbitmqctl, uniqueName } from './helpers';
+import {
+  AuthenticationError,
+  ChannelClosedError,
+  connect,
+  type Connection,
+  ConnectionClosedError,
+  open,
+  type Protocol,
+} from 'rx-amqp';
+import {
+  Cleanup,
+  connectionPid,
+  countingTransport,
+  DIALECTS,
+  eventually,
+  once,
+  opts,
+  quietFor,
+  rabbitmqctl,
+  uniqueName,
+} from './helpers';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -27,7 +46,13 @@ it('a wrong password fails with AuthenticationError 403, once, without a reconne
     DIALECTS.map(async (protocol) => {
       const counter = countingTransport();
       const error = await firstValueFrom(
-        connect(opts(protocol, { password: 'definitely-wrong', reconnect: { initialDelay: 10, maxDelay: 20 }, transport: counter.transport })),
+        connect(
+          opts(protocol, {
+            password: 'definitely-wrong',
+            reconnect: { initialDelay: 10, maxDelay: 20 },
+            transport: counter.transport,
+          }),
+        ),
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
       expect((error as AuthenticationError).code).toBe(403);
@@ -49,9 +74,9 @@ describe.each(DIALECTS)('connection failures, AMQP %s', (protocol: Protocol) => 
   it('an unknown vhost fails with ConnectionClosedError 530, not retried', async () => {
     const missing = uniqueName('no-such-vhost');
     const counter = countingTransport();
-    const error = await firstValueFrom(connect(opts(protocol, { vhost: missing, reconnect: { initialDelay: 10 }, transport: counter.transport }))).catch(
-      (e: unknown) => e,
-    );
+    const error = await firstValueFrom(
+      connect(opts(protocol, { vhost: missing, reconnect: { initialDelay: 10 }, transport: counter.transport })),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionClosedError);
     expect(error).toMatchObject({ code: 530, replyCode: 530, classId: 10, methodId: 40 });
     expect((error as ConnectionClosedError).replyText).toContain(missing);
@@ -121,7 +146,9 @@ describe.each(DIALECTS)('connection failures, AMQP %s', (protocol: Protocol) => 
     const name = uniqueName('recover');
     const emitted: Connection[] = [];
     const errors: unknown[] = [];
-    const sub = connect(opts(protocol, { connectionName: name, reconnect: { initialDelay: 10, maxDelay: 50 } })).subscribe({
+    const sub = connect(
+      opts(protocol, { connectionName: name, reconnect: { initialDelay: 10, maxDelay: 50 } }),
+    ).subscribe({
       next: (c) => emitted.push(c),
       error: (e) => errors.push(e),
     });

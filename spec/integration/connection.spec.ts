@@ -6,7 +6,19 @@
  */
 import { firstValueFrom, take } from 'rxjs';
 import { connect, type Connection, NotOpenError, open, type Protocol } from 'rx-amqp';
-import { BROKER_URL, Cleanup, DIALECTS, eventually, liveness, once, opts, quietFor, rabbitmqctl, tapTransport, uniqueName } from './helpers';
+import {
+  BROKER_URL,
+  Cleanup,
+  DIALECTS,
+  eventually,
+  liveness,
+  once,
+  opts,
+  quietFor,
+  rabbitmqctl,
+  tapTransport,
+  uniqueName,
+} from './helpers';
 
 /** The broker's view of connections: client-provided name -> its row of extra columns. */
 async function brokerConnections(...columns: string[]): Promise<Map<string, string[]>> {
@@ -15,7 +27,13 @@ async function brokerConnections(...columns: string[]): Promise<Map<string, stri
   for (const line of out.split('\n')) {
     const m = /\{"connection_name","([^"]*)"\}/.exec(line);
     if (!m) continue;
-    rows.set(m[1], line.split('\t').slice(1).map((f) => f.trim()));
+    rows.set(
+      m[1],
+      line
+        .split('\t')
+        .slice(1)
+        .map((f) => f.trim()),
+    );
   }
   return rows;
 }
@@ -84,7 +102,11 @@ describe.each(DIALECTS)('connections, AMQP %s', (protocol: Protocol) => {
     expect(String(props.version)).toMatch(/^3\./);
     expect(typeof props.platform).toBe('string');
     if (protocol === '0-9-1') {
-      expect(props.capabilities).toMatchObject({ publisher_confirms: true, 'basic.nack': true, consumer_cancel_notify: true });
+      expect(props.capabilities).toMatchObject({
+        publisher_confirms: true,
+        'basic.nack': true,
+        consumer_cancel_notify: true,
+      });
     } else {
       // RabbitMQ advertises no capabilities to 0-8 clients (0-8 tables cannot carry booleans).
       expect(props.capabilities).toEqual({});

@@ -39,35 +39,38 @@ describe('users\u2019 habits', () => {
 });
 
 describe('settling after the channel began to close (RabbitMQ)', () => {
-  it.each(['channel', 'connection'] as const)('ack() after %s.close() began returns false, writes nothing, and the broker redelivers', async (what) => {
-    const tap = tapTransport('0-9-1');
-    const c = await open(opts('0-9-1', { transport: tap.transport }));
-    const checker = await open(BROKER_URL);
-    try {
-      const ch = await c.openChannel();
-      const queue = uniqueName('ack-after-close');
-      await once(ch.queueDeclare(queue, { autoDelete: false, durable: false }));
-      ch.basicPublish(new Message('once'), '', queue);
-      await once(ch.basicQos(1));
-      const delivery = await firstValueFrom(ch.basicConsume(queue));
-      expect(delivery.redelivered).toBe(false);
-      // firstValueFrom cancelled the consumer; the delivery stays unacked on the channel.
-      const closing = what === 'channel' ? ch.close() : c.close();
-      expect(delivery.ack()).toBe(false);
-      await closing;
-      const names = tap.methods.filter((m) => m.channel === ch.id || m.channel === 0).map((m) => m.name);
-      expect(names).not.toContain('basic.ack');
+  it.each(['channel', 'connection'] as const)(
+    'ack() after %s.close() began returns false, writes nothing, and the broker redelivers',
+    async (what) => {
+      const tap = tapTransport('0-9-1');
+      const c = await open(opts('0-9-1', { transport: tap.transport }));
+      const checker = await open(BROKER_URL);
+      try {
+        const ch = await c.openChannel();
+        const queue = uniqueName('ack-after-close');
+        await once(ch.queueDeclare(queue, { autoDelete: false, durable: false }));
+        ch.basicPublish(new Message('once'), '', queue);
+        await once(ch.basicQos(1));
+        const delivery = await firstValueFrom(ch.basicConsume(queue));
+        expect(delivery.redelivered).toBe(false);
+        // firstValueFrom cancelled the consumer; the delivery stays unacked on the channel.
+        const closing = what === 'channel' ? ch.close() : c.close();
+        expect(delivery.ack()).toBe(false);
+        await closing;
+        const names = tap.methods.filter((m) => m.channel === ch.id || m.channel === 0).map((m) => m.name);
+        expect(names).not.toContain('basic.ack');
 
-      const probe = await checker.openChannel();
-      const again = await once(probe.basicGet(queue, { noAck: true }));
-      expect(again?.text).toBe('once');
-      expect(again?.redelivered).toBe(true);
-      await once(probe.queueDelete(queue));
-    } finally {
-      await c.close();
-      await checker.close();
-    }
-  });
+        const probe = await checker.openChannel();
+        const again = await once(probe.basicGet(queue, { noAck: true }));
+        expect(again?.text).toBe('once');
+        expect(again?.redelivered).toBe(true);
+        await once(probe.queueDelete(queue));
+      } finally {
+        await c.close();
+        await checker.close();
+      }
+    },
+  );
 });
 
 /** Resolves once `value()` has not changed for `quiet` ms (polled every 50 ms); fails after 15 s. */
@@ -171,7 +174,12 @@ describe('teardown and backpressure (RabbitMQ)', () => {
       const total = 5_000; // 41 MB
       const start = handed;
       const memoryBefore = process.memoryUsage().arrayBuffers;
-      const published = lastValueFrom(range(0, total).pipe(mergeMap(() => ch.publish(body, '', queue)), count()));
+      const published = lastValueFrom(
+        range(0, total).pipe(
+          mergeMap(() => ch.publish(body, '', queue)),
+          count(),
+        ),
+      );
       published.catch(() => undefined); // if an assertion fails first, closing the connection rejects it
       const stalledAt = (await settledValue(() => handed)) - start;
       const memoryGrowth = process.memoryUsage().arrayBuffers - memoryBefore;
@@ -181,7 +189,9 @@ describe('teardown and backpressure (RabbitMQ)', () => {
       expect(await published).toBe(total);
       const { messageCount } = await once(ch.queueDeclare(queue, { passive: true }));
       expect(messageCount).toBe(total);
-      console.log(`publish() stalled after ${(stalledAt / 1e6).toFixed(1)} MB of ${((total * body.length) / 1e6).toFixed(1)} MB; arrayBuffers grew ${(memoryGrowth / 1e6).toFixed(1)} MB`);
+      console.log(
+        `publish() stalled after ${(stalledAt / 1e6).toFixed(1)} MB of ${((total * body.length) / 1e6).toFixed(1)} MB; arrayBuffers grew ${(memoryGrowth / 1e6).toFixed(1)} MB`,
+      );
     } finally {
       await c.close();
       await proxy.close();

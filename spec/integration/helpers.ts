@@ -45,7 +45,12 @@ export function rabbitmqctl(...args: string[]): Promise<string> {
 }
 
 /** Polls `check` until it returns true; fails after `timeout` ms (a bounded loop, never a fixed sleep). */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeout = 10000, interval = 50): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeout = 10000,
+  interval = 50,
+): Promise<void> {
   const deadline = Date.now() + timeout;
   for (;;) {
     if (await check()) return;
@@ -116,7 +121,9 @@ export function tapTransport(protocol: Protocol): {
         methods.push({ channel: f.channel, name: m.name, args: m.args as Record<string, unknown> });
       }
     });
-    in$.pipe(parseFrames({ frameMax: 0 })).subscribe((f) => received.push({ type: f.type, channel: f.channel, size: f.payload.length }));
+    in$
+      .pipe(parseFrames({ frameMax: 0 }))
+      .subscribe((f) => received.push({ type: f.type, channel: f.channel, size: f.payload.length }));
     const inner = socketTransport(endpoint, {
       ...events,
       data: (chunk) => {

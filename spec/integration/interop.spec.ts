@@ -11,7 +11,17 @@
 import { execFile, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as amqplib from 'amqplib';
-import { type Channel, type Connection, Decimal, field, type FieldTable, Message, type MessageProperties, open, type Protocol } from 'rx-amqp';
+import {
+  type Channel,
+  type Connection,
+  Decimal,
+  field,
+  type FieldTable,
+  Message,
+  type MessageProperties,
+  open,
+  type Protocol,
+} from 'rx-amqp';
 import { BROKER_URL, DIALECTS, eventually, once, opts, uniqueName } from './helpers';
 
 const HOSTPORT = '127.0.0.1:5672';
@@ -396,7 +406,10 @@ describe('py-amqp (python3-amqp)', () => {
                 float: { t: 'float', v: 1.5 },
                 negDecimal: { t: 'decimal', v: '-12.34' },
                 bytes: { t: 'bytes', v: '0001feff' },
-                array: { t: 'list', v: [int(1), str('two'), { t: 'bool', v: true }, { t: 'none' }, { t: 'list', v: [int(3)] }] },
+                array: {
+                  t: 'list',
+                  v: [int(1), str('two'), { t: 'bool', v: true }, { t: 'none' }, { t: 'list', v: [int(3)] }],
+                },
                 null: { t: 'none' },
                 int8: int(100),
                 uint8: int(100),

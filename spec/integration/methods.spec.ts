@@ -20,7 +20,18 @@ import {
   type ReturnedMessage,
   UnsupportedError,
 } from 'rx-amqp';
-import { brokerConsumers, DIALECTS, done, eventually, once, opts, quietFor, tapTransport, uniqueName, type SentMethod } from './helpers';
+import {
+  brokerConsumers,
+  DIALECTS,
+  done,
+  eventually,
+  once,
+  opts,
+  quietFor,
+  tapTransport,
+  uniqueName,
+  type SentMethod,
+} from './helpers';
 
 /** basic.get until a message is there (bounded); noAck. */
 async function getEventually(ch: Channel, queue: string, noAck = true): Promise<Delivery> {
@@ -49,11 +60,20 @@ async function drain(ch: Channel, queue: string): Promise<string[]> {
 }
 
 /** Subscribes to a delivery stream and records everything it does. */
-function record(o: Observable<Delivery>): { items: Delivery[]; errors: unknown[]; completed: () => boolean; sub: Subscription } {
+function record(o: Observable<Delivery>): {
+  items: Delivery[];
+  errors: unknown[];
+  completed: () => boolean;
+  sub: Subscription;
+} {
   const items: Delivery[] = [];
   const errors: unknown[] = [];
   let completed = false;
-  const sub = o.subscribe({ next: (d) => items.push(d), error: (e) => errors.push(e), complete: () => (completed = true) });
+  const sub = o.subscribe({
+    next: (d) => items.push(d),
+    error: (e) => errors.push(e),
+    complete: () => (completed = true),
+  });
   return { items, errors, completed: () => completed, sub };
 }
 
@@ -81,18 +101,23 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
   afterEach(() => ch.close());
 
   /** Methods this test sent on `channel` named `name`. */
-  const sentOn = (channel: Channel, name: string) => sent.slice(mark).filter((m) => m.channel === channel.id && m.name === name);
+  const sentOn = (channel: Channel, name: string) =>
+    sent.slice(mark).filter((m) => m.channel === channel.id && m.name === name);
 
   // ---- access ------------------------------------------------------------------------
 
   it('accessRequest: the ticket becomes the default ticket and goes with every later method that has one', async () => {
     expect(ch.ticket).toBe(is08 ? 1 : 0);
     const before = sent.length;
-    const ticket = await once(ch.accessRequest('/data', { exclusive: false, passive: false, active: true, read: true, write: true }));
+    const ticket = await once(
+      ch.accessRequest('/data', { exclusive: false, passive: false, active: true, read: true, write: true }),
+    );
     expect(ticket).toBe(1); // RabbitMQ grants ticket 1 in both dialects
     expect(ch.ticket).toBe(ticket);
     const request = sentOn(ch, 'access.request');
-    expect(request.map((m) => m.args)).toEqual([{ realm: '/data', exclusive: false, passive: false, active: true, read: true, write: true }]);
+    expect(request.map((m) => m.args)).toEqual([
+      { realm: '/data', exclusive: false, passive: false, active: true, read: true, write: true },
+    ]);
 
     const q = uniqueName('q');
     const x = uniqueName('x');
@@ -104,15 +129,33 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     await once(ch.queuePurge(q));
     await done(ch.exchangeDelete(x));
     await once(ch.queueDelete(q));
-    const ticketed = sent.slice(before).filter((m) => m.channel === ch.id && 'ticket' in m.args && m.name !== 'access.request');
+    const ticketed = sent
+      .slice(before)
+      .filter((m) => m.channel === ch.id && 'ticket' in m.args && m.name !== 'access.request');
     expect(ticketed.map((m) => m.name)).toEqual(
-      expect.arrayContaining(['queue.declare', 'exchange.declare', 'queue.bind', 'basic.publish', 'basic.get', 'queue.purge', 'exchange.delete', 'queue.delete']),
+      expect.arrayContaining([
+        'queue.declare',
+        'exchange.declare',
+        'queue.bind',
+        'basic.publish',
+        'basic.get',
+        'queue.purge',
+        'exchange.delete',
+        'queue.delete',
+      ]),
     );
     for (const m of ticketed) expect([m.name, m.args.ticket]).toEqual([m.name, ticket]);
 
     // Permissions left out are false (py-amqplib's defaults), not the spec's defaults (true).
     await once(ch.accessRequest('/data', { read: true }));
-    expect(sentOn(ch, 'access.request').pop()!.args).toEqual({ realm: '/data', exclusive: false, passive: false, active: false, write: false, read: true });
+    expect(sentOn(ch, 'access.request').pop()!.args).toEqual({
+      realm: '/data',
+      exclusive: false,
+      passive: false,
+      active: false,
+      write: false,
+      read: true,
+    });
 
     // An explicit ticket wins over the default (RabbitMQ ignores the value).
     await once(ch.queueDeclare('', { exclusive: true, ticket: 42 }));
@@ -197,7 +240,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
 
     const q = await tempQueue(ch);
     for (let i = 0; i < 3; i++) ch.basicPublish(`m${i}`, '', q);
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 3, 'three messages are counted');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 3,
+      'three messages are counted',
+    );
 
     const consumer = await c.openChannel();
     await once(consumer.basicQos(1));
@@ -208,7 +254,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     r.sub.unsubscribe();
     await consumer.close();
     // Closing the channel requeued the unacked one.
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 3, 'the unacked one is requeued');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 3,
+      'the unacked one is requeued',
+    );
   });
 
   it('queueBind / queueUnbind: a bound queue receives, an unbound one does not', async () => {
@@ -226,7 +275,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
   it('queuePurge emits the count and empties the queue', async () => {
     const q = await tempQueue(ch);
     for (let i = 0; i < 4; i++) ch.basicPublish(`m${i}`, '', q);
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 4, 'four messages');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 4,
+      'four messages',
+    );
     expect(await once(ch.queuePurge(q))).toBe(4);
     expect(await once(ch.basicGet(q))).toBeNull();
     expect((await once(ch.queueDeclare(q, { passive: true }))).messageCount).toBe(0);
@@ -236,7 +288,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     const q = await tempQueue(ch);
     ch.basicPublish('a', '', q);
     ch.basicPublish('b', '', q);
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 2, 'two messages');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 2,
+      'two messages',
+    );
     expect(await once(ch.queueDelete(q))).toBe(2);
     const probe = await c.openChannel();
     await expect(once(probe.queueDeclare(q, { passive: true }))).rejects.toMatchObject({ code: 404 });
@@ -265,7 +320,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
   it('basicQos: prefetch limits the unacknowledged deliveries', async () => {
     const q = await tempQueue(ch);
     for (let i = 0; i < 5; i++) ch.basicPublish(`m${i}`, '', q);
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 5, 'five messages');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 5,
+      'five messages',
+    );
     const consumer = await c.openChannel();
     await done(consumer.basicQos(2));
     const r = record(consumer.basicConsume(q));
@@ -287,11 +345,21 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     ch.basicPublish(new Message('first', { contentType: 'text/plain' }), '', q);
     ch.basicPublish('second', '', q);
     ch.basicPublish('third', '', q);
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 3, 'three messages');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 3,
+      'three messages',
+    );
     const d = (await once(ch.basicGet(q)))!;
     expect(d.text).toBe('first');
     expect(d.properties).toEqual({ contentType: 'text/plain', contentEncoding: 'UTF-8' });
-    expect(d).toMatchObject({ exchange: '', routingKey: q, redelivered: false, messageCount: 2, consumerTag: undefined, noAck: false });
+    expect(d).toMatchObject({
+      exchange: '',
+      routingKey: q,
+      redelivered: false,
+      messageCount: 2,
+      consumerTag: undefined,
+      noAck: false,
+    });
     expect(d.deliveryTag).toBe(1);
     expect(d.channel).toBe(ch);
     // Not acked: closing the channel puts it back, redelivered.
@@ -320,7 +388,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
 
     r.sub.unsubscribe();
     expect(consumer.consumerTags).toEqual([]);
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).consumerCount === 0, 'the broker dropped the consumer');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).consumerCount === 0,
+      'the broker dropped the consumer',
+    );
     expect(sentOn(consumer, 'basic.cancel').map((m) => m.args.consumerTag)).toEqual([tag]);
     ch.basicPublish('after cancel', '', q);
     expect((await getEventually(ch, q)).text).toBe('after cancel'); // not delivered to the cancelled consumer
@@ -393,7 +464,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 1, 'one message');
     const getter = await c.openChannel();
     const emitted: unknown[] = [];
-    getter.basicGet(q).subscribe((d) => emitted.push(d)).unsubscribe(); // sent, then abandoned
+    getter
+      .basicGet(q)
+      .subscribe((d) => emitted.push(d))
+      .unsubscribe(); // sent, then abandoned
     // The get-ok still comes; rx-amqp rejects (requeues) the message nobody will see.
     await eventually(async () => sentOn(getter, 'basic.reject').length === 1, 'the abandoned message is rejected');
     expect(sentOn(getter, 'basic.get')).toHaveLength(1);
@@ -438,12 +512,19 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     const returns: ReturnedMessage[] = [];
     const sub = ch.returns$.subscribe((m) => returns.push(m));
     const key = uniqueName('nowhere');
-    ch.basicPublish(new Message('lost', { messageId: 'm-1', headers: { a: 1 } }), 'amq.direct', key, { mandatory: true });
+    ch.basicPublish(new Message('lost', { messageId: 'm-1', headers: { a: 1 } }), 'amq.direct', key, {
+      mandatory: true,
+    });
     ch.basicPublish('silently dropped', 'amq.direct', key); // not mandatory: no return
     await eventually(() => returns.length === 1, 'basic.return');
     await quietFor(100);
     expect(returns).toHaveLength(1);
-    expect(returns[0]).toMatchObject({ replyCode: 312, replyText: 'NO_ROUTE', exchange: 'amq.direct', routingKey: key });
+    expect(returns[0]).toMatchObject({
+      replyCode: 312,
+      replyText: 'NO_ROUTE',
+      exchange: 'amq.direct',
+      routingKey: key,
+    });
     expect(returns[0].text).toBe('lost');
     expect(returns[0].properties).toEqual({ messageId: 'm-1', headers: { a: 1 }, contentEncoding: 'UTF-8' });
     sub.unsubscribe();
@@ -457,7 +538,8 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     const error = await pub.closed;
     expect(error).toBeInstanceOf(ChannelClosedError);
     expect(error).toMatchObject({ code: 404, classId: 60, methodId: 40 });
-    if (!is08) expect(await outcome).toBe(error); // in confirm mode it waited for a confirm that never came
+    if (!is08)
+      expect(await outcome).toBe(error); // in confirm mode it waited for a confirm that never came
     else expect(await outcome).toMatchObject({ confirmed: false }); // without confirms it was done once written
     expect(() => pub.basicPublish('after', '', 'q')).toThrow(NotOpenError);
     expect(c.isOpen).toBe(true);
@@ -471,7 +553,9 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     await expect(lastValueFrom(ch.publish(huge, '', q))).rejects.toBeInstanceOf(EncodeError);
     expect(sent.slice(framesBefore).filter((m) => m.name === 'basic.publish')).toEqual([]);
     // The same for a method: a bind whose arguments table is over frame_max fails alone.
-    await expect(done(ch.queueBind(q, 'amq.headers', '', { arguments: { big: 'z'.repeat(c.tune.frameMax) } }))).rejects.toBeInstanceOf(EncodeError);
+    await expect(
+      done(ch.queueBind(q, 'amq.headers', '', { arguments: { big: 'z'.repeat(c.tune.frameMax) } })),
+    ).rejects.toBeInstanceOf(EncodeError);
     expect(c.isOpen).toBe(true);
     expect(ch.isOpen).toBe(true);
     ch.basicPublish(new Message('fits', { headers: { small: 'y'.repeat(1000) } }), '', q);
@@ -513,7 +597,11 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     const q = await tempQueue(ch);
     for (const body of ['1', '2', '3']) ch.basicPublish(body, '', q);
     const consumer = await c.openChannel();
-    const got = [await getEventually(consumer, q, false), await getEventually(consumer, q, false), await getEventually(consumer, q, false)];
+    const got = [
+      await getEventually(consumer, q, false),
+      await getEventually(consumer, q, false),
+      await getEventually(consumer, q, false),
+    ];
     consumer.basicAck(got[1].deliveryTag, true); // acks 1 and 2
     await consumer.close(); // requeues only 3
     expect(await drain(ch, q)).toEqual(['3']);
@@ -549,7 +637,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     // Not visible before the commit.
     expect((await once(probe.queueDeclare(q, { passive: true }))).messageCount).toBe(0);
     await done(ch.txCommit());
-    await eventually(async () => (await once(probe.queueDeclare(q, { passive: true }))).messageCount === 1, 'the commit is visible');
+    await eventually(
+      async () => (await once(probe.queueDeclare(q, { passive: true }))).messageCount === 1,
+      'the commit is visible',
+    );
     expect(await drain(probe, q)).toEqual(['committed']);
 
     // Acks are transactional too: a rolled-back ack leaves the message unacked.
@@ -566,11 +657,18 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
   if (!is08) {
     it('confirmSelect + publish(): each publish emits once the broker confirmed it', async () => {
       const q = await tempQueue(ch);
-      expect(await lastValueFrom(ch.publish('unconfirmed', '', q))).toEqual({ sequence: 0, confirmed: false, exchange: '', routingKey: q });
+      expect(await lastValueFrom(ch.publish('unconfirmed', '', q))).toEqual({
+        sequence: 0,
+        confirmed: false,
+        exchange: '',
+        routingKey: q,
+      });
       await done(ch.confirmSelect());
       expect(ch.confirmMode).toBe(true);
       const results = await Promise.all([1, 2, 3].map((i) => lastValueFrom(ch.publish(`m${i}`, '', q))));
-      expect(results).toEqual([1, 2, 3].map((sequence) => ({ sequence, confirmed: true, exchange: '', routingKey: q })));
+      expect(results).toEqual(
+        [1, 2, 3].map((sequence) => ({ sequence, confirmed: true, exchange: '', routingKey: q })),
+      );
       expect(ch.basicPublish('m4', '', q)).toBe(4);
       expect(await drain(ch, q)).toEqual(['unconfirmed', 'm1', 'm2', 'm3', 'm4']);
     });
@@ -580,7 +678,9 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
       const returns: ReturnedMessage[] = [];
       const sub = ch.returns$.subscribe((m) => returns.push(m));
       const key = uniqueName('nowhere');
-      const error = await lastValueFrom(ch.publish('nobody', 'amq.direct', key, { mandatory: true })).catch((e: unknown) => e);
+      const error = await lastValueFrom(ch.publish('nobody', 'amq.direct', key, { mandatory: true })).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(MessageReturnedError);
       expect(error).toMatchObject({ code: 312, replyText: 'NO_ROUTE', exchange: 'amq.direct', routingKey: key });
       expect(returns.map((m) => m.text)).toEqual(['nobody']);
@@ -616,7 +716,12 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
       await expect(done(ch.confirmSelect())).rejects.toBeInstanceOf(UnsupportedError);
       expect(ch.confirmMode).toBe(false);
       const q = await tempQueue(ch);
-      expect(await lastValueFrom(ch.publish('plain', '', q))).toEqual({ sequence: 0, confirmed: false, exchange: '', routingKey: q });
+      expect(await lastValueFrom(ch.publish('plain', '', q))).toEqual({
+        sequence: 0,
+        confirmed: false,
+        exchange: '',
+        routingKey: q,
+      });
       expect(await drain(ch, q)).toEqual(['plain']);
     });
   }
@@ -635,12 +740,19 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     const tag = uniqueName('ctag');
     const before = sent.length;
     await done(ch.exchangeDeclare(x, 'direct', { nowait: true }));
-    expect(await once(ch.queueDeclare(q, { exclusive: true, nowait: true }))).toEqual({ queue: q, messageCount: 0, consumerCount: 0 });
+    expect(await once(ch.queueDeclare(q, { exclusive: true, nowait: true }))).toEqual({
+      queue: q,
+      messageCount: 0,
+      consumerCount: 0,
+    });
     await done(ch.queueBind(q, x, 'k', { nowait: true }));
     ch.basicPublish('p1', x, 'k');
     ch.basicPublish('p2', x, 'k');
     // A synchronous method after them proves they were applied in order.
-    await eventually(async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 2, 'routed through the nowait binding');
+    await eventually(
+      async () => (await once(ch.queueDeclare(q, { passive: true }))).messageCount === 2,
+      'routed through the nowait binding',
+    );
     expect(await once(ch.queuePurge(q, { nowait: true }))).toBe(0); // no reply: no count
     expect((await once(ch.queueDeclare(q, { passive: true }))).messageCount).toBe(0);
 
@@ -664,8 +776,19 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     const probe2 = await c.openChannel();
     await expect(done(probe2.exchangeDeclare(x, 'direct', { passive: true }))).rejects.toMatchObject({ code: 404 });
 
-    const nowaitSent = sent.slice(before).filter((m) => m.channel === ch.id && m.args.nowait === true).map((m) => m.name);
-    expect(nowaitSent).toEqual(['exchange.declare', 'queue.declare', 'queue.bind', 'queue.purge', 'basic.consume', 'exchange.delete', 'queue.delete']);
+    const nowaitSent = sent
+      .slice(before)
+      .filter((m) => m.channel === ch.id && m.args.nowait === true)
+      .map((m) => m.name);
+    expect(nowaitSent).toEqual([
+      'exchange.declare',
+      'queue.declare',
+      'queue.bind',
+      'queue.purge',
+      'basic.consume',
+      'exchange.delete',
+      'queue.delete',
+    ]);
   });
 
   it('the last-queue shortcut: an empty queue name means the queue last declared on the channel', async () => {
@@ -674,7 +797,10 @@ describe.each(DIALECTS)('channel methods, AMQP %s', (protocol: Protocol) => {
     await done(ch.queueBind('', 'amq.direct', key));
     ch.basicPublish('m1', 'amq.direct', key);
     ch.basicPublish('m2', 'amq.direct', key);
-    await eventually(async () => (await once(ch.queueDeclare(queue, { passive: true }))).messageCount === 2, 'two messages');
+    await eventually(
+      async () => (await once(ch.queueDeclare(queue, { passive: true }))).messageCount === 2,
+      'two messages',
+    );
     const d = (await once(ch.basicGet('', { noAck: true })))!;
     expect([d.text, d.routingKey]).toEqual(['m1', key]);
     expect(await once(ch.queuePurge(''))).toBe(1);

@@ -4,7 +4,18 @@
  * errors or its subscriber leaves.
  */
 import { firstValueFrom, lastValueFrom, map, of, retry, take, toArray, type ObservableInput } from 'rxjs';
-import { connect, open, openChannel, consume, ackAfter, rpcCall, serveRpc, TimeoutError, type Channel, type Connection } from 'rx-amqp';
+import {
+  connect,
+  open,
+  openChannel,
+  consume,
+  ackAfter,
+  rpcCall,
+  serveRpc,
+  TimeoutError,
+  type Channel,
+  type Connection,
+} from 'rx-amqp';
 import { BROKER_URL, eventually, rabbitmqctl, uniqueName } from './helpers';
 
 /** Messages ready and unacked in a queue, as the broker counts them. */
@@ -52,7 +63,8 @@ describe('operator errors and teardown against RabbitMQ', () => {
     const dead = await queue();
     await firstValueFrom(ch.queueBind(dead, dlx));
     const work = await queue({ deadLetterExchange: dlx });
-    for (let n = 1; n <= jobs; n++) ch.basicPublish(n === poisonAt ? '{"n": bad json' : JSON.stringify({ n }), '', work);
+    for (let n = 1; n <= jobs; n++)
+      ch.basicPublish(n === poisonAt ? '{"n": bad json' : JSON.stringify({ n }), '', work);
     await eventually(async () => (await ready(work)) === jobs, `${jobs} jobs are ready`);
     return { work, dead };
   };
@@ -162,11 +174,18 @@ describe('operator errors and teardown against RabbitMQ', () => {
         .subscribe({ error: (e) => (serverError = e) });
       const client = await admin.openChannel();
       try {
-        await eventually(async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t1`), 'the RPC server consumes');
-        expect(await firstValueFrom(rpcCall(client, q, 'first', { timeout: 5000 }).pipe(map((r) => r.text)))).toBe('re first');
+        await eventually(
+          async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t1`),
+          'the RPC server consumes',
+        );
+        expect(await firstValueFrom(rpcCall(client, q, 'first', { timeout: 5000 }).pipe(map((r) => r.text)))).toBe(
+          're first',
+        );
         await expect(firstValueFrom(rpcCall(client, q, 'boom', { timeout: 500 }))).rejects.toBeInstanceOf(TimeoutError);
         for (const t of ['second', 'third']) {
-          expect(await firstValueFrom(rpcCall(client, q, t, { timeout: 5000 }).pipe(map((r) => r.text)))).toBe(`re ${t}`);
+          expect(await firstValueFrom(rpcCall(client, q, t, { timeout: 5000 }).pipe(map((r) => r.text)))).toBe(
+            `re ${t}`,
+          );
         }
         expect(requests.filter((r) => r.startsWith('boom'))).toEqual(['boom', 'boom (again)']);
         await eventually(async () => {

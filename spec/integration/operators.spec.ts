@@ -1,4 +1,18 @@
-import { firstValueFrom, lastValueFrom, map, of, range, shareReplay, take, toArray, delay, throwError, timer, mergeMap, tap } from 'rxjs';
+import {
+  firstValueFrom,
+  lastValueFrom,
+  map,
+  of,
+  range,
+  shareReplay,
+  take,
+  toArray,
+  delay,
+  throwError,
+  timer,
+  mergeMap,
+  tap,
+} from 'rxjs';
 import {
   connect,
   open,
@@ -77,9 +91,17 @@ describe('operators against RabbitMQ', () => {
 
   it('openChannel sets the prefetch on the broker', async () => {
     const name = uniqueName('prefetch');
-    const sub = connect({ url: BROKER_URL, connectionName: name }).pipe(openChannel({ prefetch: 7 })).subscribe();
+    const sub = connect({ url: BROKER_URL, connectionName: name })
+      .pipe(openChannel({ prefetch: 7 }))
+      .subscribe();
     try {
-      await eventually(async () => (await rabbitmqctl('list_channels', 'connection', 'prefetch_count')).split('\n').some((l) => l.trim().endsWith('\t7')), 'a channel with prefetch 7');
+      await eventually(
+        async () =>
+          (await rabbitmqctl('list_channels', 'connection', 'prefetch_count'))
+            .split('\n')
+            .some((l) => l.trim().endsWith('\t7')),
+        'a channel with prefetch 7',
+      );
     } finally {
       sub.unsubscribe();
     }
@@ -107,8 +129,17 @@ describe('operators against RabbitMQ', () => {
   it('publishTo with confirms emits one result per input, in order, and the queue gets them all', async () => {
     const q = queue();
     await firstValueFrom(ch.queueDeclare(q));
-    const channel$ = connect(BROKER_URL).pipe(openChannel({ confirm: true }), shareReplay({ bufferSize: 1, refCount: true }));
-    const results = await lastValueFrom(range(0, 3000).pipe(map((i) => new Message(`m${i}`, { messageId: String(i) })), publishTo(channel$, '', q, { window: 100 }), toArray()));
+    const channel$ = connect(BROKER_URL).pipe(
+      openChannel({ confirm: true }),
+      shareReplay({ bufferSize: 1, refCount: true }),
+    );
+    const results = await lastValueFrom(
+      range(0, 3000).pipe(
+        map((i) => new Message(`m${i}`, { messageId: String(i) })),
+        publishTo(channel$, '', q, { window: 100 }),
+        toArray(),
+      ),
+    );
     expect(results).toHaveLength(3000);
     expect(results.every((r) => r.status === 'confirmed')).toBe(true);
     expect(results.map((r) => r.value.properties.messageId)).toEqual(Array.from({ length: 3000 }, (_, i) => String(i)));
@@ -118,13 +149,20 @@ describe('operators against RabbitMQ', () => {
   it('publishTo reports mandatory returns and broker nacks as results, not errors', async () => {
     const q = queue();
     await firstValueFrom(ch.queueDeclare(q, { maxLength: 1, overflow: 'reject-publish' }));
-    const channel$ = connect(BROKER_URL).pipe(openChannel({ confirm: true }), shareReplay({ bufferSize: 1, refCount: true }));
+    const channel$ = connect(BROKER_URL).pipe(
+      openChannel({ confirm: true }),
+      shareReplay({ bufferSize: 1, refCount: true }),
+    );
     const results = await lastValueFrom(
       of('fits', 'rejected (queue full)').pipe(publishTo(channel$, '', q, { window: 1 }), toArray()),
     );
     expect(results.map((r) => r.status)).toEqual(['confirmed', 'nacked']);
-    const unroutable = await lastValueFrom(of('nowhere').pipe(publishTo(channel$, '', uniqueName('missing'), { mandatory: true }), toArray()));
-    expect(unroutable.map((r) => [r.status, r.ok, r.error?.name])).toEqual([['returned', false, 'MessageReturnedError']]);
+    const unroutable = await lastValueFrom(
+      of('nowhere').pipe(publishTo(channel$, '', uniqueName('missing'), { mandatory: true }), toArray()),
+    );
+    expect(unroutable.map((r) => [r.status, r.ok, r.error?.name])).toEqual([
+      ['returned', false, 'MessageReturnedError'],
+    ]);
   });
 
   it('ackEach acks what passes (the queue ends empty, nothing unacked) and unsubscribing mid-stream leaves the rest in the queue', async () => {
@@ -132,7 +170,9 @@ describe('operators against RabbitMQ', () => {
     await firstValueFrom(ch.queueDeclare(q));
     for (let i = 0; i < 500; i++) ch.basicPublish(`m${i}`, '', q);
     await eventually(async () => (await queueCounts(q)).ready === 500, '500 ready');
-    const seen = await lastValueFrom(connect(BROKER_URL).pipe(openChannel({ prefetch: 50 }), consume(q), ackEach(), take(300), toArray()));
+    const seen = await lastValueFrom(
+      connect(BROKER_URL).pipe(openChannel({ prefetch: 50 }), consume(q), ackEach(), take(300), toArray()),
+    );
     expect(seen).toHaveLength(300);
     // 300 acked; 200 left ready (the unacked in-flight ones are requeued when the channel closes)
     await eventually(async () => {
@@ -191,11 +231,16 @@ describe('operators against RabbitMQ', () => {
     const server = connect(BROKER_URL)
       .pipe(
         openChannel({ prefetch: 20 }),
-        serveRpc(q, (req) => timer(Math.floor(Math.random() * 10)).pipe(map(() => `${req.text}!`)), { concurrency: 20 }),
+        serveRpc(q, (req) => timer(Math.floor(Math.random() * 10)).pipe(map(() => `${req.text}!`)), {
+          concurrency: 20,
+        }),
       )
       .subscribe();
     try {
-      await eventually(async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t1`), 'the RPC server consumes');
+      await eventually(
+        async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t1`),
+        'the RPC server consumes',
+      );
       const client = await admin.openChannel();
       const replies = await lastValueFrom(
         range(0, 50).pipe(
@@ -206,7 +251,9 @@ describe('operators against RabbitMQ', () => {
       expect(replies.sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 50 }, (_, i) => [i, `call ${i}!`]));
       const nobody = queue();
       await firstValueFrom(ch.queueDeclare(nobody));
-      await expect(firstValueFrom(rpcCall(client, nobody, 'hello?', { timeout: 200 }))).rejects.toBeInstanceOf(TimeoutError);
+      await expect(firstValueFrom(rpcCall(client, nobody, 'hello?', { timeout: 200 }))).rejects.toBeInstanceOf(
+        TimeoutError,
+      );
       await client.close();
     } finally {
       server.unsubscribe();
@@ -219,7 +266,9 @@ describe('operators against RabbitMQ', () => {
     for (let i = 0; i < 100; i++) ch.basicPublish(`m${i}`, '', q);
     await eventually(async () => (await queueCounts(q)).ready === 100, '100 ready');
     // take(100) unsubscribes in the same tick as the last ack is queued
-    const n = await lastValueFrom(connect(BROKER_URL).pipe(openChannel({ prefetch: 100 }), consume(q), ackEach(), take(100), toArray()));
+    const n = await lastValueFrom(
+      connect(BROKER_URL).pipe(openChannel({ prefetch: 100 }), consume(q), ackEach(), take(100), toArray()),
+    );
     expect(n).toHaveLength(100);
     await eventually(async () => {
       const c = await queueCounts(q);
@@ -230,9 +279,17 @@ describe('operators against RabbitMQ', () => {
   it('unsubscribing consume cancels the consumer on the broker', async () => {
     const q = queue();
     await firstValueFrom(ch.queueDeclare(q));
-    const sub = connect(BROKER_URL).pipe(openChannel(), consume(q, { noAck: true })).subscribe();
-    await eventually(async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t1`), 'a consumer exists');
+    const sub = connect(BROKER_URL)
+      .pipe(openChannel(), consume(q, { noAck: true }))
+      .subscribe();
+    await eventually(
+      async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t1`),
+      'a consumer exists',
+    );
     sub.unsubscribe();
-    await eventually(async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t0`), 'the consumer is gone');
+    await eventually(
+      async () => (await rabbitmqctl('list_queues', 'name', 'consumers')).includes(`${q}\t0`),
+      'the consumer is gone',
+    );
   });
 });

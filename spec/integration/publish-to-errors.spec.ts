@@ -49,7 +49,12 @@ describe('publishTo errors and teardown against RabbitMQ', () => {
       await firstValueFrom(ch.queueDeclare(eu));
       await firstValueFrom(ch.queueDeclare(us));
       const channel$ = connect(BROKER_URL).pipe(openChannel({ confirm: true }));
-      const results = await lastValueFrom(from(orders).pipe(publishTo(channel$, '', (o) => `${base}-${o.region!.toLowerCase()}`), toArray()));
+      const results = await lastValueFrom(
+        from(orders).pipe(
+          publishTo(channel$, '', (o) => `${base}-${o.region!.toLowerCase()}`),
+          toArray(),
+        ),
+      );
       expect(results.map((r) => [r.value.id, r.status])).toEqual([
         [1, 'confirmed'],
         [2, 'confirmed'],
@@ -68,7 +73,9 @@ describe('publishTo errors and teardown against RabbitMQ', () => {
         if (!o.region) throw new RangeError(`order ${o.id} has no region`);
         return Message.json(o);
       };
-      const results = await lastValueFrom(from(orders).pipe(publishTo(channel$, '', q, { toMessage, window: 2 }), toArray()));
+      const results = await lastValueFrom(
+        from(orders).pipe(publishTo(channel$, '', q, { toMessage, window: 2 }), toArray()),
+      );
       expect(results.map((r) => r.status)).toEqual(['confirmed', 'confirmed', 'failed', 'confirmed', 'confirmed']);
       expect(results[2].error).toBeInstanceOf(RangeError);
       expect(await ready(q)).toBe(4);
@@ -80,7 +87,10 @@ describe('publishTo errors and teardown against RabbitMQ', () => {
       try {
         await firstValueFrom(c.confirmSelect());
         const boom = new Error('source failed');
-        const inputs = concat(of('1', '2', '3', '4', '5'), throwError(() => boom));
+        const inputs = concat(
+          of('1', '2', '3', '4', '5'),
+          throwError(() => boom),
+        );
         await expect(lastValueFrom(inputs.pipe(publishTo(c, '', q, { window: 1 })))).rejects.toBe(boom);
         await firstValueFrom(c.publish('sentinel', '', q));
         await quietFor(300);
@@ -99,7 +109,9 @@ describe('publishTo errors and teardown against RabbitMQ', () => {
         const c = await admin.openChannel();
         try {
           if (confirm) await firstValueFrom(c.confirmSelect());
-          const first = await firstValueFrom(of('1', '2', '3', '4', '5').pipe(publishTo(c, '', q, { window: 1 }), take(1)));
+          const first = await firstValueFrom(
+            of('1', '2', '3', '4', '5').pipe(publishTo(c, '', q, { window: 1 }), take(1)),
+          );
           expect(first.status).toBe(confirm ? 'confirmed' : 'sent');
           await quietFor(300);
           expect(await ready(q)).toBe(1);

@@ -27,10 +27,21 @@ describe('queue types and streams (integration)', () => {
     const q = unique('quorum');
     created.push(q, dlq);
     await firstValueFrom(channel.queueDeclare(dlq, { durable: true }));
-    await firstValueFrom(channel.queueDeclare(q, { durable: true, type: 'quorum', deliveryLimit: 1, deadLetterExchange: '', deadLetterRoutingKey: dlq }));
+    await firstValueFrom(
+      channel.queueDeclare(q, {
+        durable: true,
+        type: 'quorum',
+        deliveryLimit: 1,
+        deadLetterExchange: '',
+        deadLetterRoutingKey: dlq,
+      }),
+    );
     // a redeclare with a different type is refused: the arguments really reached the broker
     const other = await connection.openChannel();
-    await expect(firstValueFrom(other.queueDeclare(q, { durable: true, type: 'classic' }))).rejects.toMatchObject({ name: 'ChannelClosedError', code: 406 });
+    await expect(firstValueFrom(other.queueDeclare(q, { durable: true, type: 'classic' }))).rejects.toMatchObject({
+      name: 'ChannelClosedError',
+      code: 406,
+    });
     await publishAll(q, ['poison']);
     // delivered, requeued, delivered again (limit 1 exceeded) -> dead-lettered
     const ch = await connection.openChannel();
@@ -60,11 +71,20 @@ describe('queue types and streams (integration)', () => {
     created.push(q);
     await firstValueFrom(channel.queueDeclare(q, { durable: true, type: 'stream', maxAge: '1h' }));
     const before = new Date(Date.now() - 1000);
-    await publishAll(q, Array.from({ length: 30 }, (_, i) => `m${i}`));
+    await publishAll(
+      q,
+      Array.from({ length: 30 }, (_, i) => `m${i}`),
+    );
     const ch = await connection.openChannel();
     await firstValueFrom(ch.basicQos(50));
     const read = (options: ConsumeOptions, n: number) =>
-      lastValueFrom(ch.basicConsume(q, options).pipe(take(n), map((d) => `${d.text}@${String(d.streamOffset)}`), toArray()));
+      lastValueFrom(
+        ch.basicConsume(q, options).pipe(
+          take(n),
+          map((d) => `${d.text}@${String(d.streamOffset)}`),
+          toArray(),
+        ),
+      );
     expect(await read({ offset: 'first' }, 30)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}@${i}`));
     expect(await read({ offset: 25 }, 5)).toEqual(['m25@25', 'm26@26', 'm27@27', 'm28@28', 'm29@29']);
     expect(await read({ offset: before }, 3)).toEqual(['m0@0', 'm1@1', 'm2@2']);

@@ -35,7 +35,15 @@
 import fc from 'fast-check';
 import { NEVER, of, Subject, take, tap, type Observable, type Subscription } from 'rxjs';
 import { ackAfter, ackEach, consume, openChannel, type Channel, type Delivery, type FailureAction } from 'rx-amqp';
-import { brokerSettles, describeError as text, PROPERTY_RUNS, settleFrames, withRun, type Run, type SettleFrame } from './harness';
+import {
+  brokerSettles,
+  describeError as text,
+  PROPERTY_RUNS,
+  settleFrames,
+  withRun,
+  type Run,
+  type SettleFrame,
+} from './harness';
 
 type Behaviour = 'syncOk' | 'syncThrow' | 'promiseResolve' | 'promiseReject' | 'hang' | 'async';
 type OnError = 'requeue' | 'reject' | 'ack' | 'default' | 'fn' | 'fnThrows';
@@ -63,7 +71,15 @@ interface Scenario {
   steps: Step[];
 }
 
-const behaviour = fc.constantFrom<Behaviour>('syncOk', 'syncThrow', 'promiseResolve', 'promiseReject', 'hang', 'async', 'async');
+const behaviour = fc.constantFrom<Behaviour>(
+  'syncOk',
+  'syncThrow',
+  'promiseResolve',
+  'promiseReject',
+  'hang',
+  'async',
+  'async',
+);
 const ch = fc.nat(1);
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -161,10 +177,12 @@ async function runScenario(sc: Scenario): Promise<void> {
     });
     server.received$.subscribe((m) => {
       const pipe = pipes.find((p) => p.ch === m.channel);
-      if (pipe && (m.name === 'basic.cancel' || m.name === 'channel.close' || m.name === 'channel.close-ok')) pipe.consumerActive = false;
+      if (pipe && (m.name === 'basic.cancel' || m.name === 'channel.close' || m.name === 'channel.close-ok'))
+        pipe.consumerActive = false;
     });
 
-    const isLive = (pipe: Pipe) => pipe.ended === undefined && !connectionLost && pipe.channel !== undefined && pipe.channel.isOpen;
+    const isLive = (pipe: Pipe) =>
+      pipe.ended === undefined && !connectionLost && pipe.channel !== undefined && pipe.channel.isOpen;
     const decide = (rec: Rec, outcome: 'completed' | 'failed') => {
       rec.outcome = outcome;
       rec.decidedAt = counter++;
@@ -206,7 +224,14 @@ async function runScenario(sc: Scenario): Promise<void> {
             : sc.onError;
 
     for (let i = 0; i < sc.pipelines; i++) {
-      const pipe: Pipe = { ch: i + 1, ended: undefined, consumerActive: false, nextTag: 0, channelEnded: false, legitimateError: false };
+      const pipe: Pipe = {
+        ch: i + 1,
+        ended: undefined,
+        consumerActive: false,
+        nextTag: 0,
+        channelEnded: false,
+        legitimateError: false,
+      };
       pipes.push(pipe);
       const stop = (how: NonNullable<Pipe['ended']>) => {
         if (pipe.ended) return;
@@ -249,9 +274,29 @@ async function runScenario(sc: Scenario): Promise<void> {
         case 'deliver': {
           if (!pipe!.consumerActive || connectionLost) break;
           const tag = ++pipe!.nextTag;
-          const rec: Rec = { ch: pipe!.ch, tag, behaviour: s.behaviour, redelivered: s.redelivered, called: false, outcome: 'pending', live: false, decidedAt: -1 };
+          const rec: Rec = {
+            ch: pipe!.ch,
+            tag,
+            behaviour: s.behaviour,
+            redelivered: s.redelivered,
+            called: false,
+            outcome: 'pending',
+            live: false,
+            decidedAt: -1,
+          };
           recs.set(`${pipe!.ch}:${tag}`, rec);
-          server.sendContent(pipe!.ch, 'basic.deliver', { consumerTag: pipe!.consumerTag!, deliveryTag: tag, redelivered: s.redelivered, exchange: '', routingKey: 'q' }, `${pipe!.ch}:${tag}`);
+          server.sendContent(
+            pipe!.ch,
+            'basic.deliver',
+            {
+              consumerTag: pipe!.consumerTag!,
+              deliveryTag: tag,
+              redelivered: s.redelivered,
+              exchange: '',
+              routingKey: 'q',
+            },
+            `${pipe!.ch}:${tag}`,
+          );
           break;
         }
         case 'resolve':
@@ -297,7 +342,12 @@ async function runScenario(sc: Scenario): Promise<void> {
             pipe!.consumerActive = false;
             pipe!.channelEnded = true;
             pipe!.legitimateError = true;
-            server.sendMethod(pipe!.ch, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 60, methodId: 80 });
+            server.sendMethod(pipe!.ch, 'channel.close', {
+              replyCode: 406,
+              replyText: 'PRECONDITION_FAILED',
+              classId: 60,
+              methodId: 80,
+            });
           }
           break;
         case 'connectionLoss':
@@ -323,7 +373,9 @@ async function runScenario(sc: Scenario): Promise<void> {
         const running = mine.filter((r) => r.called && r.outcome === 'pending').length;
         const waiting = mine.filter((r) => !r.called);
         if (waiting.length > 0 && running < sc.concurrency) {
-          run.problem(`channel ${pipe.ch}: stalled: deliveries ${waiting.map((r) => r.tag).join(', ')} wait with ${running} of ${sc.concurrency} projects running`);
+          run.problem(
+            `channel ${pipe.ch}: stalled: deliveries ${waiting.map((r) => r.tag).join(', ')} wait with ${running} of ${sc.concurrency} projects running`,
+          );
         }
       }
     }
@@ -352,7 +404,10 @@ async function runScenario(sc: Scenario): Promise<void> {
       const closeAt = methods.findIndex((m) => m.name === 'channel.close' || m.name === 'channel.close-ok');
       if (closeAt >= 0) {
         const late = settleFrames(methods.slice(closeAt + 1));
-        if (late.length > 0) run.problem(`channel ${pipe.ch}: ${late.map((f) => `${f.name} ${f.tag}`).join(', ')} written after ${methods[closeAt].name}`);
+        if (late.length > 0)
+          run.problem(
+            `channel ${pipe.ch}: ${late.map((f) => `${f.name} ${f.tag}`).join(', ')} written after ${methods[closeAt].name}`,
+          );
       }
       for (const rec of mine) {
         const s = settled.get(rec.tag);
@@ -370,7 +425,8 @@ async function runScenario(sc: Scenario): Promise<void> {
         } else {
           const expected = failureAction(sc.onError, rec);
           const actual = settledAs(s);
-          if (expected === 'nack-or-reject' ? actual === 'ack' : actual !== expected) run.problem(`${id} failed (onError ${sc.onError}): settled '${actual}', expected '${expected}'`);
+          if (expected === 'nack-or-reject' ? actual === 'ack' : actual !== expected)
+            run.problem(`${id} failed (onError ${sc.onError}): settled '${actual}', expected '${expected}'`);
         }
       }
       // After the subscriber left or the pipeline ended: only the documented teardown.
@@ -380,19 +436,31 @@ async function runScenario(sc: Scenario): Promise<void> {
           if (m.name === 'basic.ack') {
             const frame = frames.find((f) => f.method === m);
             const late = mine.filter((r) => settled.get(r.tag) === frame && r.decidedAt > pipe.stopCounter!);
-            if (late.length > 0) run.problem(`channel ${pipe.ch}: after the pipeline ${pipe.ended}, an ack settles deliveries finished later (${late.map((r) => r.tag).join(', ')})`);
+            if (late.length > 0)
+              run.problem(
+                `channel ${pipe.ch}: after the pipeline ${pipe.ended}, an ack settles deliveries finished later (${late.map((r) => r.tag).join(', ')})`,
+              );
             continue;
           }
           run.problem(`channel ${pipe.ch}: ${m.name} written after the pipeline ${pipe.ended}`);
         }
       }
-      if (pipe.ended === 'error' && !pipe.legitimateError && !connectionLost) run.problem(`channel ${pipe.ch}: the pipeline errored without cause: ${text(pipe.error)}`);
-      if (pipe.ended === 'complete' && sc.take === null && !pipe.channelEnded) run.problem(`channel ${pipe.ch}: the pipeline completed without cause`);
+      if (pipe.ended === 'error' && !pipe.legitimateError && !connectionLost)
+        run.problem(`channel ${pipe.ch}: the pipeline errored without cause: ${text(pipe.error)}`);
+      if (pipe.ended === 'complete' && sc.take === null && !pipe.channelEnded)
+        run.problem(`channel ${pipe.ch}: the pipeline completed without cause`);
     }
   });
 }
 
-const base: Omit<Scenario, 'steps'> = { mode: 'ackAfter', pipelines: 1, concurrency: 1, onError: 'requeue', take: null, holdClose: false };
+const base: Omit<Scenario, 'steps'> = {
+  mode: 'ackAfter',
+  pipelines: 1,
+  concurrency: 1,
+  onError: 'requeue',
+  take: null,
+  holdClose: false,
+};
 
 /**
  * Counterexamples found so far (shrunk), replayed on every run, with the issue-10 item each
@@ -400,11 +468,41 @@ const base: Omit<Scenario, 'steps'> = { mode: 'ackAfter', pipelines: 1, concurre
  */
 const regressions: Array<[string, Scenario]> = [
   // item 1, seed -846826962: a synchronous throw errored the whole pipeline.
-  ['a project that throws synchronously nacks that delivery and the stream goes on', { ...base, steps: [{ t: 'deliver', ch: 0, behaviour: 'syncThrow', redelivered: false }, { t: 'deliver', ch: 0, behaviour: 'syncOk', redelivered: false }] }],
+  [
+    'a project that throws synchronously nacks that delivery and the stream goes on',
+    {
+      ...base,
+      steps: [
+        { t: 'deliver', ch: 0, behaviour: 'syncThrow', redelivered: false },
+        { t: 'deliver', ch: 0, behaviour: 'syncOk', redelivered: false },
+      ],
+    },
+  ],
   // item 1: an onError that throws stalled the stream (and its error went unhandled).
-  ['an onError that throws still nacks, and the next delivery is processed', { ...base, onError: 'fnThrows', steps: [{ t: 'deliver', ch: 0, behaviour: 'promiseReject', redelivered: false }, { t: 'deliver', ch: 0, behaviour: 'syncOk', redelivered: false }] }],
+  [
+    'an onError that throws still nacks, and the next delivery is processed',
+    {
+      ...base,
+      onError: 'fnThrows',
+      steps: [
+        { t: 'deliver', ch: 0, behaviour: 'promiseReject', redelivered: false },
+        { t: 'deliver', ch: 0, behaviour: 'syncOk', redelivered: false },
+      ],
+    },
+  ],
   // item 5, seed -1203778833: a project finishing while its channel closes was acked after channel.close.
-  ['no ack after channel.close when a project finishes while the channel closes', { ...base, holdClose: true, steps: [{ t: 'deliver', ch: 0, behaviour: 'async', redelivered: false }, { t: 'closeChannel', ch: 0 }, { t: 'resolve', pick: 0 }] }],
+  [
+    'no ack after channel.close when a project finishes while the channel closes',
+    {
+      ...base,
+      holdClose: true,
+      steps: [
+        { t: 'deliver', ch: 0, behaviour: 'async', redelivered: false },
+        { t: 'closeChannel', ch: 0 },
+        { t: 'resolve', pick: 0 },
+      ],
+    },
+  ],
 ];
 
 describe('consume + ackAfter / ackEach invariants (model-based, fake server)', () => {
@@ -415,6 +513,9 @@ describe('consume + ackAfter / ackEach invariants (model-based, fake server)', (
   }
 
   it('settle every delivery once, as its project ended, on its own channel, and tear down cleanly', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), { numRuns: PROPERTY_RUNS, interruptAfterTimeLimit: 25000 });
+    await fc.assert(fc.asyncProperty(scenario, runScenario), {
+      numRuns: PROPERTY_RUNS,
+      interruptAfterTimeLimit: 25000,
+    });
   });
 });

@@ -62,10 +62,20 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('cancel' as const), pick }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('deliver' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('serverCancel' as const), pick }) },
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('settle' as const), pick, how: fc.constantFrom<SettleHow>('ack', 'ackMultiple', 'nack', 'reject') }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('settle' as const),
+      pick,
+      how: fc.constantFrom<SettleHow>('ack', 'ackMultiple', 'nack', 'reject'),
+    }),
+  },
   { weight: 3, arbitrary: fc.constant({ t: 'publish' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'basicPublish' as const }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('confirm' as const), pick, nack: fc.boolean(), multiple: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('confirm' as const), pick, nack: fc.boolean(), multiple: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.constant({ t: 'close' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'closeOk' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'connectionClose' as const }) },
@@ -102,7 +112,9 @@ async function runScenario(sc: Scenario): Promise<void> {
     const channel: Channel = await connection.openChannel();
     const ch = channel.id;
     if (sc.confirm) {
-      await new Promise<void>((resolve, reject) => channel.confirmSelect().subscribe({ complete: resolve, error: reject }));
+      await new Promise<void>((resolve, reject) =>
+        channel.confirmSelect().subscribe({ complete: resolve, error: reject }),
+      );
     }
     run.channelCloseReply = sc.closeReply;
 
@@ -180,7 +192,12 @@ async function runScenario(sc: Scenario): Promise<void> {
           if (s.t === 'deliver') {
             const tag = ++nextTag;
             delivered.push(tag);
-            server.sendContent(ch, 'basic.deliver', { consumerTag: c.tag, deliveryTag: tag, redelivered: false, exchange: '', routingKey: 'q' }, String(tag));
+            server.sendContent(
+              ch,
+              'basic.deliver',
+              { consumerTag: c.tag, deliveryTag: tag, redelivered: false, exchange: '', routingKey: 'q' },
+              String(tag),
+            );
           } else {
             c.active = false;
             server.sendMethod(ch, 'basic.cancel', { consumerTag: c.tag, nowait: false });
@@ -196,13 +213,23 @@ async function runScenario(sc: Scenario): Promise<void> {
           const before = run.mark();
           let returned: boolean;
           try {
-            returned = s.how === 'ack' ? d.ack() : s.how === 'ackMultiple' ? d.ack(true) : s.how === 'nack' ? d.nack() : d.reject();
+            returned =
+              s.how === 'ack'
+                ? d.ack()
+                : s.how === 'ackMultiple'
+                  ? d.ack(true)
+                  : s.how === 'nack'
+                    ? d.nack()
+                    : d.reject();
           } catch (e) {
             run.problem(`delivery ${tag}.${s.how}() threw: ${String(e)}`);
             break;
           }
           const wrote = run.mark() > before;
-          if (returned !== expected) run.problem(`delivery ${tag}.${s.how}() returned ${returned} on a ${state} channel (${settledByModel.has(tag) ? 'settled before' : 'unsettled'}), expected ${expected}`);
+          if (returned !== expected)
+            run.problem(
+              `delivery ${tag}.${s.how}() returned ${returned} on a ${state} channel (${settledByModel.has(tag) ? 'settled before' : 'unsettled'}), expected ${expected}`,
+            );
           if (!returned && wrote) run.problem(`delivery ${tag}.${s.how}() returned false but wrote a frame`);
           if (returned && !wrote) run.problem(`delivery ${tag}.${s.how}() returned true but wrote nothing`);
           if (returned) {
@@ -223,7 +250,11 @@ async function runScenario(sc: Scenario): Promise<void> {
           if (outstanding.length === 0 || channelGone || connectionGone) break;
           const target = outstanding[s.pick % outstanding.length];
           for (const q of outstanding) if (q === target || (s.multiple && q < target)) serverConfirmed.add(q);
-          server.sendMethod(ch, s.nack ? 'basic.nack' : 'basic.ack', { deliveryTag: target, multiple: s.multiple, ...(s.nack ? { requeue: false } : {}) });
+          server.sendMethod(ch, s.nack ? 'basic.nack' : 'basic.ack', {
+            deliveryTag: target,
+            multiple: s.multiple,
+            ...(s.nack ? { requeue: false } : {}),
+          });
           break;
         }
         case 'close':
@@ -237,7 +268,13 @@ async function runScenario(sc: Scenario): Promise<void> {
           track(connection.close(), 'connection.close()');
           break;
         case 'serverClose':
-          if (!channelGone && !connectionGone) server.sendMethod(ch, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED - unknown delivery tag', classId: 60, methodId: 80 });
+          if (!channelGone && !connectionGone)
+            server.sendMethod(ch, 'channel.close', {
+              replyCode: 406,
+              replyText: 'PRECONDITION_FAILED - unknown delivery tag',
+              classId: 60,
+              methodId: 80,
+            });
           channelGone = true;
           break;
         case 'connectionLoss':
@@ -272,7 +309,8 @@ async function runScenario(sc: Scenario): Promise<void> {
     const closeAt = methods.findIndex((m) => m.name === 'channel.close' || m.name === 'channel.close-ok');
     if (closeAt >= 0) {
       const late = settleFrames(methods.slice(closeAt + 1));
-      if (late.length > 0) run.problem(`${late.map((f) => `${f.name} ${f.tag}`).join(', ')} written after ${methods[closeAt].name}`);
+      if (late.length > 0)
+        run.problem(`${late.map((f) => `${f.name} ${f.tag}`).join(', ')} written after ${methods[closeAt].name}`);
     }
     publishes.forEach((p, i) => {
       if (!p.outcome.ended) run.problem(`publish() #${i + 1} never ended, though the connection closed`);
@@ -286,16 +324,54 @@ async function runScenario(sc: Scenario): Promise<void> {
  */
 const regressions: Array<[string, Scenario]> = [
   // item 4, seed -1603775769: no close-ok, no bound.
-  ['channel.close() settles within closeTimeout without a close-ok', { confirm: false, closeReply: 'hold', steps: [{ t: 'close' }] }],
+  [
+    'channel.close() settles within closeTimeout without a close-ok',
+    { confirm: false, closeReply: 'hold', steps: [{ t: 'close' }] },
+  ],
   // item 4, seed 1668642161: an unconfirmed publish held the close forever.
-  ['channel.close() settles within closeTimeout with a confirm outstanding', { confirm: true, closeReply: 'answer', steps: [{ t: 'basicPublish' }, { t: 'close' }] }],
+  [
+    'channel.close() settles within closeTimeout with a confirm outstanding',
+    { confirm: true, closeReply: 'answer', steps: [{ t: 'basicPublish' }, { t: 'close' }] },
+  ],
   // item 5, seed -850619531: ack() during the close returned true and wrote basic.ack after channel.close.
   // Seed 165075947, found with a bounded channel.close() (item 4) in place: the confirm arrives
   // after the close gave up on the channel; the connection fails on the stray frame and its
   // grace timer outlives it (issue 10, item 8).
-  ['a confirm after channel.close() gave up leaves no timer behind', { confirm: true, closeReply: 'answer', steps: [{ t: 'publish' }, { t: 'close' }, { t: 'tick', ms: 1000 }, { t: 'confirm', pick: 0, nack: false, multiple: false }] }],
-  ['ack() after connection.close() began returns false (seed -1251029397)', { confirm: true, closeReply: 'answer', steps: [{ t: 'consume' }, { t: 'deliver', pick: 0 }, { t: 'publish' }, { t: 'connectionClose' }, { t: 'settle', pick: 0, how: 'ack' }] }],
-  ['ack() after close() began returns false and writes nothing', { confirm: false, closeReply: 'hold', steps: [{ t: 'consume' }, { t: 'deliver', pick: 0 }, { t: 'close' }, { t: 'settle', pick: 0, how: 'ack' }] }],
+  [
+    'a confirm after channel.close() gave up leaves no timer behind',
+    {
+      confirm: true,
+      closeReply: 'answer',
+      steps: [
+        { t: 'publish' },
+        { t: 'close' },
+        { t: 'tick', ms: 1000 },
+        { t: 'confirm', pick: 0, nack: false, multiple: false },
+      ],
+    },
+  ],
+  [
+    'ack() after connection.close() began returns false (seed -1251029397)',
+    {
+      confirm: true,
+      closeReply: 'answer',
+      steps: [
+        { t: 'consume' },
+        { t: 'deliver', pick: 0 },
+        { t: 'publish' },
+        { t: 'connectionClose' },
+        { t: 'settle', pick: 0, how: 'ack' },
+      ],
+    },
+  ],
+  [
+    'ack() after close() began returns false and writes nothing',
+    {
+      confirm: false,
+      closeReply: 'hold',
+      steps: [{ t: 'consume' }, { t: 'deliver', pick: 0 }, { t: 'close' }, { t: 'settle', pick: 0, how: 'ack' }],
+    },
+  ],
 ];
 
 describe('Channel invariants (model-based, fake server)', () => {
@@ -306,6 +382,9 @@ describe('Channel invariants (model-based, fake server)', () => {
   }
 
   it('settles deliveries once and only while open, and every close settles within closeTimeout', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), { numRuns: PROPERTY_RUNS, interruptAfterTimeLimit: 25000 });
+    await fc.assert(fc.asyncProperty(scenario, runScenario), {
+      numRuns: PROPERTY_RUNS,
+      interruptAfterTimeLimit: 25000,
+    });
   });
 });

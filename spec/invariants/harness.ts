@@ -175,11 +175,17 @@ export class Run {
     server.received$.subscribe((m) => this.written.push({ method: m, end: this.serverBytes }));
     server.answer('confirm.select', 'confirm.select-ok');
     server.answer('basic.qos', 'basic.qos-ok');
-    server.answer('basic.consume', 'basic.consume-ok', (m) => ({ consumerTag: m.args.consumerTag || `ctag-${++this.consumerTags}` }));
+    server.answer('basic.consume', 'basic.consume-ok', (m) => ({
+      consumerTag: m.args.consumerTag || `ctag-${++this.consumerTags}`,
+    }));
     server.answer('basic.cancel', 'basic.cancel-ok', (m) => ({ consumerTag: m.args.consumerTag }));
     server.answer('exchange.declare', 'exchange.declare-ok');
     server.answer('exchange.bind', 'exchange.bind-ok');
-    server.answer('queue.declare', 'queue.declare-ok', (m) => ({ queue: m.args.queue || 'amq.gen-1', messageCount: 0, consumerCount: 0 }));
+    server.answer('queue.declare', 'queue.declare-ok', (m) => ({
+      queue: m.args.queue || 'amq.gen-1',
+      messageCount: 0,
+      consumerCount: 0,
+    }));
     server.answer('queue.bind', 'queue.bind-ok');
     server.answer('access.request', 'access.request-ok', { ticket: 1 });
     server.handle('channel.close', (m) => {
@@ -215,7 +221,9 @@ export class Run {
     await run.settle();
     if (run.connected.values.length !== 1) {
       run.traps.remove();
-      throw new Error(`the connection did not open: ${run.connected.errored ? describeError(run.connected.error) : 'no value'}`);
+      throw new Error(
+        `the connection did not open: ${run.connected.errored ? describeError(run.connected.error) : 'no value'}`,
+      );
     }
     run.connection = run.connected.values[0];
     return run;
@@ -228,7 +236,9 @@ export class Run {
 
   /** Methods the client wrote after `mark` (on `channel` only, when given). */
   writtenAfter(mark: number, channel?: number): ReceivedMethod[] {
-    return this.written.filter((w) => w.end > mark && (channel === undefined || w.method.channel === channel)).map((w) => w.method);
+    return this.written
+      .filter((w) => w.end > mark && (channel === undefined || w.method.channel === channel))
+      .map((w) => w.method);
   }
 
   /** Methods the client wrote (on `channel` only, when given). */
@@ -312,12 +322,16 @@ export class Run {
       if (this.connection) await this.settlesWithinCloseTimeout(this.connection.close(), 'connection.close()');
       await this.settle();
       const pending = this.scheduler.actions.filter((a) => !a.closed);
-      if (pending.length > 0) this.problem(`${pending.length} virtual timer(s) still pending after the connection closed (at ${pending.map((a) => a.delay).join(', ')})`);
+      if (pending.length > 0)
+        this.problem(
+          `${pending.length} virtual timer(s) still pending after the connection closed (at ${pending.map((a) => a.delay).join(', ')})`,
+        );
       // Errors RxJS cannot deliver are reported from a real setTimeout(0): let them arrive.
       await realDelay(0);
       const timers = this.traps.timers.alive;
       if (timers > 0) this.problem(`${timers} real timer(s) left pending: they would keep the process alive`);
-      if (this.server.errors.length > 0) this.problem(`fake server noticed: ${this.server.errors.map(describeError).join('; ')}`);
+      if (this.server.errors.length > 0)
+        this.problem(`fake server noticed: ${this.server.errors.map(describeError).join('; ')}`);
       this.problems.push(...this.traps.caught);
     } finally {
       this.traps.remove();
@@ -364,7 +378,14 @@ export function settleFrames(methods: ReceivedMethod[]): SettleFrame[] {
   for (const m of methods) {
     if (m.name !== 'basic.ack' && m.name !== 'basic.nack' && m.name !== 'basic.reject') continue;
     const a = m.args as Record<string, unknown>;
-    out.push({ channel: m.channel, name: m.name, tag: a.deliveryTag as number, multiple: (a.multiple as boolean | undefined) ?? false, requeue: (a.requeue as boolean | undefined) ?? false, method: m });
+    out.push({
+      channel: m.channel,
+      name: m.name,
+      tag: a.deliveryTag as number,
+      multiple: (a.multiple as boolean | undefined) ?? false,
+      requeue: (a.requeue as boolean | undefined) ?? false,
+      method: m,
+    });
   }
   return out;
 }
@@ -375,14 +396,20 @@ export function settleFrames(methods: ReceivedMethod[]): SettleFrame[] {
  * unsettled. Settling a tag twice, or one never delivered, is a violation (RabbitMQ closes
  * the channel with 406 PRECONDITION_FAILED "unknown delivery tag").
  */
-export function brokerSettles(delivered: number[], frames: SettleFrame[], problem: (text: string) => void): Map<number, SettleFrame> {
+export function brokerSettles(
+  delivered: number[],
+  frames: SettleFrame[],
+  problem: (text: string) => void,
+): Map<number, SettleFrame> {
   const outstanding = new Set(delivered);
   const settled = new Map<number, SettleFrame>();
   for (const f of frames) {
     const covered = f.multiple ? [...outstanding].filter((t) => t <= f.tag) : [f.tag];
     for (const t of covered) {
-      if (settled.has(t)) problem(`delivery ${t} on channel ${f.channel} settled twice (${settled.get(t)!.name}, then ${f.name})`);
-      else if (!outstanding.has(t)) problem(`${f.name} of tag ${t} on channel ${f.channel}, which was never delivered there`);
+      if (settled.has(t))
+        problem(`delivery ${t} on channel ${f.channel} settled twice (${settled.get(t)!.name}, then ${f.name})`);
+      else if (!outstanding.has(t))
+        problem(`${f.name} of tag ${t} on channel ${f.channel}, which was never delivered there`);
       else {
         outstanding.delete(t);
         settled.set(t, f);

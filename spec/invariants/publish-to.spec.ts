@@ -110,7 +110,9 @@ async function runScenario(sc: Scenario): Promise<void> {
     const channel: Channel = await run.connection.openChannel();
     const ch = channel.id;
     if (sc.confirm === 'channel') {
-      await new Promise<void>((resolve, reject) => channel.confirmSelect().subscribe({ complete: resolve, error: reject }));
+      await new Promise<void>((resolve, reject) =>
+        channel.confirmSelect().subscribe({ complete: resolve, error: reject }),
+      );
     }
     const confirming = sc.confirm !== 'none';
 
@@ -182,11 +184,17 @@ async function runScenario(sc: Scenario): Promise<void> {
       const open = outstanding();
       if (open.length === 0 || channelGone) return;
       const target = open[pick % open.length];
-      for (const p of open) if (p.seq === target.seq || (multiple && p.seq < target.seq)) serverSettled.set(p.seq, kind);
-      server.sendMethod(ch, kind === 'ack' ? 'basic.ack' : 'basic.nack', { deliveryTag: target.seq, multiple, ...(kind === 'nack' ? { requeue: false } : {}) });
+      for (const p of open)
+        if (p.seq === target.seq || (multiple && p.seq < target.seq)) serverSettled.set(p.seq, kind);
+      server.sendMethod(ch, kind === 'ack' ? 'basic.ack' : 'basic.nack', {
+        deliveryTag: target.seq,
+        multiple,
+        ...(kind === 'nack' ? { requeue: false } : {}),
+      });
     };
     const checkWindow = () => {
-      if (confirming && outstanding().length > sc.window) run.problem(`${outstanding().length} publishes outstanding with window ${sc.window}`);
+      if (confirming && outstanding().length > sc.window)
+        run.problem(`${outstanding().length} publishes outstanding with window ${sc.window}`);
     };
     const unblock = () => {
       if (blockedMark === undefined) return;
@@ -212,10 +220,18 @@ async function runScenario(sc: Scenario): Promise<void> {
           confirm(s.t, s.pick, s.multiple);
           break;
         case 'return': {
-          const target = confirming && sc.mandatory && !channelGone ? outstanding().find((p) => !returned.has(p.seq)) : undefined;
+          const target =
+            confirming && sc.mandatory && !channelGone ? outstanding().find((p) => !returned.has(p.seq)) : undefined;
           if (target) {
             returned.add(target.seq);
-            server.send(contentFrames(ch, 'basic.return', { replyCode: 312, replyText: 'NO_ROUTE', exchange: 'ex', routingKey: 'rk' }, String(target.id)));
+            server.send(
+              contentFrames(
+                ch,
+                'basic.return',
+                { replyCode: 312, replyText: 'NO_ROUTE', exchange: 'ex', routingKey: 'rk' },
+                String(target.id),
+              ),
+            );
           }
           break;
         }
@@ -232,7 +248,13 @@ async function runScenario(sc: Scenario): Promise<void> {
           subscription.unsubscribe();
           break;
         case 'serverChannelClose':
-          if (!channelGone) server.sendMethod(ch, 'channel.close', { replyCode: 404, replyText: 'NOT_FOUND - no exchange', classId: 60, methodId: 40 });
+          if (!channelGone)
+            server.sendMethod(ch, 'channel.close', {
+              replyCode: 404,
+              replyText: 'NOT_FOUND - no exchange',
+              classId: 60,
+              methodId: 40,
+            });
           channelGone = true;
           break;
         case 'connectionLoss':
@@ -284,11 +306,17 @@ async function runScenario(sc: Scenario): Promise<void> {
     if (stopMark !== undefined) {
       const after = run.writtenAfter(stopMark, ch);
       const late = after.filter((m) => m.name === 'basic.publish');
-      if (late.length > 0) run.problem(`${late.length} basic.publish written after the subscriber left or the operator ended (${stoppedBy}): inputs ${late.map((m) => m.body!.toString()).join(', ')}`);
+      if (late.length > 0)
+        run.problem(
+          `${late.length} basic.publish written after the subscriber left or the operator ended (${stoppedBy}): inputs ${late.map((m) => m.body!.toString()).join(', ')}`,
+        );
       // The channel is the application's: the operator's teardown writes nothing on it at all
       // (a channel.close-ok answers the server's own close).
       const other = after.filter((m) => m.name !== 'basic.publish' && m.name !== 'channel.close-ok');
-      if (other.length > 0) run.problem(`${other.map((m) => m.name).join(', ')} written after the subscriber left or the operator ended (${stoppedBy})`);
+      if (other.length > 0)
+        run.problem(
+          `${other.map((m) => m.name).join(', ')} written after the subscriber left or the operator ended (${stoppedBy})`,
+        );
     }
     const seen = new Set<number>();
     let last = -1;
@@ -305,7 +333,8 @@ async function runScenario(sc: Scenario): Promise<void> {
       const id = r.value.id;
       if (resulted.has(id)) run.problem(`input ${id} got a second result`);
       resulted.add(id);
-      if (sc.ordered && id < lastResult) run.problem(`ordered: the result of input ${id} came after that of input ${lastResult}`);
+      if (sc.ordered && id < lastResult)
+        run.problem(`ordered: the result of input ${id} came after that of input ${lastResult}`);
       lastResult = Math.max(lastResult, id);
       const kind = inputs[id].kind;
       const p = pub.filter((x) => x.id === id).pop();
@@ -319,16 +348,25 @@ async function runScenario(sc: Scenario): Promise<void> {
       if (r.status !== expected) run.problem(`input ${id} (${kind}) got status '${r.status}', expected ${expected}`);
     }
     const legitimateError = sourceErrored || channelLost;
-    if (stoppedBy === 'error' && !legitimateError) run.problem(`the operator errored though its source did not and its channel lived: ${text(error)}`);
-    if (stopMark === undefined && !channelLost) run.problem('the operator did not complete once everything was confirmed and its source completed');
+    if (stoppedBy === 'error' && !legitimateError)
+      run.problem(`the operator errored though its source did not and its channel lived: ${text(error)}`);
+    if (stopMark === undefined && !channelLost)
+      run.problem('the operator did not complete once everything was confirmed and its source completed');
     if (stoppedBy === 'complete') {
-      for (let id = 0; id < pushedWhileSubscribed; id++) if (!resulted.has(id)) run.problem(`the operator completed without a result for input ${id}`);
+      for (let id = 0; id < pushedWhileSubscribed; id++)
+        if (!resulted.has(id)) run.problem(`the operator completed without a result for input ${id}`);
     }
     subscription.unsubscribe();
   });
 }
 
-const base: Omit<Scenario, 'sync' | 'steps'> = { confirm: 'operator', ordered: false, window: 1, mandatory: false, take: null };
+const base: Omit<Scenario, 'sync' | 'steps'> = {
+  confirm: 'operator',
+  ordered: false,
+  window: 1,
+  mandatory: false,
+  take: null,
+};
 
 /**
  * Counterexamples found so far (shrunk), replayed on every run, with the issue-10 item each
@@ -337,15 +375,50 @@ const base: Omit<Scenario, 'sync' | 'steps'> = { confirm: 'operator', ordered: f
 const regressions: Array<[string, Scenario]> = [
   // item 2, seed 450111001: the pipeline errored instead of failing that input.
   ['a throwing routing-key function fails that input only', { ...base, sync: ['throwKey'], steps: [] }],
-  ['a throwing toMessage fails that input only, in order, and the stream goes on', { ...base, ordered: true, sync: ['ok', 'throwToMessage', 'ok'], steps: [{ t: 'ack', pick: 0, multiple: false }, { t: 'ack', pick: 0, multiple: false }] }],
+  [
+    'a throwing toMessage fails that input only, in order, and the stream goes on',
+    {
+      ...base,
+      ordered: true,
+      sync: ['ok', 'throwToMessage', 'ok'],
+      steps: [
+        { t: 'ack', pick: 0, multiple: false },
+        { t: 'ack', pick: 0, multiple: false },
+      ],
+    },
+  ],
   // item 2: inputs after the failing one were still published once the operator had errored.
-  ['nothing is published after the operator errored', { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'sourceError' }, { t: 'ack', pick: 0, multiple: false }] }],
+  [
+    'nothing is published after the operator errored',
+    { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'sourceError' }, { t: 'ack', pick: 0, multiple: false }] },
+  ],
   // item 3, seed -1201869208: take(1) with window 1 still published the rest.
   ['take(1) with window 1 publishes nothing more', { ...base, take: 1, sync: ['ok', 'ok'], steps: [] }],
-  ['take(1), window 1, five inputs: one publish', { ...base, confirm: 'none', take: 1, sync: ['ok', 'ok', 'ok', 'ok', 'ok'], steps: [] }],
-  ['confirms arriving after unsubscribe publish nothing of the backlog', { ...base, sync: Array.from({ length: 50 }, () => 'ok' as const), steps: [{ t: 'unsubscribe' }, { t: 'ack', pick: 0, multiple: false }, { t: 'ack', pick: 0, multiple: false }, { t: 'ack', pick: 0, multiple: false }] }],
-  ['a late confirm after unsubscribe publishes nothing', { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'ack', pick: 0, multiple: false }] }],
-  ['without confirms, the settle task after unsubscribe publishes nothing', { ...base, confirm: 'none', take: 1, sync: ['ok', 'ok', 'ok'], steps: [] }],
+  [
+    'take(1), window 1, five inputs: one publish',
+    { ...base, confirm: 'none', take: 1, sync: ['ok', 'ok', 'ok', 'ok', 'ok'], steps: [] },
+  ],
+  [
+    'confirms arriving after unsubscribe publish nothing of the backlog',
+    {
+      ...base,
+      sync: Array.from({ length: 50 }, () => 'ok' as const),
+      steps: [
+        { t: 'unsubscribe' },
+        { t: 'ack', pick: 0, multiple: false },
+        { t: 'ack', pick: 0, multiple: false },
+        { t: 'ack', pick: 0, multiple: false },
+      ],
+    },
+  ],
+  [
+    'a late confirm after unsubscribe publishes nothing',
+    { ...base, sync: ['ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'ack', pick: 0, multiple: false }] },
+  ],
+  [
+    'without confirms, the settle task after unsubscribe publishes nothing',
+    { ...base, confirm: 'none', take: 1, sync: ['ok', 'ok', 'ok'], steps: [] },
+  ],
 ];
 
 describe('publishTo invariants (model-based, fake server)', () => {
@@ -356,6 +429,9 @@ describe('publishTo invariants (model-based, fake server)', () => {
   }
 
   it('keeps its promises under any interleaving of inputs, confirms, returns, teardown and server events', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), { numRuns: PROPERTY_RUNS, interruptAfterTimeLimit: 25000 });
+    await fc.assert(fc.asyncProperty(scenario, runScenario), {
+      numRuns: PROPERTY_RUNS,
+      interruptAfterTimeLimit: 25000,
+    });
   });
 });

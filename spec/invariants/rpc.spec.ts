@@ -76,14 +76,32 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 3000 }) }) },
   { weight: 1, arbitrary: fc.constant({ t: 'unsubscribeServer' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'serverCancel' as const }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('serverChannelClose' as const), side: fc.constantFrom<'serving' | 'calling'>('serving', 'calling') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('serverChannelClose' as const),
+      side: fc.constantFrom<'serving' | 'calling'>('serving', 'calling'),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ t: 'connectionLoss' as const }) },
 );
 
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   concurrency: fc.integer({ min: 1, max: 3 }),
   timeout: fc.constantFrom(0, 1000, 2500),
-  behaviours: fc.array(fc.constantFrom<Behaviour>('syncOk', 'syncOk', 'syncThrow', 'promiseResolve', 'promiseReject', 'hang', 'async', 'async'), { minLength: 1, maxLength: 6 }),
+  behaviours: fc.array(
+    fc.constantFrom<Behaviour>(
+      'syncOk',
+      'syncOk',
+      'syncThrow',
+      'promiseResolve',
+      'promiseReject',
+      'hang',
+      'async',
+      'async',
+    ),
+    { minLength: 1, maxLength: 6 },
+  ),
   steps: fc.array(step, { maxLength: 40, size: 'medium' }),
 });
 
@@ -223,14 +241,25 @@ async function runScenario(sc: Scenario): Promise<void> {
         live: false,
         decidedAt: -1,
       });
-      server.sendContent(1, 'basic.deliver', { consumerTag: SERVE_TAG, deliveryTag: tag, redelivered: false, exchange: '', routingKey: 'rpc' }, body, { correlationId, replyTo });
+      server.sendContent(
+        1,
+        'basic.deliver',
+        { consumerTag: SERVE_TAG, deliveryTag: tag, redelivered: false, exchange: '', routingKey: 'rpc' },
+        body,
+        { correlationId, replyTo },
+      );
     };
 
     for (const s of sc.steps) {
       switch (s.t) {
         case 'call': {
           const body = `call-${calls.length}`;
-          const call: Call = { body, outcome: undefined as unknown as Outcome<Delivery>, unsubscribed: false, answered: false };
+          const call: Call = {
+            body,
+            outcome: undefined as unknown as Outcome<Delivery>,
+            unsubscribed: false,
+            answered: false,
+          };
           calls.push(call);
           call.outcome = record(rpcCall(calling, 'rpc', body, { timeout: sc.timeout, scheduler: run.scheduler }));
           break;
@@ -252,7 +281,8 @@ async function runScenario(sc: Scenario): Promise<void> {
           break;
         }
         case 'externalRequest':
-          if (serveActive && !connectionLost) deliverRequest(`ext-${serveTag + 1}`, 'amq.rabbitmq.reply-to.elsewhere', `external-${serveTag + 1}`);
+          if (serveActive && !connectionLost)
+            deliverRequest(`ext-${serveTag + 1}`, 'amq.rabbitmq.reply-to.elsewhere', `external-${serveTag + 1}`);
           break;
         case 'answer': {
           if (!replyActive || connectionLost) break;
@@ -263,12 +293,36 @@ async function runScenario(sc: Scenario): Promise<void> {
           const correlationId = (m.properties as { correlationId?: string }).correlationId;
           const call = calls.find((c) => c.correlationId === correlationId);
           if (call && !call.unsubscribed && !call.outcome.ended) call.answered = true;
-          server.sendContent(2, 'basic.deliver', { consumerTag: REPLY_TAG, deliveryTag: ++replyTag, redelivered: false, exchange: '', routingKey: 'amq.rabbitmq.reply-to' }, m.body!, { correlationId });
+          server.sendContent(
+            2,
+            'basic.deliver',
+            {
+              consumerTag: REPLY_TAG,
+              deliveryTag: ++replyTag,
+              redelivered: false,
+              exchange: '',
+              routingKey: 'amq.rabbitmq.reply-to',
+            },
+            m.body!,
+            { correlationId },
+          );
           break;
         }
         case 'strayReply':
           if (replyActive && !connectionLost) {
-            server.sendContent(2, 'basic.deliver', { consumerTag: REPLY_TAG, deliveryTag: ++replyTag, redelivered: false, exchange: '', routingKey: 'amq.rabbitmq.reply-to' }, 'stray', { correlationId: 'nobody' });
+            server.sendContent(
+              2,
+              'basic.deliver',
+              {
+                consumerTag: REPLY_TAG,
+                deliveryTag: ++replyTag,
+                redelivered: false,
+                exchange: '',
+                routingKey: 'amq.rabbitmq.reply-to',
+              },
+              'stray',
+              { correlationId: 'nobody' },
+            );
           }
           break;
         case 'resolve':
@@ -331,13 +385,19 @@ async function runScenario(sc: Scenario): Promise<void> {
       const all = [...requests.values()];
       const running = all.filter((r) => r.called && r.outcome === 'pending').length;
       const waiting = all.filter((r) => !r.called);
-      if (waiting.length > 0 && running < sc.concurrency) run.problem(`serveRpc stalled: requests ${waiting.map((r) => r.tag).join(', ')} wait with ${running} of ${sc.concurrency} handlers running`);
+      if (waiting.length > 0 && running < sc.concurrency)
+        run.problem(
+          `serveRpc stalled: requests ${waiting.map((r) => r.tag).join(', ')} wait with ${running} of ${sc.concurrency} handlers running`,
+        );
     }
     // ---- calls time out ----
     if (sc.timeout > 0) {
       await run.advance(sc.timeout + 1);
       for (const c of calls) {
-        if (!c.unsubscribed && !c.outcome.ended) run.problem(`call ${c.body} still waits ${sc.timeout + 1} ms after its last chance, with timeout ${sc.timeout}`);
+        if (!c.unsubscribed && !c.outcome.ended)
+          run.problem(
+            `call ${c.body} still waits ${sc.timeout + 1} ms after its last chance, with timeout ${sc.timeout}`,
+          );
       }
     }
     // ---- teardown ----
@@ -352,13 +412,20 @@ async function runScenario(sc: Scenario): Promise<void> {
     const closeAt = methods1.findIndex((m) => m.name === 'channel.close' || m.name === 'channel.close-ok');
     if (closeAt >= 0) {
       const late = settleFrames(methods1.slice(closeAt + 1));
-      if (late.length > 0) run.problem(`channel 1: ${late.map((f) => `${f.name} ${f.tag}`).join(', ')} written after ${methods1[closeAt].name}`);
+      if (late.length > 0)
+        run.problem(
+          `channel 1: ${late.map((f) => `${f.name} ${f.tag}`).join(', ')} written after ${methods1[closeAt].name}`,
+        );
     }
     const replies = methods1.filter((m) => m.name === 'basic.publish');
     for (const r of requests.values()) {
       const s = settled.get(r.tag);
       const id = `request ${r.tag} (${r.behaviour})`;
-      const replied = replies.some((m) => (m.properties as { correlationId?: string }).correlationId === r.correlationId && m.args.routingKey === r.replyTo);
+      const replied = replies.some(
+        (m) =>
+          (m.properties as { correlationId?: string }).correlationId === r.correlationId &&
+          m.args.routingKey === r.replyTo,
+      );
       if (r.outcome === 'pending') {
         if (s) run.problem(`${id} settled (${s.name}) though its handler never finished`);
         continue;
@@ -379,26 +446,38 @@ async function runScenario(sc: Scenario): Promise<void> {
         if (m.name === 'basic.cancel' || m.name === 'channel.close' || m.name === 'channel.close-ok') continue;
         if (m.name === 'basic.ack') {
           const frame = frames.find((f) => f.method === m);
-          const late = [...requests.values()].filter((r) => settled.get(r.tag) === frame && r.decidedAt > serverStopCounter);
-          if (late.length > 0) run.problem(`after serveRpc ${serverEnded}, an ack settles requests finished later (${late.map((r) => r.tag).join(', ')})`);
+          const late = [...requests.values()].filter(
+            (r) => settled.get(r.tag) === frame && r.decidedAt > serverStopCounter,
+          );
+          if (late.length > 0)
+            run.problem(
+              `after serveRpc ${serverEnded}, an ack settles requests finished later (${late.map((r) => r.tag).join(', ')})`,
+            );
           continue;
         }
         run.problem(`channel 1: ${m.name} written after serveRpc ${serverEnded}`);
       }
     }
-    if (serverEnded === 'error' && !serverLegitimateEnd && !connectionLost) run.problem(`serveRpc errored without cause: ${text(serverError)}`);
+    if (serverEnded === 'error' && !serverLegitimateEnd && !connectionLost)
+      run.problem(`serveRpc errored without cause: ${text(serverError)}`);
 
     // ---- invariants: calling ----
     for (const c of calls) {
       const o = c.outcome;
       if (o.values.length > 1) run.problem(`call ${c.body} emitted ${o.values.length} replies`);
       for (const v of o.values) {
-        if (v.properties.correlationId !== c.correlationId) run.problem(`call ${c.body} (${c.correlationId}) got the reply for ${v.properties.correlationId}`);
+        if (v.properties.correlationId !== c.correlationId)
+          run.problem(`call ${c.body} (${c.correlationId}) got the reply for ${v.properties.correlationId}`);
       }
-      if (c.answered && o.values.length !== 1) run.problem(`call ${c.body}: its reply arrived while it waited, but it emitted ${o.values.length} values (${o.errored ? text(o.error) : 'no error'})`);
+      if (c.answered && o.values.length !== 1)
+        run.problem(
+          `call ${c.body}: its reply arrived while it waited, but it emitted ${o.values.length} values (${o.errored ? text(o.error) : 'no error'})`,
+        );
       if (!c.unsubscribed && !o.ended) run.problem(`call ${c.body} never ended, though the connection closed`);
       if (c.unsubscribeMark !== undefined) {
-        const late = run.writtenAfter(c.unsubscribeMark, 2).filter((m) => m.name === 'basic.publish' && m.body!.toString() === c.body);
+        const late = run
+          .writtenAfter(c.unsubscribeMark, 2)
+          .filter((m) => m.name === 'basic.publish' && m.body!.toString() === c.body);
         if (late.length > 0) run.problem(`call ${c.body}: its request was published after it was unsubscribed`);
       }
     }
@@ -411,12 +490,21 @@ async function runScenario(sc: Scenario): Promise<void> {
  */
 const regressions: Array<[string, Scenario]> = [
   // item 1, seed 1072164971: a handler that throws synchronously stopped the server.
-  ['a handler that throws does not stop the server: the next call is answered', {
-    concurrency: 1,
-    timeout: 1000,
-    behaviours: ['syncThrow', 'syncOk'],
-    steps: [{ t: 'call' }, { t: 'forward', pick: 0 }, { t: 'call' }, { t: 'forward', pick: 0 }, { t: 'answer', pick: 0 }],
-  }],
+  [
+    'a handler that throws does not stop the server: the next call is answered',
+    {
+      concurrency: 1,
+      timeout: 1000,
+      behaviours: ['syncThrow', 'syncOk'],
+      steps: [
+        { t: 'call' },
+        { t: 'forward', pick: 0 },
+        { t: 'call' },
+        { t: 'forward', pick: 0 },
+        { t: 'answer', pick: 0 },
+      ],
+    },
+  ],
 ];
 
 describe('rpcCall + serveRpc invariants (model-based, fake server as the broker)', () => {
@@ -427,6 +515,9 @@ describe('rpcCall + serveRpc invariants (model-based, fake server as the broker)
   }
 
   it('answer every request once, settle it as its handler ended, and give each call its own reply or a timeout', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), { numRuns: PROPERTY_RUNS, interruptAfterTimeLimit: 25000 });
+    await fc.assert(fc.asyncProperty(scenario, runScenario), {
+      numRuns: PROPERTY_RUNS,
+      interruptAfterTimeLimit: 25000,
+    });
   });
 });

@@ -32,7 +32,14 @@ import { describeError as text, PROPERTY_RUNS, withRun } from './harness';
 
 type Reply = 'ok' | 'refuse' | 'hold';
 
-type Step = { t: 'release' } | { t: 'closeOk' } | { t: 'unsubscribe' } | { t: 'serverChannelClose' } | { t: 'connectionLoss' } | { t: 'blocked' } | { t: 'tick'; ms: number };
+type Step =
+  | { t: 'release' }
+  | { t: 'closeOk' }
+  | { t: 'unsubscribe' }
+  | { t: 'serverChannelClose' }
+  | { t: 'connectionLoss' }
+  | { t: 'blocked' }
+  | { t: 'tick'; ms: number };
 
 interface Scenario {
   /** How the server answers the n-th synchronous method of the pipeline ({@link SEQUENCE}). */
@@ -96,7 +103,12 @@ async function runScenario(sc: Scenario): Promise<void> {
         else if (how === 'hold') held = { m, k };
         else {
           refused = true;
-          server.sendMethod(m.channel, 'channel.close', { replyCode: 404, replyText: `NOT_FOUND - refused ${m.name}`, classId: m.classId, methodId: m.methodId });
+          server.sendMethod(m.channel, 'channel.close', {
+            replyCode: 404,
+            replyText: `NOT_FOUND - refused ${m.name}`,
+            classId: m.classId,
+            methodId: m.methodId,
+          });
         }
       });
     }
@@ -155,7 +167,12 @@ async function runScenario(sc: Scenario): Promise<void> {
         case 'serverChannelClose':
           if (!connectionLost && server.openChannels.has(1)) {
             serverClosed = true;
-            server.sendMethod(1, 'channel.close', { replyCode: 406, replyText: 'PRECONDITION_FAILED', classId: 0, methodId: 0 });
+            server.sendMethod(1, 'channel.close', {
+              replyCode: 406,
+              replyText: 'PRECONDITION_FAILED',
+              classId: 0,
+              methodId: 0,
+            });
           }
           break;
         case 'connectionLoss':
@@ -174,7 +191,8 @@ async function runScenario(sc: Scenario): Promise<void> {
 
     const live = ended === undefined;
     if (live && allAnswered && !serverClosed && !connectionLost) {
-      if (!run.methods(1).some((m) => m.name === 'basic.consume')) run.problem('every method was answered, yet the consumer did not start');
+      if (!run.methods(1).some((m) => m.name === 'basic.consume'))
+        run.problem('every method was answered, yet the consumer did not start');
     }
     stop('unsubscribe');
     subscription.unsubscribe();
@@ -190,7 +208,8 @@ async function runScenario(sc: Scenario): Promise<void> {
         run.problem(`${m.name} written after the pipeline ${ended}`);
       }
     }
-    if (ended === 'error' && !refused && !serverClosed && !connectionLost) run.problem(`the pipeline errored without cause: ${text(error)}`);
+    if (ended === 'error' && !refused && !serverClosed && !connectionLost)
+      run.problem(`the pipeline errored without cause: ${text(error)}`);
     if (ended === 'complete') run.problem('the pipeline completed, though consume() never completes by itself');
   });
 }
@@ -202,9 +221,21 @@ const regressions: Array<[string, Scenario]> = [
   // Seed 696390645, found with a bounded channel.close() (item 4) in place: the held answer
   // arrives after the close gave up on the channel; the connection fails on the stray frame and
   // its grace timer outlives it (issue 10, item 8).
-  ['a late answer after channel.close() gave up leaves no timer behind', { replies: ['ok', 'ok', 'hold', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'tick', ms: 1000 }, { t: 'release' }] }],
+  [
+    'a late answer after channel.close() gave up leaves no timer behind',
+    {
+      replies: ['ok', 'ok', 'hold', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+      steps: [{ t: 'unsubscribe' }, { t: 'tick', ms: 1000 }, { t: 'release' }],
+    },
+  ],
   // Seed 711210735, the same with channel.open-ok held.
-  ['a late channel.open-ok after channel.close() gave up leaves no timer behind', { replies: ['hold', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'], steps: [{ t: 'unsubscribe' }, { t: 'tick', ms: 1000 }, { t: 'release' }] }],
+  [
+    'a late channel.open-ok after channel.close() gave up leaves no timer behind',
+    {
+      replies: ['hold', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+      steps: [{ t: 'unsubscribe' }, { t: 'tick', ms: 1000 }, { t: 'release' }],
+    },
+  ],
 ];
 
 describe('openChannel + topology operators + consume invariants (model-based, fake server)', () => {
@@ -215,6 +246,9 @@ describe('openChannel + topology operators + consume invariants (model-based, fa
   }
 
   it('send the topology one method at a time, stop at a refusal, and tear down cleanly', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), { numRuns: PROPERTY_RUNS, interruptAfterTimeLimit: 25000 });
+    await fc.assert(fc.asyncProperty(scenario, runScenario), {
+      numRuns: PROPERTY_RUNS,
+      interruptAfterTimeLimit: 25000,
+    });
   });
 });

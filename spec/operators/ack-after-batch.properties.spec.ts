@@ -28,12 +28,23 @@ interface Scenario {
 }
 
 const scenario: fc.Arbitrary<Scenario> = fc.record({
-  arrivals: fc.array(fc.record({ gap: fc.integer({ min: 0, max: 4 }), channel: fc.constantFrom<0 | 1>(0, 1) }), { maxLength: 40 }),
-  outcomes: fc.array(fc.record({ kind: fc.constantFrom<Outcome['kind']>('ok', 'ok', 'error', 'throw'), frames: fc.integer({ min: 0, max: 8 }) }), { minLength: 1, maxLength: 10 }),
+  arrivals: fc.array(fc.record({ gap: fc.integer({ min: 0, max: 4 }), channel: fc.constantFrom<0 | 1>(0, 1) }), {
+    maxLength: 40,
+  }),
+  outcomes: fc.array(
+    fc.record({
+      kind: fc.constantFrom<Outcome['kind']>('ok', 'ok', 'error', 'throw'),
+      frames: fc.integer({ min: 0, max: 8 }),
+    }),
+    { minLength: 1, maxLength: 10 },
+  ),
   size: fc.integer({ min: 1, max: 6 }),
   time: fc.integer({ min: 1, max: 10 }),
   concurrency: fc.integer({ min: 1, max: 3 }),
-  end: fc.record({ kind: fc.constantFrom<'drain' | 'unsubscribe'>('drain', 'unsubscribe'), at: fc.integer({ min: 0, max: 120 }) }),
+  end: fc.record({
+    kind: fc.constantFrom<'drain' | 'unsubscribe'>('drain', 'unsubscribe'),
+    at: fc.integer({ min: 0, max: 120 }),
+  }),
 });
 
 /** Key of a delivery: its channel and tag (tags are per channel). */
@@ -54,7 +65,14 @@ interface Observed {
 }
 
 function run(s: Scenario): Observed {
-  const o: Observed = { batches: [], completed: new Set(), failed: new Set(), settled: new Map(), delivered: new Set(), violations: [] };
+  const o: Observed = {
+    batches: [],
+    completed: new Set(),
+    failed: new Set(),
+    settled: new Map(),
+    delivered: new Set(),
+    violations: [],
+  };
   const batchOf = new Map<string, number>();
   new TestScheduler(() => undefined).run(() => {
     const arrivalsOn = (c: 0 | 1) => {
@@ -76,12 +94,14 @@ function run(s: Scenario): Observed {
     channels.forEach((ch, c) => {
       const settle = (tag: number, multiple: boolean, how: 'ack' | 'nack') => {
         const tags = multiple ? [...outstanding[c]].filter((t) => t <= tag) : [tag];
-        if (!multiple && !outstanding[c].has(tag)) o.violations.push(`settle of ${key(c, tag)}, not outstanding (twice?)`);
+        if (!multiple && !outstanding[c].has(tag))
+          o.violations.push(`settle of ${key(c, tag)}, not outstanding (twice?)`);
         for (const t of tags) {
           outstanding[c].delete(t);
           const k = key(c, t);
           const b = batchOf.get(k);
-          if (how === 'ack' && (b === undefined || !o.completed.has(b))) o.violations.push(`ack of ${k}, whose batch ${b} did not complete`);
+          if (how === 'ack' && (b === undefined || !o.completed.has(b)))
+            o.violations.push(`ack of ${k}, whose batch ${b} did not complete`);
           if (o.settled.has(k)) o.violations.push(`${k} settled twice`);
           o.settled.set(k, how);
         }

@@ -40,7 +40,10 @@ describe('consume({ until }) + ackAfter drain (property)', () => {
           const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
           // deliveries at cumulative frames (the first one at least one frame after consume-ok)
           let t = 1;
-          const arrivals = jobs.map((j, i) => ({ i, at: (t += j.at) }));
+          const arrivals = jobs.map((j, i) => {
+            t += j.at;
+            return { i, at: t };
+          });
           ts.run(() => {
             const queue = of(...arrivals).pipe(mergeMap(({ i, at }) => timer(at).pipe(mergeMap(() => of(`${i}`)))));
             const ch = fakeChannel({ queues: { q: queue } });

@@ -8,7 +8,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureBuilt } from '../support/built-package';
 
@@ -26,10 +35,13 @@ const projects = [
   { name: 'ts5.9', typescript: '5.9.3', typesNode: '20.19.43' },
   { name: 'newest', typescript: '7.0.2', typesNode: '26.6.7' },
 ] as const;
-const installedVersion = (name: string): string => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const installedVersion = (name: string): string =>
+  (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 const rxjsVersion = installedVersion('rxjs');
 /** What the README's OpenTelemetry snippet installs beside rx-amqp (the versions of the devDependencies). */
-const otelPackages = ['@opentelemetry/api', '@opentelemetry/sdk-trace-node', '@opentelemetry/sdk-trace-base'].map((name) => `${name}@${installedVersion(name)}`);
+const otelPackages = ['@opentelemetry/api', '@opentelemetry/sdk-trace-node', '@opentelemetry/sdk-trace-base'].map(
+  (name) => `${name}@${installedVersion(name)}`,
+);
 
 interface Run {
   status: number | null;
@@ -38,7 +50,11 @@ interface Run {
 
 /** Runs a command to its end and returns its exit status and combined output (never throws). */
 function run(command: string, args: string[], cwd: string): Run {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
@@ -56,7 +72,11 @@ interface PackedFile {
 function pack(): { tarball: string; files: PackedFile[] } {
   mkdirSync(scratch, { recursive: true });
   for (const f of readdirSync(scratch)) if (f.endsWith('.tgz')) rmSync(join(scratch, f));
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const [info] = JSON.parse(out) as Array<{ filename: string; files: PackedFile[] }>;
   const packed = join(scratch, info.filename);
   // A name per content, so that npm installs a changed tarball instead of keeping the old one.
@@ -70,8 +90,15 @@ function pack(): { tarball: string; files: PackedFile[] } {
 function install(project: (typeof projects)[number], tarball: string): string {
   const dir = join(scratch, project.name);
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }, null, 2));
-  const deps = [tarball, `typescript@${project.typescript}`, `@types/node@${project.typesNode}`, `rxjs@${rxjsVersion}`, ...otelPackages];
+  if (!existsSync(join(dir, 'package.json')))
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }, null, 2));
+  const deps = [
+    tarball,
+    `typescript@${project.typescript}`,
+    `@types/node@${project.typesNode}`,
+    `rxjs@${rxjsVersion}`,
+    ...otelPackages,
+  ];
   expectSuccess(run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-exact', ...deps], dir));
   for (const f of readdirSync(consumer)) copyFileSync(join(consumer, f), join(dir, f));
   return dir;
@@ -90,17 +117,25 @@ describe('the package as users install it (npm pack, then a scratch project)', (
     const paths = files.map((f) => f.path);
     for (const f of ['LICENSE', 'README.md', 'package.json']) expect(paths).toContain(f);
     for (const entry of ['index', 'protocol', 'testing']) {
-      for (const f of [`dist/cjs/${entry}.cjs`, `dist/esm/${entry}.mjs`, `dist/${entry}.d.ts`, `dist/${entry}.d.mts`]) expect(paths).toContain(f);
+      for (const f of [`dist/cjs/${entry}.cjs`, `dist/esm/${entry}.mjs`, `dist/${entry}.d.ts`, `dist/${entry}.d.mts`])
+        expect(paths).toContain(f);
     }
-    expect(paths.filter((p) => p.startsWith('lib/') || (p.endsWith('.ts') && !p.endsWith('.d.ts') && !p.endsWith('.d.mts')))).toEqual([]);
-    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 rx-amqp contributors\n/);
+    expect(
+      paths.filter((p) => p.startsWith('lib/') || (p.endsWith('.ts') && !p.endsWith('.d.ts') && !p.endsWith('.d.mts'))),
+    ).toEqual([]);
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 rx-amqp contributors\n/,
+    );
   });
 
   it('ships sourcemaps that carry their sources (the TypeScript files are not in the package)', () => {
     const maps = files.filter((f) => f.path.endsWith('.map'));
     expect(maps.length).toBeGreaterThan(0);
     for (const { path } of maps) {
-      const map = JSON.parse(readFileSync(join(root, path), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+      const map = JSON.parse(readFileSync(join(root, path), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: Array<string | null>;
+      };
       expect(map.sourcesContent).toHaveLength(map.sources.length);
       expect(map.sourcesContent?.filter((s) => typeof s !== 'string')).toEqual([]);
     }
@@ -130,13 +165,26 @@ describe('the package as users install it (npm pack, then a scratch project)', (
       dir = install(project, tarball);
     }, 240_000);
 
-    it.each(['node16', 'bundler'])('the README snippets type-check strictly (no skipLibCheck) under %s resolution', (resolution) => {
-      expectSuccess(run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${resolution}.json`], dir));
-    }, 120_000);
+    it.each(['node16', 'bundler'])(
+      'the README snippets type-check strictly (no skipLibCheck) under %s resolution',
+      (resolution) => {
+        expectSuccess(run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${resolution}.json`], dir));
+      },
+      120_000,
+    );
 
     it('require() and import give the same class objects for every entry point', () => {
       const names: Record<string, string[]> = {
-        'rx-amqp': ['AmqpError', 'Channel', 'Connection', 'Message', 'Delivery', 'ChannelClosedError', 'ConnectionClosedError', 'connect'],
+        'rx-amqp': [
+          'AmqpError',
+          'Channel',
+          'Connection',
+          'Message',
+          'Delivery',
+          'ChannelClosedError',
+          'ConnectionClosedError',
+          'connect',
+        ],
         'rx-amqp/protocol': ['AmqpError', 'FrameParser', 'Decimal', 'encodeFrame'],
         'rx-amqp/testing': ['FakeChannel', 'FakeServer', 'fakeChannel', 'delivery'],
       };

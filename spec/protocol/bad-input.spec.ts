@@ -85,7 +85,11 @@ describe('frames', () => {
     const parser = new FrameParser();
     const frames: Frame[] = [];
     const good = frameBytes(8, 0, new Uint8Array(0));
-    const e1 = expectCodecError(() => parser.push(Buffer.concat([good, frameBytes(7, 0, hex('00')), good]), (f) => frames.push(f)), UnexpectedFrameError, 505);
+    const e1 = expectCodecError(
+      () => parser.push(Buffer.concat([good, frameBytes(7, 0, hex('00')), good]), (f) => frames.push(f)),
+      UnexpectedFrameError,
+      505,
+    );
     expect(frames).toHaveLength(1);
     const e2 = expectCodecError(() => parser.push(good, (f) => frames.push(f)), UnexpectedFrameError, 505);
     expect(e2).toBe(e1);
@@ -100,7 +104,11 @@ describe('methods', () => {
   });
 
   it('every truncation of a valid method payload is a FrameSyntaxError (502)', () => {
-    const payload = encodeMethod('queue.declare', { queue: 'q', durable: true, arguments: { 'x-max-length': 10, n: { s: 'v' } } });
+    const payload = encodeMethod('queue.declare', {
+      queue: 'q',
+      durable: true,
+      arguments: { 'x-max-length': 10, n: { s: 'v' } },
+    });
     for (let n = 0; n < payload.length; n++) {
       expectCodecError(() => decodeMethod(payload.subarray(0, n)), FrameSyntaxError, 502);
     }
@@ -108,20 +116,34 @@ describe('methods', () => {
 
   it('a table whose size runs past the bytes present (502)', () => {
     // queue.declare: ticket, "q", bits, then a table claiming 0x1000 bytes with 4 present
-    expectCodecError(() => decodeMethod(hex('00 32 00 0a 00 00 01 71 00 | 00 00 10 00 | 01 61 74 01')), FrameSyntaxError, 502, /table/);
+    expectCodecError(
+      () => decodeMethod(hex('00 32 00 0a 00 00 01 71 00 | 00 00 10 00 | 01 61 74 01')),
+      FrameSyntaxError,
+      502,
+      /table/,
+    );
     expectCodecError(() => decodeTable(hex('ff ff ff ff 00')), FrameSyntaxError, 502);
   });
 
   it('a string inside a table whose size runs past the bytes present (502)', () => {
     // table of 10 bytes holding "k" S with a length of 100 and 2 bytes
-    expectCodecError(() => decodeTable(hex('00 00 00 0a | 01 6b 53 00 00 00 64 61 62 63')), FrameSyntaxError, 502, /long string/);
+    expectCodecError(
+      () => decodeTable(hex('00 00 00 0a | 01 6b 53 00 00 00 64 61 62 63')),
+      FrameSyntaxError,
+      502,
+      /long string/,
+    );
     // the string's bytes are present after the table, but a value may not read past its table
     const spill = Buffer.concat([hex('00 00 00 07 | 01 6b 53 00 00 00 05'), Buffer.from('hello')]);
     expectCodecError(() => decodeTable(spill), FrameSyntaxError, 502, /truncated long string: claims 5 bytes, 0 left/);
     // a key (short string) running past the table's end
     expectCodecError(() => decodeTable(hex('00 00 00 02 | 05 61 62 63 64 65')), FrameSyntaxError, 502);
     // an array whose size runs past its table
-    expectCodecError(() => decodeTable(hex('00 00 00 08 | 01 61 41 00 00 00 ff 49 00 00 00 01')), FrameSyntaxError, 502);
+    expectCodecError(
+      () => decodeTable(hex('00 00 00 08 | 01 61 41 00 00 00 ff 49 00 00 00 01')),
+      FrameSyntaxError,
+      502,
+    );
   });
 
   it('10,000 levels of nested tables in one frame payload are a typed error, not a stack overflow', () => {
@@ -137,10 +159,22 @@ describe('methods', () => {
     }
     table.writeUInt32BE(0, levels * 7);
     // connection.start carrying it as server properties, in one method frame
-    const payload = Buffer.concat([hex('00 0a 00 0a 00 09'), table, hex('00 00 00 05'), Buffer.from('PLAIN'), hex('00 00 00 05'), Buffer.from('en_US')]);
+    const payload = Buffer.concat([
+      hex('00 0a 00 0a 00 09'),
+      table,
+      hex('00 00 00 05'),
+      Buffer.from('PLAIN'),
+      hex('00 00 00 05'),
+      Buffer.from('en_US'),
+    ]);
     const frames = parseAll([frameBytes(1, 0, payload)], 0);
     expect(frames).toHaveLength(1);
-    expectCodecError(() => decodeMethod(frames[0].payload), FrameSyntaxError, 502, new RegExp(`deeper than ${MAX_TABLE_DEPTH}`));
+    expectCodecError(
+      () => decodeMethod(frames[0].payload),
+      FrameSyntaxError,
+      502,
+      new RegExp(`deeper than ${MAX_TABLE_DEPTH}`),
+    );
     expectCodecError(() => decodeTable(table), FrameSyntaxError, 502);
   });
 
@@ -176,10 +210,20 @@ describe('methods', () => {
 
   it('invalid UTF-8 in a short string is a FrameSyntaxError (502), the documented choice', () => {
     // basic.deliver consumer tag 0xff 0xfe
-    expectCodecError(() => decodeMethod(hex('00 3c 00 3c 02 ff fe 00 00 00 00 00 00 00 01 00 00 00')), FrameSyntaxError, 502, /UTF-8/);
+    expectCodecError(
+      () => decodeMethod(hex('00 3c 00 3c 02 ff fe 00 00 00 00 00 00 00 01 00 00 00')),
+      FrameSyntaxError,
+      502,
+      /UTF-8/,
+    );
     // a long short string (past the ASCII fast path) ending in a lone lead byte
     const tag = Buffer.concat([Buffer.from('x'.repeat(40)), hex('c3')]);
-    const payload = Buffer.concat([hex('00 3c 00 3c'), Buffer.from([tag.length]), tag, hex('00 00 00 00 00 00 00 01 00 00 00')]);
+    const payload = Buffer.concat([
+      hex('00 3c 00 3c'),
+      Buffer.from([tag.length]),
+      tag,
+      hex('00 00 00 00 00 00 00 01 00 00 00'),
+    ]);
     expectCodecError(() => decodeMethod(payload), FrameSyntaxError, 502, /UTF-8/);
     // an overlong encoding of '/' (c0 af) and a UTF-16 surrogate (ed a0 80)
     expectCodecError(() => decodeTable(hex('00 00 00 07 | 02 c0 af | 49 00 00 00')), FrameSyntaxError, 502);
@@ -191,7 +235,11 @@ describe('methods', () => {
   it('trailing bytes after a method\u2019s arguments (502)', () => {
     const ack = encodeMethod('basic.ack', { deliveryTag: 1 });
     expectCodecError(() => decodeMethod(Buffer.concat([ack, hex('00')])), FrameSyntaxError, 502, /1 bytes after/);
-    expectCodecError(() => decodeMethod(Buffer.concat([encodeMethod('channel.open-ok'), hex('00 00 00 00 ff')])), FrameSyntaxError, 502);
+    expectCodecError(
+      () => decodeMethod(Buffer.concat([encodeMethod('channel.open-ok'), hex('00 00 00 00 ff')])),
+      FrameSyntaxError,
+      502,
+    );
   });
 
   it('trailing bytes after a table (502)', () => {
@@ -206,7 +254,12 @@ describe('methods', () => {
     expectCodecError(() => decodeMethod(hex('ff ff ff ff')), UnknownMethodError, 540);
     // 0-8's file class does not exist in 0-9-1; 0-9-1's basic.nack does not exist in 0-8
     expectCodecError(() => decodeMethod(encodeMethod('file.qos', {}, '0-8'), '0-9-1'), UnknownMethodError, 540);
-    expectCodecError(() => decodeMethod(encodeMethod('basic.nack', { deliveryTag: 1 }), '0-8'), UnknownMethodError, 540, /0-8/);
+    expectCodecError(
+      () => decodeMethod(encodeMethod('basic.nack', { deliveryTag: 1 }), '0-8'),
+      UnknownMethodError,
+      540,
+      /0-8/,
+    );
   });
 
   it('a payload too short for the ids (502)', () => {
@@ -230,12 +283,26 @@ describe('content headers', () => {
   });
 
   it('a class without content, or unknown (502)', () => {
-    expectCodecError(() => decodeContentHeader(hex('00 0a 00 00 00 00 00 00 00 00 00 00 00 00')), FrameSyntaxError, 502, /class 10/);
-    expectCodecError(() => decodeContentHeader(hex('00 46 00 00 00 00 00 00 00 00 00 00 00 00'), '0-9-1'), FrameSyntaxError, 502);
+    expectCodecError(
+      () => decodeContentHeader(hex('00 0a 00 00 00 00 00 00 00 00 00 00 00 00')),
+      FrameSyntaxError,
+      502,
+      /class 10/,
+    );
+    expectCodecError(
+      () => decodeContentHeader(hex('00 46 00 00 00 00 00 00 00 00 00 00 00 00'), '0-9-1'),
+      FrameSyntaxError,
+      502,
+    );
   });
 
   it('a body size past 2^53 (502)', () => {
-    expectCodecError(() => decodeContentHeader(hex('00 3c 00 00 ff ff ff ff ff ff ff ff 00 00')), FrameSyntaxError, 502, /body size/);
+    expectCodecError(
+      () => decodeContentHeader(hex('00 3c 00 00 ff ff ff ff ff ff ff ff 00 00')),
+      FrameSyntaxError,
+      502,
+      /body size/,
+    );
   });
 
   it('trailing bytes after the properties (502)', () => {
@@ -247,10 +314,24 @@ describe('encode errors', () => {
   it('a short string over 255 UTF-8 bytes is an EncodeError; 255 and under pass', () => {
     const ok = 'é'.repeat(100); // 200 bytes
     expect(decodeMethod(encodeMethod('queue.declare', { queue: ok })).args).toMatchObject({ queue: ok });
-    expect(decodeMethod(encodeMethod('queue.declare', { queue: 'q'.repeat(255) })).args).toMatchObject({ queue: 'q'.repeat(255) });
-    expect(decodeMethod(encodeMethod('queue.declare', { queue: `${'é'.repeat(127)}q` })).args).toMatchObject({ queue: `${'é'.repeat(127)}q` });
-    expectCodecError(() => encodeMethod('queue.declare', { queue: 'é'.repeat(128) }), EncodeError, undefined, /queue.*256 bytes/);
-    expectCodecError(() => encodeMethod('queue.declare', { queue: 'q'.repeat(256) }), EncodeError, undefined, /256 bytes/);
+    expect(decodeMethod(encodeMethod('queue.declare', { queue: 'q'.repeat(255) })).args).toMatchObject({
+      queue: 'q'.repeat(255),
+    });
+    expect(decodeMethod(encodeMethod('queue.declare', { queue: `${'é'.repeat(127)}q` })).args).toMatchObject({
+      queue: `${'é'.repeat(127)}q`,
+    });
+    expectCodecError(
+      () => encodeMethod('queue.declare', { queue: 'é'.repeat(128) }),
+      EncodeError,
+      undefined,
+      /queue.*256 bytes/,
+    );
+    expectCodecError(
+      () => encodeMethod('queue.declare', { queue: 'q'.repeat(256) }),
+      EncodeError,
+      undefined,
+      /256 bytes/,
+    );
     expectCodecError(() => encodeMethod('queue.declare', { queue: '😀'.repeat(64) }), EncodeError, undefined);
     expectCodecError(() => encodeTable({ ['k'.repeat(256)]: 1 }), EncodeError, undefined);
   });
@@ -263,10 +344,19 @@ describe('encode errors', () => {
     const def = METHOD_TABLES['0-9-1'].named('queue.declare');
     expectCodecError(() => writeMethodFrame(w, 1, def, { queue: 'é'.repeat(128) }), EncodeError, undefined);
     expect(w.pos).toBe(4);
-    expectCodecError(() => writeMethodFrame(w, 1, def, { queue: 'q', arguments: { a: [1, 2, () => 3] as unknown as FieldValue } }), EncodeError, undefined);
+    expectCodecError(
+      () => writeMethodFrame(w, 1, def, { queue: 'q', arguments: { a: [1, 2, () => 3] as unknown as FieldValue } }),
+      EncodeError,
+      undefined,
+    );
     expect(w.pos).toBe(4);
     const props = METHOD_TABLES['0-9-1'].properties.get(60)!;
-    expectCodecError(() => writeHeaderFrame(w, 1, props, 10, { contentType: 'x', priority: 256 }), EncodeError, undefined, /priority/);
+    expectCodecError(
+      () => writeHeaderFrame(w, 1, props, 10, { contentType: 'x', priority: 256 }),
+      EncodeError,
+      undefined,
+      /priority/,
+    );
     expect(w.pos).toBe(4);
     expect(w.toBuffer()).toEqual(hex('de ad be ef'));
     // and the writer still works afterwards
@@ -275,7 +365,12 @@ describe('encode errors', () => {
   });
 
   it('out-of-range numbers: prefetchCount 70000, a negative delivery tag, and friends', () => {
-    expectCodecError(() => encodeMethod('basic.qos', { prefetchCount: 70000 }), EncodeError, undefined, /prefetchCount.*70000/);
+    expectCodecError(
+      () => encodeMethod('basic.qos', { prefetchCount: 70000 }),
+      EncodeError,
+      undefined,
+      /prefetchCount.*70000/,
+    );
     expectCodecError(() => encodeMethod('basic.ack', { deliveryTag: -1 }), EncodeError, undefined, /deliveryTag/);
     expectCodecError(() => encodeMethod('basic.ack', { deliveryTag: 2 ** 53 }), EncodeError, undefined);
     expectCodecError(() => encodeMethod('basic.ack', { deliveryTag: 2n ** 64n }), EncodeError, undefined);
@@ -283,13 +378,34 @@ describe('encode errors', () => {
     expectCodecError(() => encodeMethod('basic.qos', { prefetchSize: 2 ** 32 }), EncodeError, undefined);
     expectCodecError(() => encodeMethod('basic.qos', { prefetchCount: 1.5 }), EncodeError, undefined);
     expectCodecError(() => encodeMethod('basic.qos', { prefetchCount: NaN }), EncodeError, undefined);
-    expectCodecError(() => encodeMethod('basic.qos', { prefetchCount: '5' as unknown as number }), EncodeError, undefined);
+    expectCodecError(
+      () => encodeMethod('basic.qos', { prefetchCount: '5' as unknown as number }),
+      EncodeError,
+      undefined,
+    );
     expectCodecError(() => encodeMethod('connection.start', { versionMinor: 256 }), EncodeError, undefined);
-    expectCodecError(() => encodeContentHeader({ bodySize: 1, properties: { deliveryMode: -1 } }), EncodeError, undefined);
+    expectCodecError(
+      () => encodeContentHeader({ bodySize: 1, properties: { deliveryMode: -1 } }),
+      EncodeError,
+      undefined,
+    );
     expectCodecError(() => encodeContentHeader({ bodySize: -1 }), EncodeError, undefined, /body size/);
-    expectCodecError(() => encodeContentHeader({ bodySize: 0, properties: { timestamp: new Date(-1000) } }), EncodeError, undefined);
-    expectCodecError(() => encodeContentHeader({ bodySize: 0, properties: { timestamp: new Date(NaN) } }), EncodeError, undefined);
-    expectCodecError(() => encodeMethod('queue.declare', { queue: 5 as unknown as string }), EncodeError, undefined, /expected a string/);
+    expectCodecError(
+      () => encodeContentHeader({ bodySize: 0, properties: { timestamp: new Date(-1000) } }),
+      EncodeError,
+      undefined,
+    );
+    expectCodecError(
+      () => encodeContentHeader({ bodySize: 0, properties: { timestamp: new Date(NaN) } }),
+      EncodeError,
+      undefined,
+    );
+    expectCodecError(
+      () => encodeMethod('queue.declare', { queue: 5 as unknown as string }),
+      EncodeError,
+      undefined,
+      /expected a string/,
+    );
   });
 
   it('explicit tags out of their range', () => {
@@ -335,13 +451,42 @@ describe('encode errors', () => {
       if (!['large number', 'float', 'bigint'].includes(what)) expect(e.message).toMatch(/only S I D T F/);
     }
     // nested deep inside, the path is named
-    expectCodecError(() => encodeTable({ a: { b: { c: true } } }, '0-8'), EncodeError, undefined, /at \.a\.b\.c: .*0-8/);
+    expectCodecError(
+      () => encodeTable({ a: { b: { c: true } } }, '0-8'),
+      EncodeError,
+      undefined,
+      /at \.a\.b\.c: .*0-8/,
+    );
     // through a method and a content header
-    expectCodecError(() => encodeMethod('connection.start-ok', { clientProperties: { capabilities: { x: true } } }, '0-8'), EncodeError, undefined, /clientProperties/);
-    expectCodecError(() => encodeContentHeader({ bodySize: 0, properties: { headers: { n: null } } }, '0-8'), EncodeError, undefined, /headers/);
+    expectCodecError(
+      () => encodeMethod('connection.start-ok', { clientProperties: { capabilities: { x: true } } }, '0-8'),
+      EncodeError,
+      undefined,
+      /clientProperties/,
+    );
+    expectCodecError(
+      () => encodeContentHeader({ bodySize: 0, properties: { headers: { n: null } } }, '0-8'),
+      EncodeError,
+      undefined,
+      /headers/,
+    );
     // what 0-8 has is fine
-    const ok = { s: 'x', i: -5, big: 2n ** 20n, d: field.decimal(2, 1234), t: new Date(1_000_000_000_000), f: { s: field.longString('y'), i: field.int32(7) } };
-    expect(decodeTable(encodeTable(ok, '0-8'), '0-8')).toEqual({ s: 'x', i: -5, big: 2 ** 20, d: field.decimal(2, 1234), t: new Date(1_000_000_000_000), f: { s: 'y', i: 7 } });
+    const ok = {
+      s: 'x',
+      i: -5,
+      big: 2n ** 20n,
+      d: field.decimal(2, 1234),
+      t: new Date(1_000_000_000_000),
+      f: { s: field.longString('y'), i: field.int32(7) },
+    };
+    expect(decodeTable(encodeTable(ok, '0-8'), '0-8')).toEqual({
+      s: 'x',
+      i: -5,
+      big: 2 ** 20,
+      d: field.decimal(2, 1234),
+      t: new Date(1_000_000_000_000),
+      f: { s: 'y', i: 7 },
+    });
     // and the same values are fine in 0-9-1
     for (const v of Object.values(refused)) expect(() => encodeTable({ k: v })).not.toThrow();
   });
@@ -361,8 +506,22 @@ describe('encode errors', () => {
   });
 
   it('values that cannot be encoded (function, symbol, Map, class instance) are EncodeErrors', () => {
-    const cases: unknown[] = [() => 1, Symbol('s'), new Map(), new Set(), new (class Foo {})(), new Int16Array(2), Promise.resolve()];
-    for (const v of cases) expectCodecError(() => encodeTable({ v: v as FieldValue }), EncodeError, undefined, /cannot be put in a field table/);
+    const cases: unknown[] = [
+      () => 1,
+      Symbol('s'),
+      new Map(),
+      new Set(),
+      new (class Foo {})(),
+      new Int16Array(2),
+      Promise.resolve(),
+    ];
+    for (const v of cases)
+      expectCodecError(
+        () => encodeTable({ v: v as FieldValue }),
+        EncodeError,
+        undefined,
+        /cannot be put in a field table/,
+      );
     expectCodecError(() => encodeTable([] as unknown as FieldTable), EncodeError, undefined);
     expectCodecError(() => encodeTable('x' as unknown as FieldTable), EncodeError, undefined);
     expectCodecError(() => encodeTable({ s: 'a\ud800b' }), EncodeError, undefined, /surrogate/);
@@ -386,10 +545,29 @@ describe('no RangeError from any corrupted input', () => {
   // Every single-byte corruption and every truncation of some valid payloads: whatever fails,
   // fails with a typed codec error.
   const payloads: [string, Uint8Array, (b: Uint8Array) => unknown][] = [
-    ['queue.declare', encodeMethod('queue.declare', { queue: 'q', arguments: { a: [1, 'x', { b: 2n ** 60n }], d: new Date(0), f: field.float32(1) } }), (b) => decodeMethod(b)],
-    ['basic.deliver', encodeMethod('basic.deliver', { consumerTag: 'c', deliveryTag: 5, exchange: 'e', routingKey: 'é' }), (b) => decodeMethod(b)],
-    ['content header', encodeContentHeader({ bodySize: 9, properties: { headers: { a: 1 }, timestamp: new Date(0), messageId: 'm' } }), (b) => decodeContentHeader(b)],
-    ['table', encodeTable({ s: 'x', x: new Uint8Array(3), n: null, t: true, D: field.decimal(1, 1), u: field.uint16(1) }), (b) => decodeTable(b)],
+    [
+      'queue.declare',
+      encodeMethod('queue.declare', {
+        queue: 'q',
+        arguments: { a: [1, 'x', { b: 2n ** 60n }], d: new Date(0), f: field.float32(1) },
+      }),
+      (b) => decodeMethod(b),
+    ],
+    [
+      'basic.deliver',
+      encodeMethod('basic.deliver', { consumerTag: 'c', deliveryTag: 5, exchange: 'e', routingKey: 'é' }),
+      (b) => decodeMethod(b),
+    ],
+    [
+      'content header',
+      encodeContentHeader({ bodySize: 9, properties: { headers: { a: 1 }, timestamp: new Date(0), messageId: 'm' } }),
+      (b) => decodeContentHeader(b),
+    ],
+    [
+      'table',
+      encodeTable({ s: 'x', x: new Uint8Array(3), n: null, t: true, D: field.decimal(1, 1), u: field.uint16(1) }),
+      (b) => decodeTable(b),
+    ],
   ];
   for (const [name, payload, decode] of payloads) {
     it(name, () => {

@@ -160,8 +160,20 @@ describe('explicit tags', () => {
     ['longString (text)', field.longString('hi'), 'S', '00 00 00 02 68 69', 'hi'],
     ['longString (bytes)', field.longString(Buffer.from('hi')), 'S', '00 00 00 02 68 69', 'hi'],
     ['bytes', field.bytes(Buffer.from('hi')), 'x', '00 00 00 02 68 69', Buffer.from('hi')],
-    ['timestamp (seconds)', field.timestamp(1_234_567_890), 'T', '00 00 00 00 49 96 02 d2', new Date(1_234_567_890_000)],
-    ['timestamp (Date)', field.timestamp(new Date(1_234_567_890_000)), 'T', '00 00 00 00 49 96 02 d2', new Date(1_234_567_890_000)],
+    [
+      'timestamp (seconds)',
+      field.timestamp(1_234_567_890),
+      'T',
+      '00 00 00 00 49 96 02 d2',
+      new Date(1_234_567_890_000),
+    ],
+    [
+      'timestamp (Date)',
+      field.timestamp(new Date(1_234_567_890_000)),
+      'T',
+      '00 00 00 00 49 96 02 d2',
+      new Date(1_234_567_890_000),
+    ],
   ] as [string, FieldValue, string, string, FieldValue][])('%s', (_name, value, tag, valueHex, decoded) => {
     const r = roundTrip(value);
     expect(r.tag).toBe(tag);
@@ -211,17 +223,49 @@ describe('every tag decodes from hand-made bytes', () => {
 
   it('all of them together in one table', () => {
     const parts: [string, string][] = [
-      ['t', '01'], ['b', 'fe'], ['B', 'fe'], ['s', 'ff fe'], ['u', 'ff fe'], ['I', 'ff ff ff fe'], ['i', 'ff ff ff fe'],
-      ['l', 'ff ff ff ff ff ff ff fe'], ['L', '00 00 00 00 00 00 00 fe'], ['f', '3f c0 00 00'], ['d', '3f b9 99 99 99 99 99 9a'],
-      ['D', '01 00 00 00 0f'], ['S', '00 00 00 01 7a'], ['x', '00 00 00 01 7a'], ['A', '00 00 00 02 74 00'],
-      ['T', '00 00 00 00 00 00 00 3c'], ['F', '00 00 00 00'], ['V', ''],
+      ['t', '01'],
+      ['b', 'fe'],
+      ['B', 'fe'],
+      ['s', 'ff fe'],
+      ['u', 'ff fe'],
+      ['I', 'ff ff ff fe'],
+      ['i', 'ff ff ff fe'],
+      ['l', 'ff ff ff ff ff ff ff fe'],
+      ['L', '00 00 00 00 00 00 00 fe'],
+      ['f', '3f c0 00 00'],
+      ['d', '3f b9 99 99 99 99 99 9a'],
+      ['D', '01 00 00 00 0f'],
+      ['S', '00 00 00 01 7a'],
+      ['x', '00 00 00 01 7a'],
+      ['A', '00 00 00 02 74 00'],
+      ['T', '00 00 00 00 00 00 00 3c'],
+      ['F', '00 00 00 00'],
+      ['V', ''],
     ];
-    const body = Buffer.concat(parts.map(([tag, v]) => Buffer.concat([Buffer.from([1, tag.charCodeAt(0), tag.charCodeAt(0)]), hex(v)])));
+    const body = Buffer.concat(
+      parts.map(([tag, v]) => Buffer.concat([Buffer.from([1, tag.charCodeAt(0), tag.charCodeAt(0)]), hex(v)])),
+    );
     const size = Buffer.alloc(4);
     size.writeUInt32BE(body.length);
     expect(decodeTable(Buffer.concat([size, body]))).toEqual({
-      t: true, b: -2, B: 254, s: -2, u: 65534, I: -2, i: 4294967294, l: -2, L: 254, f: 1.5, d: 0.1,
-      D: new Decimal(1, 15), S: 'z', x: Buffer.from('z'), A: [false], T: new Date(60_000), F: {}, V: null,
+      t: true,
+      b: -2,
+      B: 254,
+      s: -2,
+      u: 65534,
+      I: -2,
+      i: 4294967294,
+      l: -2,
+      L: 254,
+      f: 1.5,
+      d: 0.1,
+      D: new Decimal(1, 15),
+      S: 'z',
+      x: Buffer.from('z'),
+      A: [false],
+      T: new Date(60_000),
+      F: {},
+      V: null,
     });
   });
 });

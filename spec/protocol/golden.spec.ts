@@ -71,7 +71,17 @@ describe('golden bytes: methods', () => {
       classId: 40,
       methodId: 10,
       name: 'exchange.declare',
-      args: { ticket: 0, exchange: 'x', type: 'topic', passive: true, durable: true, autoDelete: false, internal: true, nowait: false, arguments: {} },
+      args: {
+        ticket: 0,
+        exchange: 'x',
+        type: 'topic',
+        passive: true,
+        durable: true,
+        autoDelete: false,
+        internal: true,
+        nowait: false,
+        arguments: {},
+      },
     });
   });
 
@@ -98,7 +108,13 @@ describe('golden bytes: methods', () => {
 
   it('basic.deliver with a delivery tag past 2^53 decodes as a bigint', () => {
     const bytes = hex('00 3c 00 3c 00 | ff ff ff ff ff ff ff ff | 00 | 00 | 00');
-    expect(decodeMethod(bytes).args).toEqual({ consumerTag: '', deliveryTag: 2n ** 64n - 1n, redelivered: false, exchange: '', routingKey: '' });
+    expect(decodeMethod(bytes).args).toEqual({
+      consumerTag: '',
+      deliveryTag: 2n ** 64n - 1n,
+      redelivered: false,
+      exchange: '',
+      routingKey: '',
+    });
     expect(toHex(encodeMethod('basic.deliver', { deliveryTag: 2n ** 64n - 1n }))).toBe(toHex(bytes));
   });
 
@@ -111,7 +127,9 @@ describe('golden bytes: methods', () => {
 
   it('connection.tune-ok', () => {
     const bytes = hex('00 0a 00 1f | 07 ff | 00 02 00 00 | 00 3c');
-    expect(toHex(encodeMethod('connection.tune-ok', { channelMax: 2047, frameMax: 131072, heartbeat: 60 }))).toBe(toHex(bytes));
+    expect(toHex(encodeMethod('connection.tune-ok', { channelMax: 2047, frameMax: 131072, heartbeat: 60 }))).toBe(
+      toHex(bytes),
+    );
   });
 
   it('omitted arguments take the spec defaults', () => {
@@ -200,6 +218,8 @@ describe('golden bytes: frames', () => {
   });
 
   it('encodeFrame puts type, channel, size, payload and frame-end', () => {
-    expect(toHex(encodeFrame({ type: 3, channel: 0x1234, payload: hex('aa bb') }))).toBe('03 12 34 00 00 00 02 aa bb ce');
+    expect(toHex(encodeFrame({ type: 3, channel: 0x1234, payload: hex('aa bb') }))).toBe(
+      '03 12 34 00 00 00 02 aa bb ce',
+    );
   });
 });

@@ -48,7 +48,15 @@ describe('recorded RabbitMQ 3.10 connection.start, AMQP 0-9-1', () => {
     expect(props.copyright).toMatch(/^Copyright \(c\) 2007-\d{4} VMware/);
     expect(props.information).toMatch(/Mozilla Public License|MPL 2\.0/);
     expect(typeof props.cluster_name).toBe('string');
-    expect(Object.keys(props).sort()).toEqual(['capabilities', 'cluster_name', 'copyright', 'information', 'platform', 'product', 'version']);
+    expect(Object.keys(props).sort()).toEqual([
+      'capabilities',
+      'cluster_name',
+      'copyright',
+      'information',
+      'platform',
+      'product',
+      'version',
+    ]);
     expect(props.capabilities).toEqual({
       publisher_confirms: true,
       exchange_exchange_bindings: true,
@@ -70,7 +78,9 @@ describe('recorded RabbitMQ 3.10 connection.start, AMQP 0-9-1', () => {
 
   it('re-encodes to the very bytes the broker sent (same tags, same key order)', () => {
     const m = decodeMethod(frame.payload, '0-9-1');
-    expect(toHex(encodeMethod('connection.start', m.args as Record<string, unknown>, '0-9-1'))).toBe(toHex(frame.payload));
+    expect(toHex(encodeMethod('connection.start', m.args as Record<string, unknown>, '0-9-1'))).toBe(
+      toHex(frame.payload),
+    );
   });
 });
 
@@ -112,7 +122,9 @@ describe('recorded RabbitMQ 3.10 connection.start, AMQP 0-8', () => {
 
   it('the server properties hold nothing 0-8 lacks: re-encoding in 0-8 mode gives the same bytes', () => {
     const m = decodeMethod(frame.payload, '0-8');
-    expect(toHex(encodeMethod('connection.start', m.args as Record<string, unknown>, '0-8'))).toBe(toHex(frame.payload));
+    expect(toHex(encodeMethod('connection.start', m.args as Record<string, unknown>, '0-8'))).toBe(
+      toHex(frame.payload),
+    );
   });
 
   it('the server properties bytes carry only the tags S and F', () => {

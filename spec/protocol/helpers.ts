@@ -11,7 +11,9 @@ export function hex(s: string): Buffer {
 
 /** Hex of bytes, one space between octets (readable failure messages). */
 export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 /** Runs `fn` and returns what it threw; fails if it returned normally. */
@@ -30,7 +32,12 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  * Expects `fn` to throw an instance of `cls` with AMQP reply code `code` (undefined for
  * EncodeError), and never a RangeError/TypeError from a raw Buffer access.
  */
-export function expectCodecError<E extends Error>(fn: () => unknown, cls: ErrorClass, code: number | undefined, message?: RegExp): E {
+export function expectCodecError<E extends Error>(
+  fn: () => unknown,
+  cls: ErrorClass,
+  code: number | undefined,
+  message?: RegExp,
+): E {
   const e = thrownBy(fn);
   if (!(e instanceof cls)) {
     throw new Error(`expected ${cls.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
@@ -124,7 +131,12 @@ export function normalizeTable(t: FieldTable): Record<string, unknown> {
   for (const key of Object.keys(t)) {
     const value = t[key];
     if (value === undefined) continue;
-    Object.defineProperty(out, key, { value: normalizeFieldValue(value), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: normalizeFieldValue(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -29,10 +29,12 @@ const plain = (f: Frame): PlainFrame => ({ type: f.type, channel: f.channel, pay
 const frameArb: fc.Arbitrary<PlainFrame> = fc.record({
   type: fc.constantFrom(1, 2, 3, 8),
   channel: fc.integer({ min: 0, max: 65535 }),
-  payload: fc.oneof(
-    { weight: 3, arbitrary: fc.uint8Array({ maxLength: 64 }) },
-    { weight: 1, arbitrary: fc.uint8Array({ minLength: 100, maxLength: 2000 }) },
-  ).map((b) => Buffer.from(b)),
+  payload: fc
+    .oneof(
+      { weight: 3, arbitrary: fc.uint8Array({ maxLength: 64 }) },
+      { weight: 1, arbitrary: fc.uint8Array({ minLength: 100, maxLength: 2000 }) },
+    )
+    .map((b) => Buffer.from(b)),
 });
 
 /** The stream, cut at the given offsets; each chunk a copy with an ArrayBuffer of its own. */
@@ -68,7 +70,11 @@ function parseWithParser(chunks: Uint8Array[], frameMax = 0): Frame[] {
 /** Subscribes synchronously and returns what the observable did. */
 function run<T>(obs: Observable<T>): { values: T[]; error?: unknown; completed: boolean } {
   const result: { values: T[]; error?: unknown; completed: boolean } = { values: [], completed: false };
-  obs.subscribe({ next: (v) => result.values.push(v), error: (e) => (result.error = e), complete: () => (result.completed = true) });
+  obs.subscribe({
+    next: (v) => result.values.push(v),
+    error: (e) => (result.error = e),
+    complete: () => (result.completed = true),
+  });
   return result;
 }
 
@@ -96,7 +102,11 @@ describe('any split of a frame stream parses to the same frames', () => {
 
   it('1-byte chunks', () => {
     const frames: PlainFrame[] = [
-      { type: 1, channel: 1, payload: Buffer.from(encodeMethod('basic.deliver', { consumerTag: 'c', deliveryTag: 1 })) },
+      {
+        type: 1,
+        channel: 1,
+        payload: Buffer.from(encodeMethod('basic.deliver', { consumerTag: 'c', deliveryTag: 1 })),
+      },
       { type: 2, channel: 1, payload: hex('00 3c 00 00 00 00 00 00 00 00 00 03 00 00') },
       { type: 3, channel: 1, payload: Buffer.from('abc') },
       { type: 3, channel: 1, payload: Buffer.alloc(0) },
@@ -110,7 +120,15 @@ describe('any split of a frame stream parses to the same frames', () => {
 
   it('empty chunks change nothing', () => {
     const f = frameBytes(3, 7, Buffer.from('hello'));
-    const chunks = [new Uint8Array(0), f.subarray(0, 3), new Uint8Array(0), f.subarray(3, 9), new Uint8Array(0), f.subarray(9), new Uint8Array(0)];
+    const chunks = [
+      new Uint8Array(0),
+      f.subarray(0, 3),
+      new Uint8Array(0),
+      f.subarray(3, 9),
+      new Uint8Array(0),
+      f.subarray(9),
+      new Uint8Array(0),
+    ];
     expect(parseWithParser(chunks).map(plain)).toEqual([{ type: 3, channel: 7, payload: Buffer.from('hello') }]);
   });
 });
@@ -169,9 +187,14 @@ describe('parseFrames() errors', () => {
       const r = run(from([good, good.subarray(0, n)]).pipe(parseFrames()));
       expect(r.values).toHaveLength(1);
       expect(r.completed).toBe(false);
-      expectCodecError(() => {
-        throw r.error;
-      }, FrameError, 501, /middle of a frame/);
+      expectCodecError(
+        () => {
+          throw r.error;
+        },
+        FrameError,
+        501,
+        /middle of a frame/,
+      );
     }
   });
 
@@ -199,9 +222,13 @@ describe('parseFrames() errors', () => {
     // one good frame, then a bad frame end, then a good frame, all in one chunk
     source.next(Buffer.concat([good, frameBytes(3, 1, Buffer.from('x'), 0x00), good]));
     expect(r.values).toHaveLength(1);
-    expectCodecError(() => {
-      throw r.error;
-    }, FrameError, 501);
+    expectCodecError(
+      () => {
+        throw r.error;
+      },
+      FrameError,
+      501,
+    );
     expect(source.observed).toBe(false);
     source.next(good);
     source.complete();
@@ -213,9 +240,13 @@ describe('parseFrames() errors', () => {
     const chunks = [good, frameBytes(9, 0, Buffer.alloc(0)), good, good];
     const r = run(from(chunks).pipe(parseFrames()));
     expect(r.values).toHaveLength(1);
-    expectCodecError(() => {
-      throw r.error;
-    }, UnexpectedFrameError, 505);
+    expectCodecError(
+      () => {
+        throw r.error;
+      },
+      UnexpectedFrameError,
+      505,
+    );
   });
 
   it('frameMax: a frame of exactly frameMax passes, one byte more errors the stream', () => {

@@ -69,7 +69,14 @@ describe.each(PROTOCOLS)('every method of AMQP %s round-trips', (protocol) => {
 
   it('has the methods expected of the dialect', () => {
     expect(defs.length).toBeGreaterThan(protocol === '0-8' ? 80 : 45);
-    for (const name of ['connection.start', 'channel.open', 'queue.declare', 'basic.publish', 'basic.deliver', 'tx.select']) {
+    for (const name of [
+      'connection.start',
+      'channel.open',
+      'queue.declare',
+      'basic.publish',
+      'basic.deliver',
+      'tx.select',
+    ]) {
       expect(table.byName.has(name)).toBe(true);
     }
     expect(table.byName.has('confirm.select')).toBe(protocol === '0-9-1');
@@ -174,7 +181,10 @@ describe.each(PROTOCOLS)('content headers of AMQP %s round-trip', (protocol) => 
     fc.assert(
       fc.property(tableArb(protocol), fc.integer({ min: 0, max: 2 ** 40 }), (headers, seconds) => {
         const timestamp = new Date(seconds * 1000);
-        const payload = encodeContentHeader({ bodySize: 1, properties: { headers, timestamp, contentType: 'application/json' } }, protocol);
+        const payload = encodeContentHeader(
+          { bodySize: 1, properties: { headers, timestamp, contentType: 'application/json' } },
+          protocol,
+        );
         const h = decodeContentHeader(payload, protocol);
         expect(h.properties.timestamp).toEqual(timestamp);
         expect(h.properties.headers).toEqual(normalizeTable(headers));
@@ -248,7 +258,10 @@ describe('arbitrary bytes never make a decoder throw anything but a typed error'
     const defs = [...METHOD_TABLES[protocol].byName.values()];
     fc.assert(
       fc.property(fc.constantFrom(...defs), fc.uint8Array({ maxLength: 64 }), (def, rest) => {
-        const payload = Buffer.concat([Buffer.from([def.classId >> 8, def.classId & 0xff, def.methodId >> 8, def.methodId & 0xff]), rest]);
+        const payload = Buffer.concat([
+          Buffer.from([def.classId >> 8, def.classId & 0xff, def.methodId >> 8, def.methodId & 0xff]),
+          rest,
+        ]);
         try {
           decodeMethod(payload, protocol);
         } catch (e) {

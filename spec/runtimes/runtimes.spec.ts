@@ -35,7 +35,8 @@ function bunBinary(): string {
 /** Deno's binary, from the devDependency @deno/linux-x64-glibc (it has no install script). */
 function denoBinary(): string {
   const path = join(root, 'node_modules/@deno/linux-x64-glibc/deno');
-  if (!runs(path)) throw new Error(`no working Deno binary at ${path} (npm ci installs the devDependency @deno/linux-x64-glibc)`);
+  if (!runs(path))
+    throw new Error(`no working Deno binary at ${path} (npm ci installs the devDependency @deno/linux-x64-glibc)`);
   return path;
 }
 
@@ -51,18 +52,28 @@ describe('the built package under Node, Bun and Deno (against the test broker)',
     ensureBuilt();
   }, 120_000);
 
-  it.each(runtimes)('%s: publishTo with confirms, basicGet, consume + ackAfter, close', (name, command) => {
-    const [bin, ...args] = command();
-    const result = spawnSync(bin, args, { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
-    if (result.status !== 0) throw new Error(`${name} exited with ${result.status ?? result.signal}:\n${result.stdout}${result.stderr}`);
-    const report = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-    expect(report.runtime).toMatch(new RegExp(`^${name.toLowerCase()} `));
-    expect(report).toMatchObject({
-      statuses: ['confirmed'],
-      published: 21,
-      got: 'message 0',
-      consumed: Array.from({ length: 20 }, (_, i) => `message ${i + 1}`),
-      left: 0,
-    });
-  }, 90_000);
+  it.each(runtimes)(
+    '%s: publishTo with confirms, basicGet, consume + ackAfter, close',
+    (name, command) => {
+      const [bin, ...args] = command();
+      const result = spawnSync(bin, args, {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      if (result.status !== 0)
+        throw new Error(`${name} exited with ${result.status ?? result.signal}:\n${result.stdout}${result.stderr}`);
+      const report = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(report.runtime).toMatch(new RegExp(`^${name.toLowerCase()} `));
+      expect(report).toMatchObject({
+        statuses: ['confirmed'],
+        published: 21,
+        got: 'message 0',
+        consumed: Array.from({ length: 20 }, (_, i) => `message ${i + 1}`),
+        left: 0,
+      });
+    },
+    90_000,
+  );
 });

@@ -6,7 +6,11 @@ import { firstValueFrom, from, lastValueFrom, of, take, toArray } from 'rxjs';
 import { ackAfter, consume, open, publishTo } from 'rx-amqp';
 
 const url = (globalThis.Deno?.args ?? process.argv.slice(2))[0] ?? 'amqp://guest:guest@127.0.0.1:5672';
-const runtime = globalThis.Bun ? `bun ${Bun.version}` : globalThis.Deno ? `deno ${Deno.version.deno}` : `node ${process.version}`;
+const runtime = globalThis.Bun
+  ? `bun ${Bun.version}`
+  : globalThis.Deno
+    ? `deno ${Deno.version.deno}`
+    : `node ${process.version}`;
 const name = `rx-amqp-smoke-${runtime.split(' ')[0]}-${Math.random().toString(36).slice(2, 10)}`;
 const count = 20;
 
@@ -17,7 +21,9 @@ try {
 
   // Publish count + 1 messages with confirms, one result each.
   const bodies = Array.from({ length: count + 1 }, (_, i) => `message ${i}`);
-  const results = await lastValueFrom(from(bodies).pipe(publishTo(of(channel), '', queue, { confirm: true, window: 5 }), toArray()));
+  const results = await lastValueFrom(
+    from(bodies).pipe(publishTo(of(channel), '', queue, { confirm: true, window: 5 }), toArray()),
+  );
 
   // Take the first with basic.get and ack it...
   const got = await firstValueFrom(channel.basicGet(queue));

@@ -22,5 +22,9 @@ buildSync({
   tsconfig: path.join(root, 'tsconfig.json'),
   logLevel: 'warning',
 });
-const run = spawnSync(process.execPath, [...(process.env.SOAK_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), outfile], { stdio: 'inherit', cwd: root });
+const run = spawnSync(
+  process.execPath,
+  [...(process.env.SOAK_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), outfile],
+  { stdio: 'inherit', cwd: root },
+);
 process.exit(run.status ?? 1);

@@ -10,7 +10,17 @@
  *   SOAK_NODE_OPTIONS=--expose-gc npm run soak   # also print the heap retained after a GC
  */
 import { Observable, map, of, shareReplay, Subscription } from 'rxjs';
-import { ackAfter, connect, consume, declareQueue, Message, open, openChannel, publishTo, type ConnectionStatus } from 'rx-amqp';
+import {
+  ackAfter,
+  connect,
+  consume,
+  declareQueue,
+  Message,
+  open,
+  openChannel,
+  publishTo,
+  type ConnectionStatus,
+} from 'rx-amqp';
 import { BrokerNode } from '../support/broker-node';
 
 const TOTAL = Number(process.env.SOAK_TOTAL ?? 1_000_000);
@@ -65,7 +75,9 @@ function demandDriven(ahead: number): { source: Observable<number>; settled(): v
 
 async function main(): Promise<number> {
   const base = process.memoryUsage();
-  log(`baseline: rss ${(base.rss / MB).toFixed(1)} MB, heap used ${(base.heapUsed / MB).toFixed(1)} MB (the process as loaded)`);
+  log(
+    `baseline: rss ${(base.rss / MB).toFixed(1)} MB, heap used ${(base.heapUsed / MB).toFixed(1)} MB (the process as loaded)`,
+  );
   log(`starting a throwaway RabbitMQ node (${TOTAL} messages, a forced close every ${CLOSE_EVERY})`);
   const node = await BrokerNode.start();
   const failures: string[] = [];
@@ -152,7 +164,9 @@ async function main(): Promise<number> {
                 closing.push(
                   node.closeConnections(name, 'soak: forced close').then((n) => {
                     forcedCloses += n;
-                    log(`forced close #${round} at ${at} confirmed: ${n} connections closed (now confirmed ${confirmed}, consumed ${consumed}; ${memoryLine()})`);
+                    log(
+                      `forced close #${round} at ${at} confirmed: ${n} connections closed (now confirmed ${confirmed}, consumed ${consumed}; ${memoryLine()})`,
+                    );
                   }),
                 );
               }
@@ -166,7 +180,9 @@ async function main(): Promise<number> {
       );
     });
     await published;
-    log(`published: ${confirmed} confirmed, ${notOk} not ok, ${republished} republished, in ${(publishMs / 1000).toFixed(1)} s`);
+    log(
+      `published: ${confirmed} confirmed, ${notOk} not ok, ${republished} republished, in ${(publishMs / 1000).toFixed(1)} s`,
+    );
     await Promise.all(closing);
 
     // Wait until the consumer has every message, then until the queue is drained.
@@ -186,21 +202,30 @@ async function main(): Promise<number> {
     const disconnects = states.filter((s) => s === 'disconnected').length;
     log('---- figures ----');
     log(`messages: ${TOTAL}, confirmed ${confirmed}, not confirmed ${notOk}, republished ${republished}`);
-    log(`consumed: ${consumed} deliveries, ${distinct} distinct, ${consumed - distinct} duplicates, ${redelivered} flagged redelivered`);
+    log(
+      `consumed: ${consumed} deliveries, ${distinct} distinct, ${consumed - distinct} duplicates, ${redelivered} flagged redelivered`,
+    );
     log(`forced closes: ${closing.length} rounds, ${forcedCloses} connections; client saw ${disconnects} disconnects`);
     log(`lost (confirmed, never consumed): ${lost}; left in queue: ${depth}`);
-    log(`time: publishing ${(publishMs / 1000).toFixed(1)} s (${Math.round(TOTAL / (publishMs / 1000))} msg/s), end to end ${(totalMs / 1000).toFixed(1)} s`);
-    log(`memory: peak RSS ${(rssPeak / MB).toFixed(1)} MB (limit ${RSS_LIMIT / MB}), peak heap used ${(heapPeak / MB).toFixed(1)} MB`);
+    log(
+      `time: publishing ${(publishMs / 1000).toFixed(1)} s (${Math.round(TOTAL / (publishMs / 1000))} msg/s), end to end ${(totalMs / 1000).toFixed(1)} s`,
+    );
+    log(
+      `memory: peak RSS ${(rssPeak / MB).toFixed(1)} MB (limit ${RSS_LIMIT / MB}), peak heap used ${(heapPeak / MB).toFixed(1)} MB`,
+    );
 
     if (notOk > 0) failures.push(`${notOk} messages were not confirmed`);
     if (lost > 0) failures.push(`${lost} confirmed messages were never consumed`);
     if (depth !== 0) failures.push(`the queue still holds ${depth} messages`);
     if (rssPeak >= RSS_LIMIT) failures.push(`peak RSS ${(rssPeak / MB).toFixed(1)} MB is over ${RSS_LIMIT / MB} MB`);
-    if (closing.length < Math.floor((TOTAL - 1) / CLOSE_EVERY)) failures.push(`only ${closing.length} forced closes happened`);
+    if (closing.length < Math.floor((TOTAL - 1) / CLOSE_EVERY))
+      failures.push(`only ${closing.length} forced closes happened`);
 
     const cleanup = await open({ url: node.url });
     const channel = await cleanup.openChannel();
-    await new Promise<void>((resolve) => channel.queueDelete(queue).subscribe({ complete: resolve, error: () => resolve() }));
+    await new Promise<void>((resolve) =>
+      channel.queueDelete(queue).subscribe({ complete: resolve, error: () => resolve() }),
+    );
     await cleanup.close();
   } catch (e) {
     failures.push(`soak failed: ${(e as Error).stack ?? e}`);

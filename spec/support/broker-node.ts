@@ -102,9 +102,23 @@ export class BrokerNode {
     const name = `rxtest-${randomBytes(4).toString('hex')}@${HOST}`;
     const clientCn = `rxtest-client-${randomBytes(3).toString('hex')}`;
     const certs = options.tls ? makeCertificates(path.join(dir, 'certs'), clientCn) : undefined;
-    const info: BrokerNodeInfo = { name, port, tlsPort: options.tls ? tlsPort : 0, distPort, dir, certs, clientCn, owner: process.pid };
+    const info: BrokerNodeInfo = {
+      name,
+      port,
+      tlsPort: options.tls ? tlsPort : 0,
+      distPort,
+      dir,
+      certs,
+      clientCn,
+      owner: process.pid,
+    };
 
-    const conf = [`listeners.tcp.default = 127.0.0.1:${port}`, 'loopback_users = none', 'log.console = false', 'log.file.level = info'];
+    const conf = [
+      `listeners.tcp.default = 127.0.0.1:${port}`,
+      'loopback_users = none',
+      'log.console = false',
+      'log.file.level = info',
+    ];
     if (certs) {
       conf.push(
         `listeners.ssl.default = 127.0.0.1:${tlsPort}`,
@@ -179,7 +193,9 @@ export class BrokerNode {
         await sleep(250);
       }
     }
-    throw new Error(`node ${this.name} did not start within ${timeout} ms: ${(last as Error)?.message}\n${this.logTail()}`);
+    throw new Error(
+      `node ${this.name} did not start within ${timeout} ms: ${(last as Error)?.message}\n${this.logTail()}`,
+    );
   }
 
   /** Runs `rabbitmqctl -q -n <node> ...args`; resolves with stdout. */
@@ -265,7 +281,8 @@ export class BrokerNode {
           await this.heal(true);
           continue;
         }
-        if (Date.now() > deadline) throw new Error(`node ${this.name} stayed locked by pid ${holder} for ${timeout} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`node ${this.name} stayed locked by pid ${holder} for ${timeout} ms`);
         await sleep(200);
       }
     }
@@ -346,7 +363,10 @@ export function useBrokerNode(): { readonly node: BrokerNode } {
   let release: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     const node = BrokerNode.fromEnv();
-    if (!node) throw new Error(`no throwaway RabbitMQ node: ${NODE_ENV_VAR} is not set (jest.config.js runs spec/faults/global-setup.ts, which needs rabbitmq-server)`);
+    if (!node)
+      throw new Error(
+        `no throwaway RabbitMQ node: ${NODE_ENV_VAR} is not set (jest.config.js runs spec/faults/global-setup.ts, which needs rabbitmq-server)`,
+      );
     await node.ready();
     release = await node.acquire();
     holder.node = node;
@@ -380,20 +400,59 @@ function makeCertificates(dir: string, clientCn: string): NodeCertificates {
   fs.mkdirSync(dir, { recursive: true });
   const f = (name: string) => path.join(dir, name);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ecKey = (file: string) => ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', file);
+  const ecKey = (file: string) =>
+    ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', file);
   const selfSignedCa = (key: string, cert: string, cn: string) => {
     ecKey(key);
-    ssl('req', '-x509', '-new', '-key', key, '-sha256', '-days', '3', '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', cert);
+    ssl(
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-sha256',
+      '-days',
+      '3',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      cert,
+    );
   };
   const signed = (name: string, cn: string, ext: string) => {
     ecKey(f(`${name}.key`));
     ssl('req', '-new', '-key', f(`${name}.key`), '-subj', `/CN=${cn}`, '-out', f(`${name}.csr`));
     fs.writeFileSync(f(`${name}.ext`), ext);
-    ssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '3', '-sha256', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`));
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '3',
+      '-sha256',
+      '-extfile',
+      f(`${name}.ext`),
+      '-out',
+      f(`${name}.pem`),
+    );
   };
   selfSignedCa(f('ca.key'), f('ca.pem'), 'rx-amqp test CA');
   selfSignedCa(f('other-ca.key'), f('other-ca.pem'), 'rx-amqp untrusted CA');
-  signed('server', 'localhost', 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  signed(
+    'server',
+    'localhost',
+    'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n',
+  );
   signed('client', clientCn, 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
   return {
     ca: f('ca.pem'),

@@ -10,7 +10,13 @@ import { join, resolve } from 'node:path';
 /** The repository's root, where package.json and dist/ are. */
 export const PACKAGE_ROOT = resolve(__dirname, '../..');
 
-const outputs = ['dist/cjs/index.cjs', 'dist/esm/testing.mjs', 'dist/index.d.ts', 'dist/protocol.d.ts', 'dist/testing.d.ts'];
+const outputs = [
+  'dist/cjs/index.cjs',
+  'dist/esm/testing.mjs',
+  'dist/index.d.ts',
+  'dist/protocol.d.ts',
+  'dist/testing.d.ts',
+];
 const built = (): boolean => outputs.every((f) => existsSync(join(PACKAGE_ROOT, f)));
 
 /** Builds dist/ unless it is there, one build at a time across jest workers. */
@@ -24,7 +30,8 @@ export function ensureBuilt(): void {
       break;
     } catch {
       // Another worker builds; a lock older than five minutes is left over from a killed run.
-      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000)
+        rmSync(lock, { recursive: true, force: true });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     }
   }

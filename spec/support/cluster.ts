@@ -84,7 +84,9 @@ export class ClusterNode {
         await sleep(250);
       }
     }
-    throw new Error(`node ${this.name} did not start within ${timeout} ms: ${(last as Error)?.message}\n${this.logTail()}`);
+    throw new Error(
+      `node ${this.name} did not start within ${timeout} ms: ${(last as Error)?.message}\n${this.logTail()}`,
+    );
   }
 
   /** `stop_app`: the node closes its client connections (320) and leaves the running cluster; its VM stays up. */

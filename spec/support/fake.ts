@@ -67,7 +67,10 @@ export interface FakeConnection {
 }
 
 /** `connect()` options pointing at the fake server, with a virtual-time scheduler. */
-export function fakeOptions(server: FakeServer, options: ConnectOptions = {}): ConnectOptions & { scheduler: VirtualTimeScheduler } {
+export function fakeOptions(
+  server: FakeServer,
+  options: ConnectOptions = {},
+): ConnectOptions & { scheduler: VirtualTimeScheduler } {
   const scheduler = options.scheduler instanceof VirtualTimeScheduler ? options.scheduler : new VirtualTimeScheduler();
   return { username: 'guest', password: 'guest', ...options, transport: server.transport, scheduler };
 }
