@@ -54,7 +54,13 @@ export { ackEach, type AckEachOptions } from './operators/ack-each';
 export { ackAfter, type AckAfterOptions, type FailureAction } from './operators/ack-after';
 export { ackAfterBatch, type AckAfterBatchOptions } from './operators/ack-after-batch';
 export type { FailurePolicy } from './operators/failure-action';
-export { publishTo, type PublishToOptions, type PublishToResult, type PublishStatus } from './operators/publish-to';
+export {
+  publishTo,
+  type PublishToOptions,
+  type PublishToResult,
+  type PublishToResultBase,
+  type PublishStatus,
+} from './operators/publish-to';
 export { rpcCall, type RpcCallOptions } from './rpc/rpc-call';
 export { serveRpc, type RpcServed, type ServeRpcOptions } from './rpc/serve-rpc';
 export { DIRECT_REPLY_TO } from './rpc/reply-router';

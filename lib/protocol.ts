@@ -47,6 +47,7 @@ export {
 } from './protocol/errors';
 export { METHOD_TABLES, methodTable, type MethodTable } from './protocol/method-table';
 export type { MethodDef, PropertiesDef, FieldDef, DomainType } from './protocol/definitions';
+export type { FieldReader, FieldWriter } from './protocol/cursor';
 export type { Reader } from './protocol/reader';
 export type { Writer } from './protocol/writer';
 export { PROTOCOL_HEADERS, type Protocol } from './protocol/protocol-version';

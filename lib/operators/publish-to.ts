@@ -72,7 +72,7 @@ export interface PublishToOptions<T> {
 export type PublishStatus = 'confirmed' | 'sent' | 'nacked' | 'returned' | 'failed';
 
 /** What every {@link PublishToResult} carries. */
-interface PublishToResultBase<T> extends PublishResult {
+export interface PublishToResultBase<T> extends PublishResult {
   /** The input value. */
   value: T;
   /** Why it is not ok: the nack, the return, the publish or callback failure. */
