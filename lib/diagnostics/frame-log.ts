@@ -73,13 +73,20 @@ function frameLogger(
   if (typeof debug === 'function') return debug;
   if (debug === true) return stderr;
   if (typeof debug === 'object' && debug.frames) return debug.log ?? stderr;
-  if (
-    debug === undefined &&
-    typeof process !== 'undefined' &&
-    /(^|,)\s*frames\s*(,|$)/.test(process.env[DEBUG_ENV] ?? '')
-  )
-    return stderr;
+  if (debug === undefined && /(^|,)\s*frames\s*(,|$)/.test(readDebugEnv())) return stderr;
   return undefined;
+}
+
+/**
+ * `RX_AMQP_DEBUG`, or '' when it cannot be read: Deno without `--allow-env` throws on any
+ * environment access, and tracing is not worth refusing to connect over.
+ */
+function readDebugEnv(): string {
+  try {
+    return (typeof process !== 'undefined' && process.env[DEBUG_ENV]) || '';
+  } catch {
+    return '';
+  }
 }
 
 /**
