@@ -1,11 +1,12 @@
-import { asapScheduler, Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import { queueArguments, streamOffsetArgument, type QueueFeatures, type StreamOffset } from './queue-arguments';
 import { streamFilterArguments, streamFilterMatcher, withFilterValue, type StreamFilterOptions } from './stream-filter';
 import { UnsupportedError } from './errors';
 import type { Delivery, ReturnedMessage } from '../delivery';
 import { Message } from '../message';
-import type { ChannelCore, ConsumerHandle, PublishWaiter } from './channel-core';
+import type { ChannelCore, ConsumerHandle } from './channel-core';
+import { PublishCall, type PublishResult } from './publish-call';
 import type { Connection } from '../connection/connection';
 
 /**
@@ -101,15 +102,7 @@ export interface PublishOptions {
   filterValue?: string;
 }
 
-/** What {@link Channel.publish} emits once a message is settled. */
-export interface PublishResult {
-  /** The confirm sequence number (0 when the channel is not in confirm mode). */
-  sequence: number;
-  /** True when the broker confirmed it; false when it only reached the socket. */
-  confirmed: boolean;
-  exchange: string;
-  routingKey: string;
-}
+export type { PublishResult } from './publish-call';
 
 /** A message body as accepted by the publish methods: a Message, a string or bytes. */
 export type Publishable = Message | string | Uint8Array;
@@ -456,44 +449,15 @@ export class Channel {
     const core = this.core;
     const msg = publishable(message, options);
     const mandatory = options.mandatory ?? false;
+    const immediate = options.immediate ?? false;
     return new Observable<PublishResult>((subscriber) => {
-      const go = () => {
-        const sequence = core.publish(msg, exchange, routingKey, mandatory, options.immediate ?? false);
-        if (sequence > 0) {
-          core.confirms.watch(sequence, {
-            mandatory,
-            exchange,
-            routingKey,
-            resolve: () => {
-              subscriber.next({ sequence, confirmed: true, exchange, routingKey });
-              subscriber.complete();
-            },
-            reject: (e) => subscriber.error(e),
-          });
-        } else {
-          // The output buffer's flush was scheduled on asapScheduler by the write; this runs after it.
-          asapScheduler.schedule(() => {
-            subscriber.next({ sequence: 0, confirmed: false, exchange, routingKey });
-            subscriber.complete();
-          });
-        }
-      };
+      const call = new PublishCall(core, subscriber, msg, exchange, routingKey, mandatory, immediate);
       if (core.canPublish) {
-        go(); // the hot path: nothing waits, write now (a throw errors the subscriber)
+        call.write(); // the hot path: nothing waits, write now (a throw errors the subscriber)
         return;
       }
-      const waiter: PublishWaiter = {
-        go: () => {
-          try {
-            go();
-          } catch (e) {
-            subscriber.error(e);
-          }
-        },
-        fail: (e) => subscriber.error(e),
-      };
-      core.whenPublishable(waiter);
-      return () => core.cancelPublish(waiter);
+      core.whenPublishable(call);
+      return () => core.cancelPublish(call);
     });
   }
 

@@ -12,12 +12,13 @@ import { peerOf } from './peer';
  * active in it; without, nothing is allocated beyond what `from()` needs.
  */
 export function processInput<R>(
-  project: (delivery: Delivery) => ObservableInput<R>,
+  project: (delivery: Delivery, signal: AbortSignal) => ObservableInput<R>,
   delivery: Delivery,
+  signal: AbortSignal,
 ): Observable<R> {
-  if (isTraced(processChannel)) return tracedProcess(project, delivery);
+  if (isTraced(processChannel)) return tracedProcess(project, delivery, signal);
   try {
-    return from(project(delivery));
+    return from(project(delivery, signal));
   } catch (e) {
     return throwError(() => e);
   }
@@ -41,7 +42,11 @@ function contextOf(delivery: Delivery): ProcessContext {
   };
 }
 
-function tracedProcess<R>(project: (delivery: Delivery) => ObservableInput<R>, delivery: Delivery): Observable<R> {
+function tracedProcess<R>(
+  project: (delivery: Delivery, signal: AbortSignal) => ObservableInput<R>,
+  delivery: Delivery,
+  signal: AbortSignal,
+): Observable<R> {
   return new Observable<R>((subscriber) => {
     const ctx = contextOf(delivery);
     let inSyncPart = true;
@@ -71,7 +76,7 @@ function tracedProcess<R>(project: (delivery: Delivery) => ObservableInput<R>, d
     };
     const invoke = () => {
       try {
-        inner = from(project(delivery)).subscribe({
+        inner = from(project(delivery, signal)).subscribe({
           next: (value) => subscriber.next(value),
           error: (e) => outcome(true, e),
           complete: () => outcome(false, undefined),

@@ -61,6 +61,8 @@ export interface AckAfterOptions {
  * delivery then fails per `onError`), or when its work is abandoned — its delivery's channel
  * is lost (the broker has requeued it; nothing is settled), or the stream is unsubscribed or
  * errors — with a `NotOpenError`. Pass it on to `fetch`, database drivers and the like so that abandoned work stops.
+ * A `project` declared with one parameter (`(delivery) => ...`) gets no signal of its own (a
+ * shared one that never aborts), which saves an AbortController per delivery.
  *
  * When the source completes (a drain: `consume(queue, { until })`), the handlers in flight
  * finish, their deliveries are acked, and then the stream completes; the draining consumer
@@ -75,6 +77,9 @@ export function ackAfter<R>(
   if (timeout !== undefined && !(timeout > 0))
     throw new RangeError(`ackAfter: timeout must be a positive number of milliseconds, not ${timeout}`);
   const timerScheduler = options.scheduler ?? asyncScheduler;
+  // `length` counts the parameters before the first default or rest one: 1 means the project
+  // was written as `(delivery) => ...` (0 may be `(...args) => ...`, which could read it).
+  const usesSignal = project.length !== 1;
   return (source) =>
     new Observable<R>((subscriber) => {
       const batch = new AckBatch(options.scheduler ?? asapScheduler);
@@ -94,7 +99,10 @@ export function ackAfter<R>(
                   return;
                 }
                 const channel = delivery.settler;
-                const controller = signals.open(channel);
+                // A one-parameter project cannot read its signal: it gets a shared one that
+                // never aborts, and no AbortController is made for it.
+                const controller = usesSignal ? signals.open(channel) : undefined;
+                const signal = controller === undefined ? neverAborted() : controller.signal;
                 let timer: Subscription | undefined;
                 const fail = (e: unknown) => {
                   settleFailure(delivery, chooseFailureAction(onError, e, delivery), batch);
@@ -103,20 +111,20 @@ export function ackAfter<R>(
                 if (timeout !== undefined) {
                   timer = timerScheduler.schedule(() => {
                     const error = new HandlerTimeoutError(timeout);
-                    controller.abort(error);
+                    controller?.abort(error);
                     fail(error);
                   }, timeout);
                 }
                 const done = () => {
                   timer?.unsubscribe();
-                  signals.close(channel, controller);
+                  if (controller !== undefined) signals.close(channel, controller);
                 };
                 let finished = false;
                 // A project that throws (or returns no ObservableInput, which `from` throws
                 // on) fails this delivery only, exactly like one that errors asynchronously.
                 let work: Observable<R>;
                 try {
-                  work = processInput((d) => project(d, controller.signal), delivery);
+                  work = processInput(project, delivery, signal);
                 } catch (e) {
                   done();
                   fail(e);
@@ -141,7 +149,8 @@ export function ackAfter<R>(
                   running.unsubscribe();
                   // Abandoned (unsubscribed, errored, or its channel lost) before it finished:
                   // tell the handler its work is no longer wanted.
-                  if (!finished && !controller.signal.aborted) controller.abort(abandonReason(delivery));
+                  if (!finished && controller !== undefined && !controller.signal.aborted)
+                    controller.abort(abandonReason(delivery));
                 };
               }),
             options.concurrency ?? 1,
@@ -167,6 +176,14 @@ export function ackAfter<R>(
         leases.releaseAll();
       };
     });
+}
+
+let sharedSignal: AbortSignal | undefined;
+
+/** The signal of projects that take none: one for the process, never aborted. */
+function neverAborted(): AbortSignal {
+  sharedSignal ??= new AbortController().signal;
+  return sharedSignal;
 }
 
 /** Why an unfinished handler's signal aborts when ackAfter lets it go. */
