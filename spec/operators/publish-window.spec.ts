@@ -406,8 +406,11 @@ function check(config: WindowSettings & { confirm: boolean }, commands: Command[
     w.sourceComplete();
     for (let round = 0; round <= sink.entries.size + 1 && !closed; round++) {
       pump(Infinity, -1);
-      if (config.confirm) for (const e of live.splice(0)) answered.set(e.value, 'ack'), e.resolve();
-      else w.settleSent();
+      if (!config.confirm) w.settleSent();
+      for (const e of live.splice(0)) {
+        answered.set(e.value, 'ack');
+        e.resolve();
+      }
       invariants();
     }
     if (!sink.completed) problems.push('did not complete once everything was settled');
@@ -445,7 +448,11 @@ describe('RingBuffer (property)', () => {
         let shifted = 0;
         let pushed = 0;
         for (const op of ops) {
-          if (op >= 0) for (let i = 0; i < op; i++) ring.push(pushed), model.push(pushed++);
+          if (op >= 0)
+            for (let i = 0; i < op; i++) {
+              ring.push(pushed);
+              model.push(pushed++);
+            }
           else
             for (let i = 0; i < -op && model.length > 0; i++) {
               ring.shift();
