@@ -5,6 +5,7 @@ import {
   Observable,
   Subscription,
   type OperatorFunction,
+  type SchedulerLike,
   type Subscriber,
 } from 'rxjs';
 import type { Channel } from '../channel/channel';
@@ -64,7 +65,7 @@ export function publishTo<T = Message>(
     toMessage: options.toMessage ?? defaultToMessage,
     mandatory: options.mandatory ?? false,
     confirm: options.confirm ?? false,
-    options,
+    scheduler: options.scheduler ?? asyncScheduler,
   };
   return (source) =>
     new Observable<PublishToResult<T>>((subscriber) => {
@@ -81,7 +82,8 @@ interface PublishSettings<T> extends WindowSettings {
   readonly toMessage: (value: T) => Message;
   readonly mandatory: boolean;
   readonly confirm: boolean;
-  readonly options: PublishToOptions<T>;
+  /** Runs the `timeout` timer. */
+  readonly scheduler: SchedulerLike;
 }
 
 /**
@@ -106,7 +108,7 @@ class PublishRun<T> implements WindowSink<T>, EntryOwner<T> {
   private sentPort: PublishPort | null = null;
   /** Deadlines come due in input order: one timer, armed for the oldest unsettled input. */
   private readonly deadlines: DeadlineTimer | null;
-  private readonly pump$ = () => this.pump();
+  private readonly wake = () => this.pump();
   private readonly fail = (error: unknown) => {
     this.window.stop();
     this.subscriber.error(error);
@@ -117,10 +119,7 @@ class PublishRun<T> implements WindowSink<T>, EntryOwner<T> {
     private readonly settings: PublishSettings<T>,
   ) {
     this.window = new PublishWindow(settings, this);
-    this.deadlines =
-      settings.timeout > 0
-        ? new DeadlineTimer(settings.options.scheduler ?? asyncScheduler, () => this.expire())
-        : null;
+    this.deadlines = settings.timeout > 0 ? new DeadlineTimer(settings.scheduler, () => this.expire()) : null;
   }
 
   start(source: Observable<T>, channel: Channel | Observable<Channel>): void {
@@ -224,7 +223,7 @@ class PublishRun<T> implements WindowSink<T>, EntryOwner<T> {
     if (this.channel !== ch) return;
     this.confirming = ch.confirmMode;
     this.ready = true;
-    this.channelWatch.add(this.port!.changes$.subscribe(this.pump$));
+    this.channelWatch.add(this.port!.changes$.subscribe(this.wake));
     this.pump();
   }
 
