@@ -171,8 +171,8 @@ class PublishRun<T> implements WindowSink<T>, EntryOwner<T> {
   }
 
   rejected(entry: PublishEntry<T>, error: Error): void {
-    const ch = entry.channel as Channel | null;
-    if (ch !== null && ch === this.channel && !ch.isOpen) return; // channel loss: decided by channelEnded
+    const channel = this.channel;
+    if (channel !== null && entry.channel === channel && !channel.isOpen) return; // channel loss: decided by channelEnded
     this.window.rejected(entry, error);
     this.pump();
   }
