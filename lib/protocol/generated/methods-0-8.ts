@@ -8,40 +8,6 @@ import type { Writer } from '../writer';
 /** Protocol version as announced by this JSON: 8-0. */
 export const PROTOCOL = '0-8';
 
-/** Spec constants (frame types, reply codes). */
-export const CONSTANTS = {
-  "FRAME_METHOD": 1,
-  "FRAME_HEADER": 2,
-  "FRAME_BODY": 3,
-  "FRAME_OOB_METHOD": 4,
-  "FRAME_OOB_HEADER": 5,
-  "FRAME_OOB_BODY": 6,
-  "FRAME_TRACE": 7,
-  "FRAME_HEARTBEAT": 8,
-  "FRAME_MIN_SIZE": 4096,
-  "FRAME_END": 206,
-  "REPLY_SUCCESS": 200,
-  "NOT_DELIVERED": 310,
-  "CONTENT_TOO_LARGE": 311,
-  "NO_ROUTE": 312,
-  "NO_CONSUMERS": 313,
-  "ACCESS_REFUSED": 403,
-  "NOT_FOUND": 404,
-  "RESOURCE_LOCKED": 405,
-  "PRECONDITION_FAILED": 406,
-  "CONNECTION_FORCED": 320,
-  "INVALID_PATH": 402,
-  "FRAME_ERROR": 501,
-  "SYNTAX_ERROR": 502,
-  "COMMAND_INVALID": 503,
-  "CHANNEL_ERROR": 504,
-  "UNEXPECTED_FRAME": 505,
-  "RESOURCE_ERROR": 506,
-  "NOT_ALLOWED": 530,
-  "NOT_IMPLEMENTED": 540,
-  "INTERNAL_ERROR": 541,
-} as const;
-
 /** Arguments of `connection.start` (10/10). */
 export interface ConnectionStart {
   versionMajor: number;
