@@ -43,6 +43,15 @@ const ZERO = {
   timestamp: null,
 };
 
+/** What the JSON does not say about a content property's values (JSDoc of the generated type). */
+const PROPERTY_DOCS = {
+  'basic.headers': 'Application headers: a field table.',
+  'basic.deliveryMode': '1 transient, 2 persistent.',
+  'basic.priority': '0..255 (RabbitMQ honours 0..9 by default).',
+  'basic.expiration': "Per-message TTL in milliseconds, as a string (AMQP's type for it).",
+  'basic.timestamp': 'Whole seconds on the wire.',
+};
+
 const RESERVED = new Set(['arguments', 'eval', 'type', 'global']);
 const camel = (s) => s.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 const pascal = (s) => camel(s).replace(/^[a-z]/, (c) => c.toUpperCase());
@@ -372,9 +381,16 @@ function generate({ protocol, file, out }) {
     const iface = `${pascal(cls.name)}Properties`;
     const props = cls.properties.map((p) => ({ name: camel(p.name), type: p.type ?? domains.get(p.domain) }));
     if (props.length > 15) throw new Error('property lists past 15 flags are not generated');
-    emit(`/** Content properties of class \`${cls.name}\` (${cls.id}). Absent ones are undefined. */`);
+    emit(`/**`);
+    emit(` * The ${props.length} content properties of class \`${cls.name}\` (${cls.id}), camelCase. Absent ones are`);
+    emit(` * undefined.${cls.name === 'basic' ? ' `MessageProperties` is this type.' : ''}`);
+    emit(` */`);
     emit(`export interface ${iface} {`);
-    for (const p of props) emit(`  ${p.name}?: ${p.type === 'longstr' ? 'string | Uint8Array' : TS_TYPE[p.type]};`);
+    for (const p of props) {
+      const doc = PROPERTY_DOCS[`${cls.name}.${p.name}`];
+      if (doc) emit(`  /** ${doc} */`);
+      emit(`  ${p.name}?: ${p.type === 'longstr' ? 'string | Uint8Array' : TS_TYPE[p.type]};`);
+    }
     emit(`}`);
     emit();
     emit(`/** Property codec of class \`${cls.name}\`: bit 15 of the flag word is the first property. */`);

@@ -6,7 +6,9 @@ import {
   type IncomingMethodName,
   type OutgoingMethodName,
 } from '../../lib/protocol/dispatch';
+import type { MessageProperties } from '../../lib/message';
 import { FrameSyntaxError } from '../../lib/protocol/errors';
+import type { FieldTable } from '../../lib/protocol/field-types';
 import { decodeMethod, encodeMethod } from '../../lib/protocol/method-codec';
 import { methodTable } from '../../lib/protocol/method-table';
 import { Reader, toSafeNumber } from '../../lib/protocol/reader';
@@ -81,5 +83,45 @@ describe('typed dispatch (lib/protocol/dispatch.ts)', () => {
     const r = new Reader(Buffer.from(bytes), 4, bytes.length);
     expect(() => r.longlongNumber('delivery tag')).toThrow(FrameSyntaxError);
     expect(new Reader(Buffer.from(encodeMethod('basic.ack', { deliveryTag: 5 })), 4, 12).longlongNumber('tag')).toBe(5);
+  });
+});
+
+describe('MessageProperties (generated as BasicProperties)', () => {
+  it('keeps the public shape: 14 optional properties, timestamp a Date, headers a field table', () => {
+    type Expected = {
+      contentType?: string;
+      contentEncoding?: string;
+      headers?: FieldTable;
+      deliveryMode?: number;
+      priority?: number;
+      correlationId?: string;
+      replyTo?: string;
+      expiration?: string;
+      messageId?: string;
+      timestamp?: Date;
+      type?: string;
+      userId?: string;
+      appId?: string;
+      clusterId?: string;
+    };
+    typeIs<Same<MessageProperties, Expected>>();
+    typeIs<Same<keyof MessageProperties, keyof Expected>>();
+    expect(methodTable('0-9-1').basicProperties.names).toEqual([
+      'contentType',
+      'contentEncoding',
+      'headers',
+      'deliveryMode',
+      'priority',
+      'correlationId',
+      'replyTo',
+      'expiration',
+      'messageId',
+      'timestamp',
+      'type',
+      'userId',
+      'appId',
+      'clusterId',
+    ]);
+    expect(methodTable('0-8').basicProperties).toBe(methodTable('0-8').properties.get(60));
   });
 });

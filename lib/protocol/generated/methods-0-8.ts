@@ -3433,17 +3433,25 @@ export const METHODS: readonly MethodDef[] = [
   TEST_CONTENT_OK as MethodDef,
 ];
 
-/** Content properties of class `basic` (60). Absent ones are undefined. */
+/**
+ * The 14 content properties of class `basic` (60), camelCase. Absent ones are
+ * undefined. `MessageProperties` is this type.
+ */
 export interface BasicProperties {
   contentType?: string;
   contentEncoding?: string;
+  /** Application headers: a field table. */
   headers?: FieldTable;
+  /** 1 transient, 2 persistent. */
   deliveryMode?: number;
+  /** 0..255 (RabbitMQ honours 0..9 by default). */
   priority?: number;
   correlationId?: string;
   replyTo?: string;
+  /** Per-message TTL in milliseconds, as a string (AMQP's type for it). */
   expiration?: string;
   messageId?: string;
+  /** Whole seconds on the wire. */
   timestamp?: Date;
   type?: string;
   userId?: string;
@@ -3537,7 +3545,10 @@ export const BASIC_PROPERTIES: PropertiesDef<BasicProperties> = {
   },
 };
 
-/** Content properties of class `file` (70). Absent ones are undefined. */
+/**
+ * The 9 content properties of class `file` (70), camelCase. Absent ones are
+ * undefined.
+ */
 export interface FileProperties {
   contentType?: string;
   contentEncoding?: string;
@@ -3611,7 +3622,10 @@ export const FILE_PROPERTIES: PropertiesDef<FileProperties> = {
   },
 };
 
-/** Content properties of class `stream` (80). Absent ones are undefined. */
+/**
+ * The 5 content properties of class `stream` (80), camelCase. Absent ones are
+ * undefined.
+ */
 export interface StreamProperties {
   contentType?: string;
   contentEncoding?: string;
@@ -3661,7 +3675,10 @@ export const STREAM_PROPERTIES: PropertiesDef<StreamProperties> = {
   },
 };
 
-/** Content properties of class `tunnel` (110). Absent ones are undefined. */
+/**
+ * The 5 content properties of class `tunnel` (110), camelCase. Absent ones are
+ * undefined.
+ */
 export interface TunnelProperties {
   headers?: FieldTable;
   proxyName?: string;

@@ -2429,17 +2429,25 @@ export const METHODS: readonly MethodDef[] = [
   CONFIRM_SELECT_OK as MethodDef,
 ];
 
-/** Content properties of class `basic` (60). Absent ones are undefined. */
+/**
+ * The 14 content properties of class `basic` (60), camelCase. Absent ones are
+ * undefined. `MessageProperties` is this type.
+ */
 export interface BasicProperties {
   contentType?: string;
   contentEncoding?: string;
+  /** Application headers: a field table. */
   headers?: FieldTable;
+  /** 1 transient, 2 persistent. */
   deliveryMode?: number;
+  /** 0..255 (RabbitMQ honours 0..9 by default). */
   priority?: number;
   correlationId?: string;
   replyTo?: string;
+  /** Per-message TTL in milliseconds, as a string (AMQP's type for it). */
   expiration?: string;
   messageId?: string;
+  /** Whole seconds on the wire. */
   timestamp?: Date;
   type?: string;
   userId?: string;
