@@ -7,6 +7,7 @@ import type { MethodInput, MethodName } from '../protocol/method-codec';
 import { PROTOCOL_HEADERS, type Protocol } from '../protocol/protocol-version';
 import { type HandshakeSettings, loginAccepted, loginRefusal, vhostRefusal } from './fake-handshake';
 import type { FakeServerAnswers, ReceivedMethod } from './fake-server-types';
+import { typedMethod } from './typed-method';
 
 /** What the automatic answers do through the server (`FakeServer` has all of it). */
 export interface AnswerTarget {
@@ -42,14 +43,14 @@ export class AutoAnswer {
 
   /** The automatic answer to a method. */
   method(m: ReceivedMethod): void {
-    const args = m.args as Record<string, unknown>;
     const a = this.answers;
     const server = this.server;
-    switch (m.name) {
+    const t = typedMethod(m, server.protocol);
+    switch (t.name) {
       case 'connection.start-ok': {
         if (!a.handshake) return;
-        const mechanism = args.mechanism as string;
-        if (!loginAccepted(this.settings, mechanism, args.response as Buffer, server.protocol)) {
+        const mechanism = t.args.mechanism;
+        if (!loginAccepted(this.settings, mechanism, t.args.response, server.protocol)) {
           // RabbitMQ refuses a login with connection.close in 0-9-1 and simply hangs up in 0-8.
           if (server.protocol === '0-8') return server.drop();
           return server.sendMethod(0, 'connection.close', loginRefusal(mechanism));
@@ -63,7 +64,7 @@ export class AutoAnswer {
         return;
       case 'connection.open': {
         if (!a.handshake) return;
-        const vhost = args.virtualHost as string;
+        const vhost = t.args.virtualHost;
         const vhosts = this.settings.vhosts;
         if (vhosts && !vhosts.includes(vhost)) return server.sendMethod(0, 'connection.close', vhostRefusal(vhost));
         return server.sendMethod(0, 'connection.open-ok', {});

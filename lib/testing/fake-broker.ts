@@ -11,9 +11,11 @@ import { OutputBuffer } from '../connection/output';
 import { Message, type MessageProperties } from '../message';
 import { decodeContentHeader, encodeContentHeader } from '../protocol/content-header';
 import { FrameParser, FrameType, type Frame } from '../protocol/frame';
-import { decodeMethod, encodeMethod } from '../protocol/method-codec';
+import type { ArgsOf } from '../protocol/dispatch';
+import { decodeMethod, encodeMethod, type DecodedMethod, type MethodName } from '../protocol/method-codec';
 import { methodTable, type MethodTable } from '../protocol/method-table';
 import type { Protocol } from '../protocol/protocol-version';
+import { toSafeNumber } from '../protocol/reader';
 import type { FakeChannelOptions, FakePublish, FakeRejection } from './fake-channel-types';
 import { FakeConsumers, type FakeQueue } from './fake-consumers';
 
@@ -26,7 +28,7 @@ class SyncOutput extends OutputBuffer {
 
 /** A basic.publish waiting for its header and body. */
 interface PendingPublish {
-  args: Record<string, unknown>;
+  args: ArgsOf<'basic.publish'>;
   props?: MessageProperties;
   size: number;
   parts: Buffer[];
@@ -83,12 +85,16 @@ export class FakeBroker implements ChannelHost {
   }
 
   /** Sends a method to the client channel one scheduler tick from now. */
-  toClient(name: string, args: object, content?: { body: Buffer; properties: MessageProperties }): void {
+  toClient(
+    name: MethodName,
+    args: Record<string, unknown>,
+    content?: { body: Buffer; properties: MessageProperties },
+  ): void {
     const frames: Frame[] = [
       {
         type: FrameType.METHOD,
         channel: this.core.id,
-        payload: encodeMethod(name as never, args as Record<string, unknown>, this.protocol),
+        payload: encodeMethod(name, args, this.protocol),
       },
     ];
     if (content) {
@@ -108,13 +114,12 @@ export class FakeBroker implements ChannelHost {
   private fromClient(frame: Frame): void {
     if (frame.type === FrameType.METHOD) {
       const m = decodeMethod(frame.payload, this.protocol);
-      const args = m.args as unknown as Record<string, unknown>;
       if (m.name === 'basic.publish') {
-        this.pendingPublish = { args, size: 0, parts: [] };
+        this.pendingPublish = { args: m.args, size: 0, parts: [] };
         return;
       }
-      this.methods.next({ name: m.name, args });
-      this.onMethod(m.name, args);
+      this.methods.next({ name: m.name, args: { ...m.args } });
+      this.onMethod(m);
     } else if (frame.type === FrameType.HEADER && this.pendingPublish) {
       const h = decodeContentHeader(frame.payload, this.protocol);
       this.pendingPublish.props = h.properties;
@@ -131,13 +136,13 @@ export class FakeBroker implements ChannelHost {
     this.pendingPublish = null;
     const sequence = this.confirming ? ++this.publishSeq : 0;
     const publish: FakePublish = {
-      exchange: p.args.exchange as string,
-      routingKey: p.args.routingKey as string,
-      mandatory: p.args.mandatory as boolean,
+      exchange: p.args.exchange,
+      routingKey: p.args.routingKey,
+      mandatory: p.args.mandatory,
       message: new Message(Buffer.concat(p.parts), p.props ?? {}),
       sequence,
     };
-    this.methods.next({ name: 'basic.publish', args: p.args });
+    this.methods.next({ name: 'basic.publish', args: { ...p.args } });
     this.published.next(publish);
     if (this.confirming) {
       const c = this.options.confirm ?? 'ack';
@@ -150,49 +155,55 @@ export class FakeBroker implements ChannelHost {
     }
   }
 
-  private onMethod(name: string, a: Record<string, unknown>): void {
-    switch (name) {
+  private onMethod(m: DecodedMethod): void {
+    switch (m.name) {
       case 'basic.ack':
-        for (const t of this.consumers.settle(a.deliveryTag as number, a.multiple as boolean)) this.acks.next(t);
+        for (const t of this.consumers.settle(tag(m.args.deliveryTag), m.args.multiple)) this.acks.next(t);
         return;
       case 'basic.nack':
-        for (const t of this.consumers.settle(a.deliveryTag as number, a.multiple as boolean))
-          this.nacks.next({ deliveryTag: t, requeue: a.requeue as boolean });
+        for (const t of this.consumers.settle(tag(m.args.deliveryTag), m.args.multiple))
+          this.nacks.next({ deliveryTag: t, requeue: m.args.requeue });
         return;
       case 'basic.reject':
-        this.consumers.settle(a.deliveryTag as number, false);
-        this.rejects.next({ deliveryTag: a.deliveryTag as number, requeue: a.requeue as boolean });
+        this.consumers.settle(tag(m.args.deliveryTag), false);
+        this.rejects.next({ deliveryTag: tag(m.args.deliveryTag), requeue: m.args.requeue });
         return;
       case 'basic.consume': {
-        const tag = (a.consumerTag as string) || `amq.ctag-fake-${++this.names}`;
-        if (!a.nowait) this.toClient('basic.consume-ok', { consumerTag: tag });
-        this.consumers.start(tag, a.queue as string, a.noAck as boolean);
+        const consumerTag = m.args.consumerTag || `amq.ctag-fake-${++this.names}`;
+        if (!m.args.nowait) this.toClient('basic.consume-ok', { consumerTag });
+        this.consumers.start(consumerTag, m.args.queue, m.args.noAck);
         return;
       }
       case 'basic.cancel': {
-        this.consumers.cancel(a.consumerTag as string);
-        if (!a.nowait) this.toClient('basic.cancel-ok', { consumerTag: a.consumerTag });
+        this.consumers.cancel(m.args.consumerTag);
+        if (!m.args.nowait) this.toClient('basic.cancel-ok', { consumerTag: m.args.consumerTag });
         return;
       }
       case 'confirm.select':
         this.confirming = true;
         break;
       case 'queue.declare': {
-        const queue = (a.queue as string) || `amq.gen-fake-${++this.names}`;
-        if (!a.nowait) this.toClient('queue.declare-ok', { queue, messageCount: 0, consumerCount: 0 });
+        const queue = m.args.queue || `amq.gen-fake-${++this.names}`;
+        if (!m.args.nowait) this.toClient('queue.declare-ok', { queue, messageCount: 0, consumerCount: 0 });
         return;
       }
       case 'access.request':
         this.toClient('access.request-ok', { ticket: 1 });
         return;
       case 'channel.flow':
-        this.toClient('channel.flow-ok', { active: a.active });
+        this.toClient('channel.flow-ok', { active: m.args.active });
         return;
       case 'basic.get':
         this.toClient('basic.get-empty', {});
         return;
     }
-    const def = this.table.named(name);
-    if (def.synchronous && !a.nowait && def.replies.length > 0) this.toClient(def.replies[0], {});
+    const def = this.table.named(m.name);
+    const nowait = 'nowait' in m.args && m.args.nowait;
+    if (def.synchronous && !nowait && def.replies.length > 0) this.toClient(def.replies[0] as MethodName, {});
   }
+}
+
+/** A delivery tag the client sent, as the number the fake's records keep. */
+function tag(deliveryTag: number | bigint): number {
+  return toSafeNumber(deliveryTag, 'deliveryTag');
 }

@@ -14,6 +14,7 @@ import { ClientStream, type ClientStreamEvents } from './client-stream';
 import type { FakeCloseReason, FakeTune, ReceivedMethod } from './fake-server-types';
 import { contentFrames, heartbeatFrame, methodFrame, type ContentProperties } from './frames';
 import { ReceivedLog } from './received-log';
+import { typedMethod } from './typed-method';
 
 /**
  * The wire half of {@link FakeServer}: its connections, what it received and the primitives
@@ -201,9 +202,10 @@ export abstract class FakeServerWire {
 
   /** State the server keeps whoever answers. */
   private bookkeeping(m: ReceivedMethod): void {
-    switch (m.name) {
+    const t = typedMethod(m, this.protocol);
+    switch (t.name) {
       case 'connection.tune-ok': {
-        const frameMax = (m.args as Record<string, unknown>).frameMax as number;
+        const frameMax = t.args.frameMax;
         this.frameMax = frameMax;
         if (this.link.session) this.link.session.stream.frameMax = frameMax;
         return;
