@@ -12,6 +12,9 @@ import { SHORTSTR_MAX } from './wire-limits';
 /** The longest a graceful close waits while the server blocks the connection (it reads nothing then). */
 const BLOCKED_CLOSE_LIMIT = 1000;
 
+/** Reply codes from here on are hard errors of protocol handling (frame, syntax, command, channel, ...). */
+const HARD_ERROR_FROM = 500;
+
 /** The reason of the client's graceful close. */
 const GOODBYE: MethodArgs<'connection.close'> = {
   replyCode: ReplyCode.SUCCESS,
@@ -159,7 +162,7 @@ export class CloseHandshake {
  */
 export function closeReasonFor(error: Error): MethodArgs<'connection.close'> | undefined {
   const code = error instanceof AmqpError ? error.code : undefined;
-  if (code === undefined || !(code >= 500 || code === ReplyCode.CONTENT_TOO_LARGE)) return undefined;
+  if (code === undefined || !(code >= HARD_ERROR_FROM || code === ReplyCode.CONTENT_TOO_LARGE)) return undefined;
   return { replyCode: code, replyText: truncateUtf8(error.message, SHORTSTR_MAX), classId: 0, methodId: 0 };
 }
 

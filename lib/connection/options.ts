@@ -18,7 +18,7 @@ import {
   DEFAULT_URL,
 } from './defaults';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
-import { CHANNEL_MAX_LIMIT, FRAME_MAX_LIMIT, HEARTBEAT_MAX } from './wire-limits';
+import { CHANNEL_MAX_LIMIT, FRAME_MAX_LIMIT, HEARTBEAT_MAX, PORT_MAX } from './wire-limits';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
 import type { ConnectionSettings } from './settings';
 import type { ConnectionStatus } from './status';
@@ -217,7 +217,7 @@ function toHost(
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(h);
   if (!m) throw new UrlError(`not a host or host:port: ${h}`);
   const port = m[3] ? Number(m[3]) : defaultPort;
-  if (port < 1 || port > 65535) throw new UrlError(`port out of range in ${h}`);
+  if (port < 1 || port > PORT_MAX) throw new UrlError(`port out of range in ${h}`);
   return { hostname: m[1] ?? m[2], port };
 }
 

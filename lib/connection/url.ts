@@ -15,7 +15,7 @@ import { Credentials, REDACTED } from './credentials';
 import { AMQP_PORT, AMQPS_PORT, DEFAULT_HOSTNAME, DEFAULT_VHOST } from './defaults';
 import { parseQuery } from './url-query';
 import type { AmqpHost, AmqpUrl, Decode, Fail } from './url-types';
-import { SHORTSTR_MAX } from './wire-limits';
+import { PORT_MAX, SHORTSTR_MAX } from './wire-limits';
 
 export type { AmqpHost, AmqpTlsOptions, AmqpUrl } from './url-types';
 
@@ -182,7 +182,7 @@ function parseHost(entry: string, where: string, decode: Decode, fail: Fail): { 
 function parsePort(raw: string | undefined, defaultPort: number, where: string, fail: Fail): number {
   if (raw === undefined || raw === '') return defaultPort;
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(port >= 1 && port <= 0xffff)) fail(`${where}: the port must be an integer 1..65535`);
+  if (!(port >= 1 && port <= PORT_MAX)) fail(`${where}: the port must be an integer 1..65535`);
   return port;
 }
 

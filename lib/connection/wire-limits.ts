@@ -12,3 +12,5 @@ export const HEARTBEAT_MAX = 0xffff;
 export const FRAME_MAX_LIMIT = 0xffffffff;
 /** Longest short string in bytes (`shortstr`): vhost, locale, reply text. */
 export const SHORTSTR_MAX = 255;
+/** Highest TCP port number. */
+export const PORT_MAX = 0xffff;
