@@ -21,14 +21,16 @@ const TS_TYPE = {
   octet: 'number',
   short: 'number',
   long: 'number',
-  longlong: 'number',
+  // Exact: a number up to 2^53, a bigint past it (a delivery tag may legally be up to 2^64 - 1,
+  // and the codec is lossless); the client checks the tags it keeps as numbers.
+  longlong: 'number | bigint',
   shortstr: 'string',
   longstr: 'Buffer',
   bit: 'boolean',
   table: 'FieldTable',
   timestamp: 'Date',
 };
-const TS_INPUT_TYPE = { ...TS_TYPE, longlong: 'number | bigint', longstr: 'string | Uint8Array' };
+const TS_INPUT_TYPE = { ...TS_TYPE, longstr: 'string | Uint8Array' };
 const ZERO = {
   octet: 0,
   short: 0,
@@ -45,6 +47,69 @@ const RESERVED = new Set(['arguments', 'eval', 'type', 'global']);
 const camel = (s) => s.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 const pascal = (s) => camel(s).replace(/^[a-z]/, (c) => c.toUpperCase());
 const constName = (cls, m) => `${cls}_${m}`.replace(/-/g, '_').toUpperCase();
+
+/**
+ * Who sends what. The JSON lacks the spec XML's `chassis` elements, so the directions are
+ * listed here: a method that answers a synchronous request goes the other way than the
+ * request; of the others, these are sent by the server only ...
+ */
+const SERVER_ONLY = new Set([
+  'connection.start',
+  'connection.secure',
+  'connection.tune',
+  'connection.blocked',
+  'connection.unblocked',
+  'channel.alert',
+  'basic.return',
+  'basic.deliver',
+  'file.return',
+  'file.deliver',
+  'stream.return',
+  'stream.deliver',
+]);
+/** ... these by both peers (RabbitMQ sends basic.cancel, and basic.ack/nack in confirm mode) ... */
+const BOTH_WAYS = new Set([
+  'connection.close',
+  'channel.flow',
+  'channel.close',
+  'basic.ack',
+  'basic.nack',
+  'basic.cancel',
+  'file.open',
+  'file.stage',
+  'test.integer',
+  'test.string',
+  'test.table',
+  'test.content',
+]);
+// ... and the rest by the client only.
+
+/** Names of the tables above that some dialect has (a misspelt one is an error). */
+const listedAndSeen = new Set();
+
+/** Which peers send each method: `{ server, client }` by name. */
+function directions(spec, names) {
+  const replyTo = new Map();
+  for (const cls of spec.classes)
+    for (const m of cls.methods) for (const r of repliesOf(cls, m, names)) replyTo.set(r, `${cls.name}.${m.name}`);
+  const initiators = (name) => ({
+    server: SERVER_ONLY.has(name) || BOTH_WAYS.has(name),
+    client: !SERVER_ONLY.has(name),
+  });
+  const out = new Map();
+  for (const name of names) {
+    const request = replyTo.get(name);
+    if (request === undefined) {
+      out.set(name, initiators(name));
+    } else {
+      // A reply travels opposite to its request.
+      const req = initiators(request);
+      out.set(name, { server: req.client, client: req.server });
+    }
+  }
+  for (const n of names) if (SERVER_ONLY.has(n) || BOTH_WAYS.has(n)) listedAndSeen.add(n);
+  return out;
+}
 
 /** Methods a synchronous request may be answered with (the JSON does not list them). */
 function repliesOf(cls, m, names) {
@@ -138,7 +203,7 @@ function generate({ protocol, file, out }) {
             octet: 'r.octet()',
             short: 'r.short()',
             long: 'r.long()',
-            longlong: 'r.longlong() as number',
+            longlong: 'r.longlong()',
             shortstr: 'r.shortstr()',
             longstr: 'r.longstr()',
             table: 'r.table()',
@@ -198,6 +263,28 @@ function generate({ protocol, file, out }) {
   for (const x of all) emit(`  '${x.name}': ${x.iface}Input;`);
   emit(`}`);
   emit();
+  const dir = directions(spec, names);
+  const union = (xs) => (xs.length ? xs.map((x) => `\n  | '${x.name}'`).join('') : ' never');
+  emit(`/**`);
+  emit(` * Every method of AMQP ${protocol} with its decoded arguments, discriminated by \`name\`:`);
+  emit(` * \`switch (m.name) { case 'basic.ack': m.args.multiple ... }\` needs no cast.`);
+  emit(` */`);
+  emit(`export type Method = {`);
+  emit(`  [N in keyof Methods]: { name: N; args: Methods[N] };`);
+  emit(`}[keyof Methods];`);
+  emit();
+  emit(`/** Methods a server sends, so a client receives (replies to its requests included). */`);
+  emit(`export type ServerMethodName =${union(all.filter((x) => dir.get(x.name).server))};`);
+  emit();
+  emit(`/** Methods a client sends, so a server receives. */`);
+  emit(`export type ClientMethodName =${union(all.filter((x) => dir.get(x.name).client))};`);
+  emit();
+  emit(`/** The methods a client receives, discriminated by \`name\`. */`);
+  emit(`export type ServerMethod = Extract<Method, { name: ServerMethodName }>;`);
+  emit();
+  emit(`/** The methods a server receives, discriminated by \`name\`. */`);
+  emit(`export type ClientMethod = Extract<Method, { name: ClientMethodName }>;`);
+  emit();
   emit(`/** Every method of AMQP ${protocol}. */`);
   emit(`export const METHODS: readonly MethodDef[] = [`);
   for (const x of all) emit(`  ${x.cname} as MethodDef,`);
@@ -226,7 +313,7 @@ function generate({ protocol, file, out }) {
         octet: 'r.octet()',
         short: 'r.short()',
         long: 'r.long()',
-        longlong: 'r.longlong() as number',
+        longlong: 'r.longlong()',
         shortstr: 'r.shortstr()',
         longstr: 'r.longstr()',
         table: 'r.table()',
@@ -274,3 +361,6 @@ function generate({ protocol, file, out }) {
 }
 
 for (const d of dialects) generate(d);
+for (const n of [...SERVER_ONLY, ...BOTH_WAYS]) {
+  if (!listedAndSeen.has(n)) throw new Error(`direction tables name ${n}, which neither dialect has`);
+}

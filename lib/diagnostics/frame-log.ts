@@ -134,7 +134,7 @@ export function describeFrame(type: number, channel: number, payload: Buffer, pr
   switch (type) {
     case FrameType.METHOD: {
       const m = decodeMethod(payload, protocol);
-      const args = { ...(m.args as Record<string, unknown>) };
+      const args: Record<string, unknown> = { ...m.args };
       for (const name of SECRET_ARGS[m.name] ?? []) if (name in args) args[name] = REDACTED;
       return `${ch} ${m.name} ${show(args)}`;
     }

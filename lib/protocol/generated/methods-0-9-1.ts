@@ -1637,7 +1637,7 @@ export const BASIC_RETURN: MethodDef<BasicReturn, BasicReturnInput> = {
 /** Arguments of `basic.deliver` (60/60). */
 export interface BasicDeliver {
   consumerTag: string;
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   redelivered: boolean;
   exchange: string;
   routingKey: string;
@@ -1662,7 +1662,7 @@ export const BASIC_DELIVER: MethodDef<BasicDeliver, BasicDeliverInput> = {
   fields: [{"name":"consumerTag","type":"shortstr","default":""},{"name":"deliveryTag","type":"longlong","default":0},{"name":"redelivered","type":"bit","default":false},{"name":"exchange","type":"shortstr","default":""},{"name":"routingKey","type":"shortstr","default":""}],
   decode(r: Reader): BasicDeliver {
     const consumerTag = r.shortstr();
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const redelivered = (bits1 & 1) !== 0;
     const exchange = r.shortstr();
@@ -1716,7 +1716,7 @@ export const BASIC_GET: MethodDef<BasicGet, BasicGetInput> = {
 
 /** Arguments of `basic.get-ok` (60/71). */
 export interface BasicGetOk {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   redelivered: boolean;
   exchange: string;
   routingKey: string;
@@ -1741,7 +1741,7 @@ export const BASIC_GET_OK: MethodDef<BasicGetOk, BasicGetOkInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"redelivered","type":"bit","default":false},{"name":"exchange","type":"shortstr","default":""},{"name":"routingKey","type":"shortstr","default":""},{"name":"messageCount","type":"long","default":0}],
   decode(r: Reader): BasicGetOk {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const redelivered = (bits1 & 1) !== 0;
     const exchange = r.shortstr();
@@ -1787,7 +1787,7 @@ export const BASIC_GET_EMPTY: MethodDef<BasicGetEmpty, BasicGetEmptyInput> = {
 
 /** Arguments of `basic.ack` (60/80). */
 export interface BasicAck {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   multiple: boolean;
 }
 /** Arguments accepted when encoding `basic.ack`; omitted ones take the spec default. */
@@ -1806,7 +1806,7 @@ export const BASIC_ACK: MethodDef<BasicAck, BasicAckInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"multiple","type":"bit","default":false}],
   decode(r: Reader): BasicAck {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const multiple = (bits1 & 1) !== 0;
     return { deliveryTag, multiple };
@@ -1819,7 +1819,7 @@ export const BASIC_ACK: MethodDef<BasicAck, BasicAckInput> = {
 
 /** Arguments of `basic.reject` (60/90). */
 export interface BasicReject {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   requeue: boolean;
 }
 /** Arguments accepted when encoding `basic.reject`; omitted ones take the spec default. */
@@ -1838,7 +1838,7 @@ export const BASIC_REJECT: MethodDef<BasicReject, BasicRejectInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"requeue","type":"bit","default":true}],
   decode(r: Reader): BasicReject {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const requeue = (bits1 & 1) !== 0;
     return { deliveryTag, requeue };
@@ -1930,7 +1930,7 @@ export const BASIC_RECOVER_OK: MethodDef<BasicRecoverOk, BasicRecoverOkInput> = 
 
 /** Arguments of `basic.nack` (60/120). */
 export interface BasicNack {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   multiple: boolean;
   requeue: boolean;
 }
@@ -1951,7 +1951,7 @@ export const BASIC_NACK: MethodDef<BasicNack, BasicNackInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"multiple","type":"bit","default":false},{"name":"requeue","type":"bit","default":true}],
   decode(r: Reader): BasicNack {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const multiple = (bits1 & 1) !== 0;
     const requeue = (bits1 & 2) !== 0;
@@ -2291,6 +2291,102 @@ export interface MethodInputs {
   'confirm.select': ConfirmSelectInput;
   'confirm.select-ok': ConfirmSelectOkInput;
 }
+
+/**
+ * Every method of AMQP 0-9-1 with its decoded arguments, discriminated by `name`:
+ * `switch (m.name) { case 'basic.ack': m.args.multiple ... }` needs no cast.
+ */
+export type Method = {
+  [N in keyof Methods]: { name: N; args: Methods[N] };
+}[keyof Methods];
+
+/** Methods a server sends, so a client receives (replies to its requests included). */
+export type ServerMethodName =
+  | 'connection.start'
+  | 'connection.secure'
+  | 'connection.tune'
+  | 'connection.open-ok'
+  | 'connection.close'
+  | 'connection.close-ok'
+  | 'connection.blocked'
+  | 'connection.unblocked'
+  | 'connection.update-secret-ok'
+  | 'channel.open-ok'
+  | 'channel.flow'
+  | 'channel.flow-ok'
+  | 'channel.close'
+  | 'channel.close-ok'
+  | 'access.request-ok'
+  | 'exchange.declare-ok'
+  | 'exchange.delete-ok'
+  | 'exchange.bind-ok'
+  | 'exchange.unbind-ok'
+  | 'queue.declare-ok'
+  | 'queue.bind-ok'
+  | 'queue.purge-ok'
+  | 'queue.delete-ok'
+  | 'queue.unbind-ok'
+  | 'basic.qos-ok'
+  | 'basic.consume-ok'
+  | 'basic.cancel'
+  | 'basic.cancel-ok'
+  | 'basic.return'
+  | 'basic.deliver'
+  | 'basic.get-ok'
+  | 'basic.get-empty'
+  | 'basic.ack'
+  | 'basic.recover-ok'
+  | 'basic.nack'
+  | 'tx.select-ok'
+  | 'tx.commit-ok'
+  | 'tx.rollback-ok'
+  | 'confirm.select-ok';
+
+/** Methods a client sends, so a server receives. */
+export type ClientMethodName =
+  | 'connection.start-ok'
+  | 'connection.secure-ok'
+  | 'connection.tune-ok'
+  | 'connection.open'
+  | 'connection.close'
+  | 'connection.close-ok'
+  | 'connection.update-secret'
+  | 'channel.open'
+  | 'channel.flow'
+  | 'channel.flow-ok'
+  | 'channel.close'
+  | 'channel.close-ok'
+  | 'access.request'
+  | 'exchange.declare'
+  | 'exchange.delete'
+  | 'exchange.bind'
+  | 'exchange.unbind'
+  | 'queue.declare'
+  | 'queue.bind'
+  | 'queue.purge'
+  | 'queue.delete'
+  | 'queue.unbind'
+  | 'basic.qos'
+  | 'basic.consume'
+  | 'basic.cancel'
+  | 'basic.cancel-ok'
+  | 'basic.publish'
+  | 'basic.get'
+  | 'basic.ack'
+  | 'basic.reject'
+  | 'basic.recover-async'
+  | 'basic.recover'
+  | 'basic.nack'
+  | 'tx.select'
+  | 'tx.commit'
+  | 'tx.rollback'
+  | 'confirm.select';
+
+/** The methods a client receives, discriminated by `name`. */
+export type ServerMethod = Extract<Method, { name: ServerMethodName }>;
+
+/** The methods a server receives, discriminated by `name`. */
+export type ClientMethod = Extract<Method, { name: ClientMethodName }>;
 
 /** Every method of AMQP 0-9-1. */
 export const METHODS: readonly MethodDef[] = [
