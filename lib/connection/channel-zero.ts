@@ -1,6 +1,6 @@
 import { BehaviorSubject, filter, map, type Observable, Subject, take } from 'rxjs';
 import { UnexpectedFrameError } from '../protocol/errors';
-import type { MethodArgs } from '../protocol/method-codec';
+import type { AnyMethod, IncomingMethodName } from '../protocol/dispatch';
 import type { CloseHandshake } from './close-handshake';
 
 /**
@@ -14,7 +14,7 @@ export class ChannelZero {
   /** The reason the server gave for blocking ('' when not blocked). */
   blockedReason = '';
   /** Names of the replies that arrived, for {@link waitFor}. */
-  private readonly replies$ = new Subject<string>();
+  private readonly replies$ = new Subject<IncomingMethodName>();
 
   constructor(
     /** Takes the server's connection.close and close-ok. */
@@ -22,14 +22,14 @@ export class ChannelZero {
   ) {}
 
   /** A method on channel 0 after the handshake. Throws UnexpectedFrameError for one a server must not send. */
-  onMethod(name: string, args: object): void {
-    switch (name) {
+  onMethod(m: AnyMethod): void {
+    switch (m.name) {
       case 'connection.close':
-        return this.closeHandshake.onServerClose(args as MethodArgs<'connection.close'>);
+        return this.closeHandshake.onServerClose(m.args);
       case 'connection.close-ok':
         return this.closeHandshake.onCloseOk();
       case 'connection.blocked':
-        this.blockedReason = (args as MethodArgs<'connection.blocked'>).reason ?? '';
+        this.blockedReason = m.args.reason;
         if (!this.blocked$.value) this.blocked$.next(true);
         return;
       case 'connection.unblocked':
@@ -37,15 +37,15 @@ export class ChannelZero {
         if (this.blocked$.value) this.blocked$.next(false);
         return;
       case 'connection.update-secret-ok':
-        this.replies$.next(name);
+        this.replies$.next(m.name);
         return;
       default:
-        throw new UnexpectedFrameError(`unexpected ${name} on channel 0`);
+        throw new UnexpectedFrameError(`unexpected ${m.name} on channel 0`);
     }
   }
 
   /** Completes when the server next sends method `name` on channel 0; errors if the connection ends first. */
-  waitFor(name: string): Observable<void> {
+  waitFor(name: IncomingMethodName): Observable<void> {
     return this.replies$.pipe(
       filter((n) => n === name),
       take(1),

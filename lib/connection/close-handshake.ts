@@ -2,7 +2,8 @@ import type { BehaviorSubject, Subscription } from 'rxjs';
 import type { ChannelCore } from '../channel/channel-core';
 import type { FrameOutput } from '../channel/channel-host';
 import { AmqpError, ReplyCode, UnexpectedFrameError } from '../protocol/errors';
-import type { MethodArgs } from '../protocol/method-codec';
+import type { ArgsOf } from '../protocol/dispatch';
+import type { MethodInput, MethodName } from '../protocol/method-codec';
 import type { ConnectionState } from './connection-state';
 import { AuthenticationError, ConnectionClosedError } from './errors';
 import type { ConnectionSettings } from './settings';
@@ -16,7 +17,7 @@ const BLOCKED_CLOSE_LIMIT = 1000;
 const HARD_ERROR_FROM = 500;
 
 /** The reason of the client's graceful close. */
-const GOODBYE: MethodArgs<'connection.close'> = {
+const GOODBYE: ArgsOf<'connection.close'> = {
   replyCode: ReplyCode.SUCCESS,
   replyText: 'Goodbye',
   classId: 0,
@@ -34,7 +35,7 @@ export interface ClosingConnection {
   readonly closed: Promise<Error | undefined>;
   readonly out: FrameOutput;
   /** Writes a method on channel 0. */
-  send(name: string, args: object): void;
+  send<N extends MethodName>(name: N, args: MethodInput<N>): void;
   /** Runs `fn`; whatever it throws fails the connection. */
   guard(fn: () => void): void;
   /** The final transition (idempotent). */
@@ -116,7 +117,7 @@ export class CloseHandshake {
    * The server's connection.close: answered with close-ok; the connection ends with its reason
    * (an {@link AuthenticationError} for a 403 during the login, `duringLogin`).
    */
-  onServerClose(args: MethodArgs<'connection.close'>, duringLogin = false): void {
+  onServerClose(args: ArgsOf<'connection.close'>, duringLogin = false): void {
     const { replyCode, replyText, classId, methodId } = args;
     const c = this.connection;
     c.send('connection.close-ok', {});
@@ -142,7 +143,7 @@ export class CloseHandshake {
     this.timer = null;
   }
 
-  private sendClose(reason: MethodArgs<'connection.close'>): void {
+  private sendClose(reason: ArgsOf<'connection.close'>): void {
     this.sent = true;
     this.connection.send('connection.close', reason);
     this.connection.out.flush();
@@ -160,7 +161,7 @@ export class CloseHandshake {
  * just drops the socket: hard errors (5xx) and a refused oversized body are the client's reason
  * to close, and it says so.
  */
-export function closeReasonFor(error: Error): MethodArgs<'connection.close'> | undefined {
+export function closeReasonFor(error: Error): ArgsOf<'connection.close'> | undefined {
   const code = error instanceof AmqpError ? error.code : undefined;
   if (code === undefined || !(code >= HARD_ERROR_FROM || code === ReplyCode.CONTENT_TOO_LARGE)) return undefined;
   return { replyCode: code, replyText: truncateUtf8(error.message, SHORTSTR_MAX), classId: 0, methodId: 0 };

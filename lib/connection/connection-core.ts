@@ -2,7 +2,8 @@ import type { BehaviorSubject, Observable, SchedulerLike, Subscription } from 'r
 import type { FieldTable } from '../protocol/field-types';
 import { AmqpError, FrameSyntaxError, UnexpectedFrameError } from '../protocol/errors';
 import { DEFAULT_FRAME_MAX, FRAME_MAX_CEILING, FrameParser, FrameType, type FrameSink } from '../protocol/frame';
-import { decodeArgs, writeMethodFrame } from '../protocol/method-codec';
+import { decodeMethodAt, type IncomingMethodName } from '../protocol/dispatch';
+import { writeMethodFrame, type MethodInput, type MethodName } from '../protocol/method-codec';
 import { methodTable, type MethodTable } from '../protocol/method-table';
 import type { Protocol } from '../protocol/protocol-version';
 import { Channel } from '../channel/channel';
@@ -203,9 +204,9 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     if (type !== FrameType.METHOD) throw new UnexpectedFrameError(`frame type ${type} on channel 0`);
     if (end - start < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
     const def = this.table.lookup(buf.readUInt16BE(start), buf.readUInt16BE(start + 2));
-    const args = decodeArgs(def, buf, start + 4, end, this.protocol);
-    if (this.state === 'handshake') this.handshake.onMethod(def.name, args);
-    else this.zero.onMethod(def.name, args);
+    const method = decodeMethodAt(def, buf, start + 4, end, this.protocol);
+    if (this.state === 'handshake') this.handshake.onMethod(method);
+    else this.zero.onMethod(method);
   }
 
   /** Handshake: tune negotiation is done. */
@@ -229,14 +230,14 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   }
 
   /** Completes when the server next sends method `name` on channel 0; errors if the connection ends first. */
-  waitFor(name: string): Observable<void> {
+  waitFor(name: IncomingMethodName): Observable<void> {
     return this.zero.waitFor(name);
   }
 
   // ---- writing --------------------------------------------------------------------------
 
   /** Writes a method on channel 0 now. */
-  send(name: string, args: object): void {
+  send<N extends MethodName>(name: N, args: MethodInput<N>): void {
     writeMethodFrame(this.out, 0, this.table.named(name), args);
     this.out.commit();
   }

@@ -2,7 +2,8 @@ import type { FrameOutput } from '../channel/channel-host';
 import { UnexpectedFrameError } from '../protocol/errors';
 import type { FieldTable } from '../protocol/field-types';
 import { FRAME_MIN_SIZE } from '../protocol/frame';
-import type { MethodArgs } from '../protocol/method-codec';
+import type { AnyMethod, ArgsOf } from '../protocol/dispatch';
+import type { MethodInput, MethodName } from '../protocol/method-codec';
 import { PROTOCOL_HEADERS } from '../protocol/protocol-version';
 import { clientProperties, negotiate } from './client-properties';
 import type { CloseHandshake } from './close-handshake';
@@ -37,7 +38,7 @@ export interface HandshakeHost {
   /** Where the protocol header goes. */
   readonly out: FrameOutput;
   /** Writes a method on channel 0. */
-  send(name: string, args: object): void;
+  send<N extends MethodName>(name: N, args: MethodInput<N>): void;
   /** Tune negotiation is done: these values are in force from now on (tune-ok follows). */
   tuned(tune: TuneResult): void;
   /** connection.open-ok arrived: the connection is open. */
@@ -110,36 +111,41 @@ export class Handshake {
       this.options.protocol === '0-9-1' &&
       typeof capabilities === 'object' &&
       capabilities !== null &&
-      (capabilities as Record<string, unknown>).authentication_failure_close === true
+      'authentication_failure_close' in capabilities &&
+      capabilities.authentication_failure_close === true
     );
   }
 
-  /** A method on channel 0 during the handshake. */
-  onMethod(name: string, args: object): void {
-    const host = this.host;
-    if (name === 'connection.close') {
-      this.closeHandshake.onServerClose(args as MethodArgs<'connection.close'>, this.step === 'tune');
-    } else if (name === 'connection.start' && this.step === 'start') {
-      host.send('connection.start-ok', this.onStart(args as MethodArgs<'connection.start'>));
-    } else if (name === 'connection.secure' && this.step === 'tune') {
-      host.send('connection.secure-ok', this.onSecure());
-    } else if (name === 'connection.tune' && this.step === 'tune') {
-      const tuneOk = this.onTune(args as MethodArgs<'connection.tune'>);
-      host.tuned(tuneOk);
-      host.send('connection.tune-ok', tuneOk);
-      host.send('connection.open', { virtualHost: this.options.vhost, capabilities: '', insist: false });
-    } else if (name === 'connection.open-ok' && this.step === 'open-ok') {
-      host.opened();
-    } else if (name === 'connection.redirect' && this.step === 'open-ok') {
-      const redirect = args as MethodArgs<'connection.redirect'>;
-      throw new RedirectError(redirect.host, redirect.knownHosts);
-    } else {
-      throw new UnexpectedFrameError(`unexpected ${name} during the handshake (waiting for ${this.waitingFor})`);
+  /** A method on channel 0 during the handshake. Throws UnexpectedFrameError for one out of turn. */
+  onMethod(m: AnyMethod): void {
+    switch (m.name) {
+      case 'connection.close':
+        return this.closeHandshake.onServerClose(m.args, this.step === 'tune');
+      case 'connection.start':
+        if (this.step !== 'start') break;
+        return this.host.send('connection.start-ok', this.onStart(m.args));
+      case 'connection.secure':
+        if (this.step !== 'tune') break;
+        return this.host.send('connection.secure-ok', this.onSecure());
+      case 'connection.tune': {
+        if (this.step !== 'tune') break;
+        const tuneOk = this.onTune(m.args);
+        this.host.tuned(tuneOk);
+        this.host.send('connection.tune-ok', tuneOk);
+        return this.host.send('connection.open', { virtualHost: this.options.vhost, capabilities: '', insist: false });
+      }
+      case 'connection.open-ok':
+        if (this.step !== 'open-ok') break;
+        return this.host.opened();
+      case 'connection.redirect':
+        if (this.step !== 'open-ok') break;
+        throw new RedirectError(m.args.host, m.args.knownHosts);
     }
+    throw new UnexpectedFrameError(`unexpected ${m.name} during the handshake (waiting for ${this.waitingFor})`);
   }
 
   /** connection.start → the start-ok arguments. Throws AuthenticationError for a mechanism the server lacks. */
-  private onStart(args: { serverProperties: FieldTable; mechanisms: Buffer; locales: Buffer }): object {
+  private onStart(args: ArgsOf<'connection.start'>): MethodInput<'connection.start-ok'> {
     this.serverProperties = args.serverProperties;
     const offered = args.mechanisms.toString('utf8').split(/\s+/).filter(Boolean);
     const { mechanism, credentials, protocol, locale } = this.options;
@@ -156,12 +162,12 @@ export class Handshake {
   }
 
   /** connection.secure → the secure-ok arguments (PLAIN and AMQPLAIN answer with the same response). */
-  private onSecure(): object {
+  private onSecure(): MethodInput<'connection.secure-ok'> {
     return { response: saslResponse(this.options.mechanism, this.options.credentials) };
   }
 
   /** connection.tune → the negotiated values, which are the tune-ok arguments. */
-  private onTune(args: { channelMax: number; frameMax: number; heartbeat: number }): TuneResult {
+  private onTune(args: ArgsOf<'connection.tune'>): TuneResult {
     const o = this.options;
     // A frame_max under FRAME-MIN-SIZE is a server bug; answering with 4096 would exceed its limit.
     if (args.frameMax !== 0 && args.frameMax < FRAME_MIN_SIZE) {
