@@ -38,10 +38,12 @@ export type { ConnectionEvents, ConnectionState } from './connection-state';
  * anything thrown while handling input ends the connection with that (typed) error.
  */
 export class ConnectionCore implements ChannelHost, FrameSink {
+  /** Where the connection is in its life. */
   state: ConnectionState = 'connecting';
   readonly protocol: Protocol;
   readonly table: MethodTable;
   readonly out: OutputBuffer;
+  /** True while the server blocks publishing (connection.blocked). */
   readonly blocked$: BehaviorSubject<boolean>;
   /** False while the socket's buffer is full; publishers wait for true. */
   readonly writable$: BehaviorSubject<boolean>;
@@ -53,9 +55,11 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   readonly closed: Promise<Error | undefined>;
   /** The public Connection (set by it). */
   api: unknown;
+  /** The negotiated channel_max, frame_max and heartbeat (the options' until tune). */
   tune: TuneResult;
   sendFrameMax: number;
   readonly maxBodySize: number;
+  /** The error the connection ended with, once it has. */
   error: Error | undefined;
 
   private readonly parser: FrameParser;
