@@ -14,7 +14,6 @@ import { FrameParser, FrameType, FRAME_END, type FrameSink } from '../protocol/f
 import { decodeArgs, writeMethodFrame, type MethodArgs, type MethodName } from '../protocol/method-codec';
 import { methodTable, type MethodTable } from '../protocol/method-table';
 import { PROTOCOL_HEADERS, type Protocol } from '../protocol/protocol-version';
-import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
 import {
   AuthenticationError,
@@ -90,8 +89,6 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   readonly quarantined = new Set<number>();
   /** Settles with the reason the connection ended (undefined: closed by the client). */
   readonly closed: Promise<Error | undefined>;
-  /** The public Connection (set by it). */
-  api: unknown;
   serverProperties: FieldTable = {};
   tune: TuneResult;
   sendFrameMax: number;
@@ -178,7 +175,6 @@ export class ConnectionCore implements ChannelHost, FrameSink {
       );
     }
     const channel = new ChannelCore(id, this);
-    channel.api = new Channel(channel);
     this.channels.set(id, channel);
     return channel;
   }

@@ -11,7 +11,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { NotOpenError } from '../connection/errors';
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 import { AckBatch } from './ack-batch';
 import { collectBatches } from './collect-batches';
 import { LeaseHolder } from './drain-lease';

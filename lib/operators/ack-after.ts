@@ -9,7 +9,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 import { AckBatch } from './ack-batch';
 import { LeaseHolder } from './drain-lease';
 import { NotOpenError } from '../connection/errors';

@@ -18,9 +18,9 @@ import {
   PROCESS_CHANNEL,
   PUBLISH_CHANNEL,
   type ConnectionEvent,
-  type ProcessContext,
   type PublishContext,
 } from '../diagnostics/channels';
+import type { ProcessContext } from '../diagnostics/process-channel';
 import { MessageReturnedError, PublishNackedError } from '../connection/errors';
 import { VERSION } from '../version';
 import { errorType, metricAttributes, processAttributes, publishAttributes } from './attributes';

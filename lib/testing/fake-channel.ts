@@ -1,6 +1,6 @@
 import { asapScheduler, asyncScheduler, type Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { BehaviorSubject } from 'rxjs';
-import { Channel } from '../channel/channel';
+import { Channel, Delivery, type Connection } from '../facades';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
 import { OutputBuffer } from '../connection/output';
 import { TopologyRegistry } from '../channel/topology';
@@ -10,7 +10,6 @@ import { decodeMethod, encodeMethod } from '../protocol/method-codec';
 import { methodTable, type MethodTable } from '../protocol/method-table';
 import type { Protocol } from '../protocol/protocol-version';
 import { Message, type MessageProperties } from '../message';
-import { Delivery } from '../delivery';
 
 /** A message the code under test published on a fake channel. */
 export interface FakePublish {
@@ -67,7 +66,8 @@ export class FakeChannel extends Channel {
 
   /** @internal use {@link fakeChannel} */
   constructor(core: ChannelCore, broker: FakeBroker) {
-    super(core);
+    // No connection: `connection` is undefined on a fake channel (the public type cannot say so).
+    super(core, undefined as unknown as Connection);
     this.broker = broker;
     this.acks$ = broker.acks.asObservable();
     this.nacks$ = broker.nacks.asObservable();
@@ -108,7 +108,7 @@ export class FakeBroker implements ChannelHost {
   readonly maxBodySize = 512 * 1024 * 1024;
   readonly blocked$ = new BehaviorSubject<boolean>(false);
   readonly writable$ = new BehaviorSubject<boolean>(true);
-  readonly api = undefined;
+  readonly endpoint = { hostname: '', port: 0, tls: false };
   readonly topology = new TopologyRegistry();
   readonly generation = 0;
   readonly isClosing = false;
@@ -342,7 +342,5 @@ export function fakeChannel(options: FakeChannelOptions = {}): FakeChannel {
   const core = new ChannelCore(1, broker);
   broker.core = core;
   core.state = 'open';
-  const channel = new FakeChannel(core, broker);
-  (core as { api: Channel }).api = channel;
-  return channel;
+  return new FakeChannel(core, broker);
 }
