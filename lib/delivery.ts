@@ -15,8 +15,8 @@ export interface DeliverySettler {
 
 /**
  * Makes the deliveries of one channel core, settled by that core: its public Channel, which
- * the deliveries name as their `channel` (see `lib/facades.ts`). The core receives it from
- * the Channel when that is created, so the channel layer never names the public classes.
+ * the deliveries name as their `channel` (see lib/facades.ts). The Channel hands itself to the
+ * core when it is created, so that the channel layer never names the public classes.
  */
 export interface DeliveryFactory {
   /** A delivery of `basic.deliver` (with `consumerTag`) or `basic.get-ok` (with `messageCount`). */
@@ -33,11 +33,10 @@ export interface DeliveryFactory {
   ): DeliveryBase;
 }
 
-/**
- * Everything of a `Delivery` but its `channel`: the fields of `basic.deliver` /
- * `basic.get-ok` and the settling. The public `Delivery` (`lib/facades.ts`) adds the channel,
- * whose type names the Delivery back; the channel layer works with this base.
- */
+// The public Delivery (lib/facades.ts) adds `channel` to this base, whose type names the
+// Delivery back; the channel layer works with the base.
+
+/** Every member of a `Delivery` but `channel`: what `basic.deliver` / `basic.get-ok` carried, and settling it. */
 export abstract class DeliveryBase extends Message {
   /** The channel-scoped tag that settles this message. */
   readonly deliveryTag: number;

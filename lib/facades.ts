@@ -1,12 +1,10 @@
-/**
- * The public Connection, Channel and Delivery, tied in one file because their types name each
- * other: `delivery.channel` is a Channel, whose `basicConsume()` emits Deliveries and whose
- * `connection` is the Connection, whose `openChannel()` resolves to a Channel. Everything else
- * of them lives in generic bases below (`ConnectionBase<C>`, `ChannelBase<D>`, `DeliveryBase`),
- * which name none of them; this file only closes the knot, so lib/ has no import cycle. Whoever
- * creates a core hands it its facade: the Connection makes the Channel of each channel core it
- * opens, and the Channel makes its core's deliveries (see ARCHITECTURE.md, "Layers").
- */
+// The public Connection, Channel and Delivery, tied in one file because their types name each
+// other: `delivery.channel` is a Channel, whose `basicConsume()` emits Deliveries and whose
+// `connection` is the Connection, whose `openChannel()` resolves to a Channel. Everything else
+// of them lives in generic bases below (`ConnectionBase<C>`, `ChannelBase<D>`, `DeliveryBase`),
+// which name none of them; this file only closes the knot, so lib/ has no import cycle. Whoever
+// creates a core hands it its facade: the Connection makes the Channel of each channel core it
+// opens, and the Channel makes its core's deliveries (see ARCHITECTURE.md, "Layers").
 import { ChannelBase } from './channel/channel';
 import type { ChannelCore } from './channel/channel-core';
 import { ConnectionBase } from './connection/connection';

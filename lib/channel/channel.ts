@@ -1,8 +1,8 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import type { DeliveryBase, DeliveryFactory, ReturnedMessage } from '../delivery';
-import type { MessageProperties } from '../message';
 import * as consumers from './basic-consume';
+import * as basic from './basic-methods';
 import type { ChannelCore } from './channel-core';
 import type {
   AccessRequestOptions,
@@ -14,19 +14,17 @@ import type {
   QueueDeclareOptions,
   TicketOption,
 } from './channel-options';
-import { noValue, request, ticketed } from './channel-request';
-import { UnsupportedError } from './errors';
 import * as exchangeQueue from './exchange-queue';
 import { publishOn, type PublishResult } from './publish-call';
 import { publishable, type Publishable } from './publishable';
 
-/**
- * Everything of a `Channel` but its `connection`, with its deliveries' class as `D`: the public
- * `Channel` (`lib/facades.ts`) is `ChannelBase<Delivery>`, and makes the core's deliveries
- * (`createDelivery`). The method groups are functions over the core (`exchange-queue.ts`,
- * `basic-consume.ts`, `publish-call.ts`); the members here document and call them.
- */
-export abstract class ChannelBase<D extends DeliveryBase> implements DeliveryFactory {
+// The public Channel (lib/facades.ts) is `ChannelBase<Delivery>` plus `connection`, and makes
+// its core's deliveries (`createDelivery`). The method groups are functions over the core
+// (exchange-queue.ts, basic-methods.ts, basic-consume.ts, publish-call.ts); the members here
+// document and call them.
+
+/** Every member of a `Channel` but `connection`; `D` is the class of its deliveries. */
+export abstract class ChannelBase<D extends DeliveryBase> {
   /** @internal The channel's protocol state; for the operators, not part of the public API. */
   readonly core: ChannelCore;
 
@@ -37,17 +35,7 @@ export abstract class ChannelBase<D extends DeliveryBase> implements DeliveryFac
   }
 
   /** @internal Makes the core's deliveries (DeliveryFactory), which name this channel. */
-  abstract createDelivery(
-    deliveryTag: number,
-    redelivered: boolean,
-    exchange: string,
-    routingKey: string,
-    consumerTag: string | undefined,
-    messageCount: number | undefined,
-    noAck: boolean,
-    body: Buffer,
-    properties: MessageProperties,
-  ): D;
+  abstract createDelivery(...fields: Parameters<DeliveryFactory['createDelivery']>): D;
 
   /** The channel number. */
   get id(): number {
@@ -99,20 +87,12 @@ export abstract class ChannelBase<D extends DeliveryBase> implements DeliveryFac
     return this.core.closed;
   }
 
-  // ---- access (0-8 tickets) ----------------------------------------------------------
-
   /** `access.request`: asks for a ticket for `realm`; it becomes the channel's default ticket. */
   accessRequest(realm: string, options: AccessRequestOptions = {}): Observable<number> {
-    const { exclusive = false, passive = false, active = false, write = false, read = false } = options;
-    const args = { realm, exclusive, passive, active, write, read };
-    return request(this.core, 'access.request', args, false, (a) => {
-      const ticket = (a as { ticket: number }).ticket;
-      this.core.ticket = ticket;
-      return ticket;
-    });
+    return basic.accessRequest(this.core, realm, options);
   }
 
-  // ---- exchanges and queues (exchange-queue.ts) ----------------------------------------
+  // ---- access, exchanges and queues (basic-methods.ts, exchange-queue.ts) --------------
 
   /** `exchange.declare`. */
   exchangeDeclare(exchange: string, type = 'direct', options: ExchangeDeclareOptions = {}): Observable<void> {
@@ -170,12 +150,11 @@ export abstract class ChannelBase<D extends DeliveryBase> implements DeliveryFac
     return exchangeQueue.queueDelete(this.core, queue, options);
   }
 
-  // ---- basic -------------------------------------------------------------------------
+  // ---- basic (basic-methods.ts, basic-consume.ts, publish-call.ts) --------------------
 
   /** `basic.qos`: at most `prefetchCount` unacknowledged deliveries (0: no limit). */
   basicQos(prefetchCount: number, options: { prefetchSize?: number; global?: boolean } = {}): Observable<void> {
-    const args = { prefetchCount, prefetchSize: options.prefetchSize ?? 0, global: options.global ?? false };
-    return request(this.core, 'basic.qos', args, false, noValue);
+    return basic.basicQos(this.core, prefetchCount, options);
   }
 
   /**
@@ -195,9 +174,7 @@ export abstract class ChannelBase<D extends DeliveryBase> implements DeliveryFac
 
   /** `basic.get`: emits the next message of the queue, or null when it is empty. */
   basicGet(queue = '', options: TicketOption & { noAck?: boolean } = {}): Observable<D | null> {
-    const args = { ...ticketed(this.core, options), queue, noAck: options.noAck ?? false };
-    // basic.get-ok's content is the delivery the core made with createDelivery: a D.
-    return request(this.core, 'basic.get', args, false, (_a, content) => (content as D | undefined) ?? null);
+    return basic.basicGet<D>(this.core, queue, options);
   }
 
   /**
@@ -258,43 +235,34 @@ export abstract class ChannelBase<D extends DeliveryBase> implements DeliveryFac
 
   /** `basic.recover`: redeliver unacknowledged messages (requeued when `requeue`). */
   basicRecover(requeue = true): Observable<void> {
-    // 0-8's basic.recover (60/100) has no reply.
-    if (this.core.host.protocol === '0-8') return request(this.core, 'basic.recover-async', { requeue }, true, noValue);
-    return request(this.core, 'basic.recover', { requeue }, false, noValue);
+    return basic.basicRecover(this.core, requeue);
   }
 
-  // ---- tx, confirm, flow -------------------------------------------------------------
+  // ---- tx, confirm, flow (basic-methods.ts) ------------------------------------------
 
   /** `tx.select`. */
   txSelect(): Observable<void> {
-    return request(this.core, 'tx.select', {}, false, () => {
-      this.core.txMode = true;
-    });
+    return basic.txSelect(this.core);
   }
 
   /** `tx.commit`. */
   txCommit(): Observable<void> {
-    return request(this.core, 'tx.commit', {}, false, noValue);
+    return basic.txCommit(this.core);
   }
 
   /** `tx.rollback`. */
   txRollback(): Observable<void> {
-    return request(this.core, 'tx.rollback', {}, false, noValue);
+    return basic.txRollback(this.core);
   }
 
   /** `confirm.select` (RabbitMQ extension, 0-9-1): publisher confirms from now on. */
   confirmSelect(options: { nowait?: boolean } = {}): Observable<void> {
-    if (this.core.host.protocol === '0-8') {
-      return new Observable((s) => s.error(new UnsupportedError('publisher confirms do not exist in AMQP 0-8')));
-    }
-    return request(this.core, 'confirm.select', { nowait: options.nowait ?? false }, !!options.nowait, () => {
-      this.core.confirmMode = true;
-    });
+    return basic.confirmSelect(this.core, options);
   }
 
   /** `channel.flow`: asks the server to pause (false) or resume (true) deliveries. */
   flow(active: boolean): Observable<boolean> {
-    return request(this.core, 'channel.flow', { active }, false, (a) => (a as { active: boolean }).active);
+    return basic.flow(this.core, active);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------

@@ -20,11 +20,10 @@ interface SharedChannel<C> {
   pinned: boolean;
 }
 
-/**
- * Everything of a `Connection`, with its channels' class as `C`: the public `Connection`
- * (`lib/facades.ts`) is `ConnectionBase<Channel>` and makes the Channel of each channel core
- * it opens (`channelOf`), so that this layer never names the public Channel.
- */
+// The public Connection (lib/facades.ts) is `ConnectionBase<Channel>`: it makes the Channel of
+// each channel core it opens (`channelOf`), so that this layer never names the public Channel.
+
+/** Every member of a `Connection`; `C` is the class of its channels. */
 export abstract class ConnectionBase<C> {
   private readonly shared = new Map<number, SharedChannel<C>>();
 
