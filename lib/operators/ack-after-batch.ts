@@ -10,7 +10,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { NotOpenError } from '../connection/errors';
+import { NotOpenError } from '../channel/errors';
 import type { Delivery } from '../facades';
 import { AckBatch } from './ack-batch';
 import { collectBatches } from './collect-batches';

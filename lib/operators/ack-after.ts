@@ -12,7 +12,7 @@ import {
 import type { Delivery } from '../facades';
 import { AckBatch } from './ack-batch';
 import { LeaseHolder } from './drain-lease';
-import { NotOpenError } from '../connection/errors';
+import { NotOpenError } from '../channel/errors';
 import { HandlerTimeoutError } from './errors';
 import { HandlerSignals } from './handler-signals';
 import { processInput } from '../diagnostics/process-trace';

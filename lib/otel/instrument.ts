@@ -21,7 +21,7 @@ import {
   type PublishContext,
 } from '../diagnostics/channels';
 import type { ProcessContext } from '../diagnostics/process-channel';
-import { MessageReturnedError, PublishNackedError } from '../connection/errors';
+import { MessageReturnedError, PublishNackedError } from '../channel/errors';
 import { VERSION } from '../version';
 import { errorType, metricAttributes, processAttributes, publishAttributes } from './attributes';
 import { headerGetter, headerSetter } from './carrier';
