@@ -12,8 +12,8 @@ import { DeliveryBase, type DeliverySettler } from './delivery';
 import type { MessageProperties } from './message';
 
 /**
- * A message the broker delivered (`basic.deliver`) or handed out (`basic.get-ok`), with the
- * means to settle it. Settling is idempotent: the first `ack`/`nack`/`reject` wins and later
+ * A {@link Message} the broker delivered (`basic.deliver`) or handed out (`basic.get-ok`), with
+ * the means to settle it. Settling is idempotent: the first `ack`/`nack`/`reject` wins and later
  * calls do nothing, so a message is never acknowledged twice (which the broker punishes with
  * a channel error). Settling once its channel began to close (`channel.close()` or
  * `connection.close()` was called, or the server closed it) writes nothing and returns false:
