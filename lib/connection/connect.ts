@@ -1,7 +1,6 @@
 import { isObservable, Observable, skip, type Subscription } from 'rxjs';
 import { ReplyCode } from '../protocol/errors';
 import { backoffDelay } from './backoff';
-import { Connection } from './connection';
 import { ConnectionCore } from './connection-core';
 import type { Credentials } from './credentials';
 import { CredentialsProviderError, CredentialsSource } from './credentials-source';
@@ -12,6 +11,7 @@ import { TopologyRegistry } from '../channel/topology';
 import type { Endpoint } from './transport';
 import { UrlError } from './url';
 import { withConnectionEvents } from '../diagnostics/connection-events';
+import { Connection } from '../facades';
 
 /**
  * Connects to a broker. Cold: each subscription opens one connection and emits the

@@ -6,7 +6,6 @@ import { decodeMethodAt, type IncomingMethodName } from '../protocol/dispatch';
 import { writeMethodFrame, type MethodInput, type MethodName } from '../protocol/method-codec';
 import { methodTable, type MethodTable } from '../protocol/method-table';
 import type { Protocol } from '../protocol/protocol-version';
-import { Channel } from '../channel/channel';
 import { ChannelCore, type ChannelHost } from '../channel/channel-core';
 import { NotOpenError } from '../channel/errors';
 import { TopologyRegistry } from '../channel/topology';
@@ -53,8 +52,6 @@ export class ConnectionCore implements ChannelHost, FrameSink {
   readonly channels: Map<number, ChannelCore> = this.numbers.open;
   /** Settles with the reason the connection ended (undefined: closed by the client). */
   readonly closed: Promise<Error | undefined>;
-  /** The public Connection (set by it). */
-  api: unknown;
   /** The negotiated channel_max, frame_max and heartbeat (the options' until tune). */
   tune: TuneResult;
   sendFrameMax: number;
@@ -137,7 +134,6 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     if (this.state !== 'open') throw new NotOpenError(`connection is ${this.state}`, { cause: this.error });
     const number = this.numbers.take(id, this.tune.channelMax);
     const channel = new ChannelCore(number, this);
-    channel.api = new Channel(channel);
     this.channels.set(number, channel);
     return channel;
   }

@@ -7,7 +7,8 @@ import {
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import type { Channel, PublishResult } from '../channel/channel';
+import type { PublishResult } from '../channel/publish-call';
+import type { Channel } from '../facades';
 import type { ChannelCore } from '../channel/channel-core';
 import { Message } from '../message';
 import { MessageReturnedError, NotOpenError, PublishNackedError } from '../channel/errors';

@@ -43,7 +43,7 @@ export class FakeBroker implements ChannelHost {
   readonly maxBodySize = 512 * 1024 * 1024;
   readonly blocked$ = new BehaviorSubject<boolean>(false);
   readonly writable$ = new BehaviorSubject<boolean>(true);
-  readonly api = undefined;
+  readonly endpoint = { hostname: '', port: 0, tls: false };
   readonly topology = new TopologyRegistry();
   readonly generation = 0;
   readonly isClosing = false;

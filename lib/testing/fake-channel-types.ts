@@ -3,7 +3,7 @@
  * the code under test (publishes, nacks and rejects).
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 import type { Message } from '../message';
 import type { Protocol } from '../protocol/protocol-version';
 

@@ -4,9 +4,9 @@
  * `fake-channel-types.ts`.
  */
 import type { Observable } from 'rxjs';
-import { Channel } from '../channel/channel';
+import { Channel, type Connection } from '../facades';
 import { ChannelCore } from '../channel/channel-core';
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 import type { Message } from '../message';
 import { FakeBroker } from './fake-broker';
 import type { FakeChannelOptions, FakePublish, FakeRejection } from './fake-channel-types';
@@ -34,7 +34,8 @@ export class FakeChannel extends Channel {
 
   /** @internal use {@link fakeChannel} */
   constructor(core: ChannelCore, broker: FakeBroker) {
-    super(core);
+    // No connection: `connection` is undefined on a fake channel (the public type cannot say so).
+    super(core, undefined as unknown as Connection);
     this.broker = broker;
     this.acks$ = broker.acks.asObservable();
     this.nacks$ = broker.nacks.asObservable();
@@ -78,7 +79,5 @@ export function fakeChannel(options: FakeChannelOptions = {}): FakeChannel {
   const core = new ChannelCore(1, broker);
   broker.core = core;
   core.state = 'open';
-  const channel = new FakeChannel(core, broker);
-  (core as { api: Channel }).api = channel;
-  return channel;
+  return new FakeChannel(core, broker);
 }

@@ -4,7 +4,7 @@
  */
 import { asapScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ChannelCore } from '../channel/channel-core';
-import { Delivery } from '../delivery';
+import { Delivery } from '../facades';
 import { Message } from '../message';
 import { encodeContentHeader } from '../protocol/content-header';
 import { FrameType, type Frame } from '../protocol/frame';
