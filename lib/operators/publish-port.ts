@@ -1,5 +1,5 @@
 import { merge, type Observable } from 'rxjs';
-import type { Channel } from '../channel/channel';
+import type { Channel } from '../facades';
 import type { ChannelCore } from '../channel/channel-core';
 import type { ConfirmWaiter } from '../channel/confirm-tracker';
 import type { Message } from '../message';

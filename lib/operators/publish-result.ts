@@ -1,4 +1,4 @@
-import type { PublishResult } from '../channel/channel';
+import type { PublishResult } from '../channel/publish-call';
 import type { Message } from '../message';
 
 /** How one input ended. */

@@ -8,7 +8,7 @@ import {
   type SchedulerLike,
   type Subscriber,
 } from 'rxjs';
-import type { Channel } from '../channel/channel';
+import type { Channel } from '../facades';
 import { NotOpenError } from '../channel/errors';
 import { Message } from '../message';
 import { DeadlineTimer } from './deadline-timer';
