@@ -1,5 +1,6 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BindOptions, Channel } from '../channel/channel';
+import { internals } from '../channel/internal';
 import { perform } from './perform';
 
 /** Binds exchange `destination` to `source` on each channel (RabbitMQ extension). */
@@ -10,7 +11,7 @@ export function bindExchange(
   options: BindOptions = {},
 ): MonoTypeOperatorFunction<Channel> {
   return perform((ch) => {
-    const topology = ch.core.host.topology;
+    const topology = internals(ch).host.topology;
     const gone =
       topology.isDeleted('exchange-binding', destination, source, routingKey) ||
       topology.isDeleted('exchange', destination) ||

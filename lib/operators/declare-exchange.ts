@@ -1,5 +1,6 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Channel, ExchangeDeclareOptions } from '../channel/channel';
+import { internals } from '../channel/internal';
 import { perform } from './perform';
 
 /**
@@ -12,6 +13,6 @@ export function declareExchange(
   options: ExchangeDeclareOptions = {},
 ): MonoTypeOperatorFunction<Channel> {
   return perform((ch) =>
-    ch.core.host.topology.isDeleted('exchange', exchange) ? EMPTY : ch.exchangeDeclare(exchange, type, options),
+    internals(ch).host.topology.isDeleted('exchange', exchange) ? EMPTY : ch.exchangeDeclare(exchange, type, options),
   );
 }

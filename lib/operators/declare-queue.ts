@@ -1,5 +1,6 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Channel, QueueDeclareOptions } from '../channel/channel';
+import { internals } from '../channel/internal';
 import { perform } from './perform';
 
 /**
@@ -12,6 +13,6 @@ import { perform } from './perform';
  */
 export function declareQueue(queue = '', options: QueueDeclareOptions = {}): MonoTypeOperatorFunction<Channel> {
   return perform((ch) =>
-    queue !== '' && ch.core.host.topology.isDeleted('queue', queue) ? EMPTY : ch.queueDeclare(queue, options),
+    queue !== '' && internals(ch).host.topology.isDeleted('queue', queue) ? EMPTY : ch.queueDeclare(queue, options),
   );
 }
