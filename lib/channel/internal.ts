@@ -3,9 +3,10 @@ import { ChannelCore } from './channel-core';
 import type { ChannelHost } from './channel-host';
 
 // The operators, RPC and diagnostics work with the public Channel and Delivery. What they need
-// beyond that is listed here, once, and reached through `internals()` / `internalsOf()`: no
-// file outside lib/channel and lib/connection names the channel's core. Not exported from
-// lib/index.ts.
+// beyond that is listed here, once, and reached through `internals()` / `internalsOf()`, so
+// that no file outside lib/channel and lib/connection needs to name the channel's core.
+// Settling stays with the delivery's own settler (`DeliverySettler`, lib/delivery.ts), which
+// the testing kit implements too. Not exported from lib/index.ts.
 
 /**
  * @internal What a channel's connection offers the operators and diagnostics: the topology
