@@ -1,5 +1,5 @@
 import { from, Observable, throwError, type ObservableInput, type Subscription } from 'rxjs';
-import type { ChannelCore } from '../channel/channel-core';
+import { internalsOf } from '../channel/internal';
 import type { Delivery } from '../facades';
 import { isTraced } from './channels';
 import { processChannel, type ProcessContext } from './process-channel';
@@ -25,22 +25,23 @@ export function processInput<R>(
   }
 }
 
-/** What a channel core offers to diagnostics (the settler of a delivery may be a test fake). */
-type SettlerLike = Partial<Pick<ChannelCore, 'id' | 'host' | 'consumers' | 'lastQueue'>>;
-
+/** The context of a processed delivery; a standalone test delivery has no channel (number 0, no peer). */
 function contextOf(delivery: Delivery): ProcessContext {
-  const core = delivery.settler as unknown as SettlerLike;
+  const channel = internalsOf(delivery);
+  if (channel === undefined) {
+    return {
+      delivery,
+      queue: undefined,
+      channelId: 0,
+      peer: { serverAddress: '', serverPort: 0, protocol: '0-9-1', tls: false },
+    };
+  }
   let queue: string | undefined;
   if (delivery.consumerTag !== undefined) {
-    queue = core.consumers?.get(delivery.consumerTag)?.queue;
-    if (queue === '') queue = core.lastQueue || undefined;
+    queue = channel.consumers.get(delivery.consumerTag)?.queue;
+    if (queue === '') queue = channel.lastQueue || undefined;
   }
-  return {
-    delivery,
-    queue,
-    channelId: core.id ?? 0,
-    peer: core.host ? peerOf(core.host) : { serverAddress: '', serverPort: 0, protocol: '0-9-1', tls: false },
-  };
+  return { delivery, queue, channelId: channel.id, peer: peerOf(channel.host) };
 }
 
 function tracedProcess<R>(

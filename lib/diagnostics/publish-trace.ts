@@ -5,8 +5,9 @@ import { publishChannel, type PublishContext } from './channels';
 import { peerOf } from './peer';
 
 /**
- * What a traced publish needs of its channel. Structural, so that this module does not import
- * the channel core that calls it (which would be an import cycle).
+ * What a traced publish needs of the channel that publishes. Structural: the channel layer calls
+ * `tracePublish` (only when someone subscribes) with itself, and this module does not import it
+ * back (which would be an import cycle).
  */
 export interface TracedPublisher {
   readonly id: number;
@@ -23,7 +24,7 @@ export interface TracedPublisher {
  * confirm in confirm mode, else the end-of-tick flush to the socket.
  */
 export function tracePublish(
-  core: TracedPublisher,
+  publisher: TracedPublisher,
   message: Message,
   exchange: string,
   routingKey: string,
@@ -35,16 +36,16 @@ export function tracePublish(
     exchange,
     routingKey,
     mandatory,
-    channelId: core.id,
-    peer: peerOf(core.host),
-    confirmMode: core.confirmMode,
+    channelId: publisher.id,
+    peer: peerOf(publisher.host),
+    confirmMode: publisher.confirmMode,
   };
   let sequence: number;
   try {
     sequence = publishChannel.start.runStores(
       ctx,
-      core.writePublish,
-      core,
+      publisher.writePublish,
+      publisher,
       ctx.message,
       exchange,
       routingKey,
@@ -61,7 +62,7 @@ export function tracePublish(
   publishChannel.end.publish(ctx);
   if (sequence > 0) {
     // The caller attaches its own waiter next; ConfirmTracker.watch chains it behind this one.
-    core.confirms.watch(sequence, new TracedConfirm(ctx));
+    publisher.confirms.watch(sequence, new TracedConfirm(ctx));
   } else {
     // The output buffer's flush was scheduled on asapScheduler by the write; this runs after it.
     // One scheduled action settles every publish written in the same tick.

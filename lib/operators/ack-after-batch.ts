@@ -4,20 +4,20 @@ import {
   from,
   mergeMap,
   Observable,
-  tap,
   type ObservableInput,
   type OperatorFunction,
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import { internalsOf, type ChannelInternals } from '../channel/internal';
 import { NotOpenError } from '../channel/errors';
 import type { Delivery } from '../facades';
-import { AckBatch } from './ack-batch';
+import type { AckBatch } from './ack-batch';
 import { collectBatches } from './collect-batches';
-import { LeaseHolder } from './drain-lease';
 import { HandlerTimeoutError } from './errors';
-import { HandlerSignals } from './handler-signals';
+import type { HandlerSignals } from './handler-signals';
 import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
+import { runSettling } from './settling';
 
 /** Options of {@link ackAfterBatch}. */
 export interface AckAfterBatchOptions {
@@ -82,38 +82,14 @@ export function ackAfterBatch<R>(
   const timeout = options.timeout;
   if (timeout !== undefined && !(timeout > 0))
     throw new RangeError(`ackAfterBatch: timeout must be a positive number of milliseconds, not ${timeout}`);
+  // A draining consumer's channel stays open until the partial batch is acked (runSettling).
   return (source) =>
-    new Observable<R>((subscriber) => {
-      const acks = new AckBatch(asapScheduler);
-      // holds a draining consumer's channel open until the partial batch is acked
-      const leases = new LeaseHolder();
-      const signals = new HandlerSignals();
+    runSettling(source, asapScheduler, (deliveries, { acks, signals }) => {
       const limits: BatchLimits = { timeout, scheduler, signals };
-      const subscription = source
-        .pipe(
-          tap((delivery) => leases.note(delivery.settler)),
-          collectBatches(size, time, scheduler),
-          mergeMap((batch) => processBatch(batch, project, onError, acks, limits), concurrency),
-        )
-        .subscribe({
-          next: (r) => subscriber.next(r),
-          error: (e) => {
-            acks.flush();
-            leases.releaseAll();
-            subscriber.error(e);
-          },
-          complete: () => {
-            acks.flush();
-            leases.releaseAll();
-            subscriber.complete();
-          },
-        });
-      return () => {
-        acks.flush();
-        subscription.unsubscribe();
-        signals.clear();
-        leases.releaseAll();
-      };
+      return deliveries.pipe(
+        collectBatches(size, time, scheduler),
+        mergeMap((batch) => processBatch(batch, project, onError, acks, limits), concurrency),
+      );
     });
 }
 
@@ -135,14 +111,14 @@ function processBatch<R>(
   return new Observable<R>((inner) => {
     // Deliveries whose channel closed while the batch waited its turn are back in their queue
     // and come again, flagged redelivered: processing them now would do the work twice.
-    const batch = collected.filter((d) => d.isSettled || !d.settler.isGone);
+    const batch = collected.filter((d) => d.isSettled || !internalsOf(d)?.isGone);
     if (batch.length === 0) {
       inner.complete();
       return;
     }
     const controller = new AbortController();
-    // usually one channel; more when the batch spans a reconnect
-    const channels = new Set(batch.map((d) => d.settler));
+    // usually one channel; more when the batch spans a reconnect (none for test deliveries)
+    const channels = new Set<ChannelInternals | undefined>(batch.map(internalsOf));
     for (const c of channels) limits.signals.watch(c, controller);
     let finished = false;
     const fail = (error: unknown) => {
@@ -164,7 +140,7 @@ function processBatch<R>(
       timer?.unsubscribe();
       for (const c of channels) limits.signals.close(c, controller);
       if (!finished && !controller.signal.aborted) {
-        const gone = batch.some((d) => d.settler.isGone);
+        const gone = batch.some((d) => internalsOf(d)?.isGone);
         controller.abort(
           new NotOpenError(
             gone

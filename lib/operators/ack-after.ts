@@ -3,20 +3,18 @@ import {
   asyncScheduler,
   mergeMap,
   Observable,
-  tap,
   type ObservableInput,
   type OperatorFunction,
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import { internalsOf, type ChannelInternals } from '../channel/internal';
 import type { Delivery } from '../facades';
-import { AckBatch } from './ack-batch';
-import { LeaseHolder } from './drain-lease';
 import { NotOpenError } from '../channel/errors';
 import { HandlerTimeoutError } from './errors';
-import { HandlerSignals } from './handler-signals';
 import { processInput } from '../diagnostics/process-trace';
 import { chooseFailureAction, defaultFailureAction, settleFailure, type FailurePolicy } from './failure-action';
+import { runSettling } from './settling';
 
 export type { FailureAction } from './failure-action';
 
@@ -81,101 +79,77 @@ export function ackAfter<R>(
   // was written as `(delivery) => ...` (0 may be `(...args) => ...`, which could read it).
   const usesSignal = project.length !== 1;
   return (source) =>
-    new Observable<R>((subscriber) => {
-      const batch = new AckBatch(options.scheduler ?? asapScheduler);
-      const leases = new LeaseHolder();
-      const signals = new HandlerSignals();
-      const subscription = source
-        .pipe(
-          tap((delivery) => leases.note(delivery.settler)),
-          mergeMap(
-            (delivery) =>
-              new Observable<R>((inner) => {
-                // Its channel closed while it waited its turn (a lost connection): the broker
-                // has requeued it and delivers it again, flagged redelivered. Processing it
-                // now would only do the work twice, ahead of the redeliveries.
-                if (!delivery.isSettled && delivery.settler.isGone) {
-                  inner.complete();
-                  return;
-                }
-                const channel = delivery.settler;
-                // A one-parameter project cannot read its signal: it gets a shared one that
-                // never aborts, and no AbortController is made for it.
-                const controller = usesSignal ? signals.open(channel) : undefined;
-                const signal = controller === undefined ? neverAborted() : controller.signal;
-                let timer: Subscription | undefined;
-                const fail = (e: unknown) => {
-                  settleFailure(delivery, chooseFailureAction(onError, e, delivery), batch);
-                  inner.complete();
-                };
-                if (timeout !== undefined) {
-                  timer = timerScheduler.schedule(() => {
-                    const error = new HandlerTimeoutError(timeout);
-                    controller?.abort(error);
-                    fail(error);
-                  }, timeout);
-                }
-                const done = () => {
-                  timer?.unsubscribe();
-                  if (controller !== undefined) signals.close(channel, controller);
-                };
-                let finished = false;
-                // A project that throws (or returns no ObservableInput, which `from` throws
-                // on) fails this delivery only, exactly like one that errors asynchronously.
-                let work: Observable<R>;
-                try {
-                  work = processInput(project, delivery, signal);
-                } catch (e) {
-                  done();
+    runSettling(source, options.scheduler ?? asapScheduler, (deliveries, { acks, signals }) =>
+      deliveries.pipe(
+        mergeMap(
+          (delivery) =>
+            new Observable<R>((inner) => {
+              const channel = internalsOf(delivery);
+              // Its channel closed while it waited its turn (a lost connection): the broker
+              // has requeued it and delivers it again, flagged redelivered. Processing it
+              // now would only do the work twice, ahead of the redeliveries.
+              if (!delivery.isSettled && channel?.isGone) {
+                inner.complete();
+                return;
+              }
+              // A one-parameter project cannot read its signal: it gets a shared one that
+              // never aborts, and no AbortController is made for it.
+              const controller = usesSignal ? signals.open(channel) : undefined;
+              const signal = controller === undefined ? neverAborted() : controller.signal;
+              let timer: Subscription | undefined;
+              const fail = (e: unknown) => {
+                settleFailure(delivery, chooseFailureAction(onError, e, delivery), acks);
+                inner.complete();
+              };
+              if (timeout !== undefined) {
+                timer = timerScheduler.schedule(() => {
+                  const error = new HandlerTimeoutError(timeout);
+                  controller?.abort(error);
+                  fail(error);
+                }, timeout);
+              }
+              const done = () => {
+                timer?.unsubscribe();
+                if (controller !== undefined) signals.close(channel, controller);
+              };
+              let finished = false;
+              // A project that throws (or returns no ObservableInput, which `from` throws
+              // on) fails this delivery only, exactly like one that errors asynchronously.
+              let work: Observable<R>;
+              try {
+                work = processInput(project, delivery, signal);
+              } catch (e) {
+                done();
+                fail(e);
+                return;
+              }
+              const results: R[] = [];
+              const running = work.subscribe({
+                next: (r) => results.push(r),
+                error: (e) => {
+                  finished = true;
                   fail(e);
-                  return;
-                }
-                const results: R[] = [];
-                const running = work.subscribe({
-                  next: (r) => results.push(r),
-                  error: (e) => {
-                    finished = true;
-                    fail(e);
-                  },
-                  complete: () => {
-                    finished = true;
-                    batch.ack(delivery);
-                    for (const r of results) inner.next(r);
-                    inner.complete();
-                  },
-                });
-                return () => {
-                  done();
-                  running.unsubscribe();
-                  // Abandoned (unsubscribed, errored, or its channel lost) before it finished:
-                  // tell the handler its work is no longer wanted.
-                  if (!finished && controller !== undefined && !controller.signal.aborted)
-                    controller.abort(abandonReason(delivery));
-                };
-              }),
-            options.concurrency ?? 1,
-          ),
-        )
-        .subscribe({
-          next: (r) => subscriber.next(r),
-          error: (e) => {
-            batch.flush();
-            leases.releaseAll();
-            subscriber.error(e);
-          },
-          complete: () => {
-            batch.flush();
-            leases.releaseAll();
-            subscriber.complete();
-          },
-        });
-      return () => {
-        batch.flush();
-        subscription.unsubscribe();
-        signals.clear();
-        leases.releaseAll();
-      };
-    });
+                },
+                complete: () => {
+                  finished = true;
+                  acks.ack(delivery);
+                  for (const r of results) inner.next(r);
+                  inner.complete();
+                },
+              });
+              return () => {
+                done();
+                running.unsubscribe();
+                // Abandoned (unsubscribed, errored, or its channel lost) before it finished:
+                // tell the handler its work is no longer wanted.
+                if (!finished && controller !== undefined && !controller.signal.aborted)
+                  controller.abort(abandonReason(channel));
+              };
+            }),
+          options.concurrency ?? 1,
+        ),
+      ),
+    );
 }
 
 let sharedSignal: AbortSignal | undefined;
@@ -187,8 +161,8 @@ function neverAborted(): AbortSignal {
 }
 
 /** Why an unfinished handler's signal aborts when ackAfter lets it go. */
-function abandonReason(delivery: Delivery): Error {
-  return delivery.settler.isGone
+function abandonReason(channel: ChannelInternals | undefined): Error {
+  return channel?.isGone
     ? new NotOpenError('the channel of the delivery was lost while it was being handled')
     : new NotOpenError('ackAfter was unsubscribed while the delivery was being handled: it is left unacked');
 }

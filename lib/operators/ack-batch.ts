@@ -14,7 +14,11 @@ export class AckBatch {
 
   constructor(private readonly scheduler: SchedulerLike) {}
 
-  /** Queues `delivery`'s ack; false if it was settled already or its channel is gone. */
+  /**
+   * Queues `delivery`'s ack; false if it was settled already or its channel is gone. The ack
+   * waits with the delivery's settler (its channel, or a test's recording settler), which
+   * {@link flush} tells to write.
+   */
   ack(delivery: Delivery): boolean {
     if (!delivery.ackLater()) return false;
     this.settlers.add(delivery.settler);

@@ -1,6 +1,7 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BindOptions } from '../channel/channel-options';
 import type { Channel } from '../facades';
+import { internals } from '../channel/internal';
 import { perform } from './perform';
 
 /** Binds exchange `destination` to `source` on each channel (RabbitMQ extension). */
@@ -11,7 +12,7 @@ export function bindExchange(
   options: BindOptions = {},
 ): MonoTypeOperatorFunction<Channel> {
   return perform((ch) => {
-    const topology = ch.core.host.topology;
+    const topology = internals(ch).host.topology;
     const gone =
       topology.isDeleted('exchange-binding', destination, source, routingKey) ||
       topology.isDeleted('exchange', destination) ||

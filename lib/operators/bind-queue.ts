@@ -1,6 +1,7 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { BindOptions } from '../channel/channel-options';
 import type { Channel } from '../facades';
+import { internals } from '../channel/internal';
 import { perform, queueName, type QueueName } from './perform';
 
 /**
@@ -15,7 +16,7 @@ export function bindQueue(
 ): MonoTypeOperatorFunction<Channel> {
   return perform((ch) => {
     const q = queueName(queue, ch);
-    const topology = ch.core.host.topology;
+    const topology = internals(ch).host.topology;
     const gone =
       topology.isDeleted('queue-binding', q, exchange, routingKey) ||
       topology.isDeleted('queue', q) ||

@@ -1,6 +1,7 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { ExchangeDeclareOptions } from '../channel/channel-options';
 import type { Channel } from '../facades';
+import { internals } from '../channel/internal';
 import { perform } from './perform';
 
 /**
@@ -13,6 +14,6 @@ export function declareExchange(
   options: ExchangeDeclareOptions = {},
 ): MonoTypeOperatorFunction<Channel> {
   return perform((ch) =>
-    ch.core.host.topology.isDeleted('exchange', exchange) ? EMPTY : ch.exchangeDeclare(exchange, type, options),
+    internals(ch).host.topology.isDeleted('exchange', exchange) ? EMPTY : ch.exchangeDeclare(exchange, type, options),
   );
 }

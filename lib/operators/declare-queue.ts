@@ -1,6 +1,7 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
 import type { QueueDeclareOptions } from '../channel/channel-options';
 import type { Channel } from '../facades';
+import { internals } from '../channel/internal';
 import { perform } from './perform';
 
 /**
@@ -13,6 +14,6 @@ import { perform } from './perform';
  */
 export function declareQueue(queue = '', options: QueueDeclareOptions = {}): MonoTypeOperatorFunction<Channel> {
   return perform((ch) =>
-    queue !== '' && ch.core.host.topology.isDeleted('queue', queue) ? EMPTY : ch.queueDeclare(queue, options),
+    queue !== '' && internals(ch).host.topology.isDeleted('queue', queue) ? EMPTY : ch.queueDeclare(queue, options),
   );
 }

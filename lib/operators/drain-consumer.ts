@@ -44,7 +44,7 @@ export function drainableConsumer(
       draining = true;
       const c = current;
       if (c === null) return complete();
-      if (c.tag === undefined || c.channel.core.state !== 'open') {
+      if (c.tag === undefined || !c.channel.isOpen) {
         // Not registered yet: no delivery can have come; unsubscribing withdraws the consume.
         c.subscription?.unsubscribe();
         current = null;

@@ -1,5 +1,5 @@
 import type { Channel } from '../facades';
-import type { DeliverySettler } from '../delivery';
+import { internals, type ChannelInternals } from '../channel/internal';
 
 /**
  * Keeps a draining consumer's channel (and so its connection) open while downstream
@@ -40,24 +40,30 @@ export class DrainLease {
   }
 }
 
-/** The lease of the draining consumer on each channel (one lookup per delivery, no allocation). */
-const leases = new WeakMap<DeliverySettler, DrainLease>();
+/**
+ * The lease of the draining consumer on each channel (one lookup per delivery, no allocation).
+ * Keyed by the channel's internals, which both the Channel (where the consumer sets the lease)
+ * and each of its deliveries (where the ack operators look it up) lead to; a standalone test
+ * delivery, which has no channel, has none.
+ */
+const leases = new WeakMap<ChannelInternals, DrainLease>();
 
 /** @internal Registers `lease` as the lease of the deliveries arriving on `channel`. */
 export function setDrainLease(channel: Channel, lease: DrainLease): void {
-  leases.set(channel.core, lease);
+  leases.set(internals(channel), lease);
 }
 
 /**
- * Tracks the leases an operator holds: `note(delivery.settler)` for each delivery it
- * receives (the settler of a channel's deliveries is its ChannelCore), `releaseAll()` once its acks are flushed.
+ * Tracks the leases an operator holds: `note(internalsOf(delivery))` for each delivery it
+ * receives, `releaseAll()` once its acks are flushed.
  */
 export class LeaseHolder {
   private held: DrainLease[] | null = null;
 
   /** Holds the lease of a delivery's channel, if a draining consumer set one and it is not held yet. */
-  note(settler: DeliverySettler): void {
-    const lease = leases.get(settler);
+  note(channel: ChannelInternals | undefined): void {
+    if (channel === undefined) return;
+    const lease = leases.get(channel);
     if (lease === undefined) return;
     if (this.held === null) this.held = [];
     else if (this.held.includes(lease)) return;

@@ -1,12 +1,16 @@
 import { ReplaySubject, type Subscriber } from 'rxjs';
 import type { Channel } from '../facades';
-import type { ChannelCore } from '../channel/channel-core';
 import type { Delivery } from '../facades';
 
 /** RabbitMQ's pseudo-queue for direct reply-to. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 
-const routers = new WeakMap<ChannelCore, ReplyRouter>();
+/**
+ * The router of each channel. Keyed by the Channel itself: a channel has one Channel object for
+ * its whole life (`openChannel(id)` of an open channel resolves to the same one), so no internal
+ * object is needed to name it.
+ */
+const routers = new WeakMap<Channel, ReplyRouter>();
 
 /**
  * One direct reply-to consumer per channel, shared by every call on it; replies are routed to
@@ -22,16 +26,15 @@ export class ReplyRouter {
 
   /** The router of a channel, started on first use. */
   static of(channel: Channel): ReplyRouter {
-    let router = routers.get(channel.core);
+    let router = routers.get(channel);
     if (!router) {
       router = new ReplyRouter(channel);
-      routers.set(channel.core, router);
+      routers.set(channel, router);
     }
     return router;
   }
 
   private constructor(channel: Channel) {
-    const core = channel.core;
     channel
       .basicConsume(DIRECT_REPLY_TO, {
         noAck: true,
@@ -49,8 +52,8 @@ export class ReplyRouter {
           waiter.next(reply);
           waiter.complete();
         },
-        error: (e) => this.fail(core, e),
-        complete: () => this.fail(core, new Error('direct reply-to consumer ended')),
+        error: (e) => this.fail(channel, e),
+        complete: () => this.fail(channel, new Error('direct reply-to consumer ended')),
       });
   }
 
@@ -69,8 +72,8 @@ export class ReplyRouter {
     this.waiting.delete(correlationId);
   }
 
-  private fail(core: ChannelCore, error: unknown): void {
-    routers.delete(core);
+  private fail(channel: Channel, error: unknown): void {
+    routers.delete(channel);
     this.ready.error(error);
     const waiters = [...this.waiting.values()];
     this.waiting.clear();
