@@ -1,5 +1,5 @@
 import type { Message } from '../message';
-import type { ConfirmWaiter } from './publish-port';
+import type { ConfirmWaiter } from '../channel/publish-port';
 import type { PublishToResult } from './publish-result';
 
 /** Where a {@link PublishEntry} reports the broker's answer to its publish. */

@@ -12,7 +12,7 @@ import type { Channel } from '../facades';
 import { NotOpenError } from '../channel/errors';
 import { Message } from '../message';
 import { DeadlineTimer } from './deadline-timer';
-import { publishPort, type PublishPort } from './publish-port';
+import { publishPort, type PublishPort } from '../channel/publish-port';
 import type { PublishToResult } from './publish-result';
 import type { PublishToOptions } from './publish-to-options';
 import { PublishEntry, type EntryOwner } from './publish-entry';

@@ -1,15 +1,15 @@
 import { merge, type Observable } from 'rxjs';
-import type { Channel } from '../facades';
-import type { ChannelCore } from '../channel/channel-core';
-import type { ConfirmWaiter } from '../channel/confirm-tracker';
+import type { ChannelCore } from './channel-core';
+import type { ConfirmWaiter } from './confirm-tracker';
 import type { Message } from '../message';
 
-export type { ConfirmWaiter } from '../channel/confirm-tracker';
+export type { ConfirmWaiter } from './confirm-tracker';
 
 /**
  * What `publishTo` needs of a channel beyond its public API: the one place the operator
- * reaches into the channel's internals. Everything else it uses (`id`, `isOpen`,
- * `confirmMode`, `closed`, `confirmSelect()`) is public on {@link Channel}.
+ * reaches into the channel's internals (with `internals()` in internal.ts, the only ways past the
+ * Channel facade). Everything else it uses (`id`, `isOpen`, `confirmMode`, `closed`,
+ * `confirmSelect()`) is public on the Channel.
  */
 export interface PublishPort {
   /**
@@ -37,8 +37,8 @@ export interface PublishPort {
   flush(): void;
 }
 
-/** The {@link PublishPort} of `channel`. */
-export function publishPort(channel: Channel): PublishPort {
+/** @internal The {@link PublishPort} of `channel` (a `Channel`; typed by its one internal member, like `internals()`). */
+export function publishPort(channel: { readonly core: ChannelCore }): PublishPort {
   return new CorePublishPort(channel.core);
 }
 
