@@ -39,7 +39,8 @@ export interface FrameParserOptions {
 /** Largest frame accepted even when no frame_max is set: 2 GiB, so a 4 GiB size never buffers. */
 export const FRAME_MAX_CEILING = 0x7fffffff;
 
-const HEADER_SIZE = 7;
+/** Bytes before a frame's payload: type (1), channel (2), payload size (4). */
+export const FRAME_HEADER_SIZE = 7;
 
 /**
  * Splits a byte stream into frames. Push chunks as they arrive; each complete frame is handed
@@ -92,27 +93,33 @@ export class FrameParser {
       if (off < 0) return;
     } else if (this.headLen > 0) {
       const head = this.head!;
-      const take = Math.min(HEADER_SIZE - this.headLen, len);
+      const take = Math.min(FRAME_HEADER_SIZE - this.headLen, len);
       buf.copy(head, this.headLen, 0, take);
       this.headLen += take;
       off = take;
-      if (this.headLen < HEADER_SIZE) return;
+      if (this.headLen < FRAME_HEADER_SIZE) return;
       const total = this.checkHeader(head, 0) + FRAME_OVERHEAD;
       this.head = null;
       this.headLen = 0;
       this.partial = Buffer.allocUnsafe(total);
-      head.copy(this.partial, 0, 0, HEADER_SIZE);
-      this.filled = HEADER_SIZE;
+      head.copy(this.partial, 0, 0, FRAME_HEADER_SIZE);
+      this.filled = FRAME_HEADER_SIZE;
       const used = this.fill(buf.subarray(off), emit);
       if (used < 0) return;
       off += used;
     }
-    while (len - off >= HEADER_SIZE) {
+    while (len - off >= FRAME_HEADER_SIZE) {
       const size = this.checkHeader(buf, off);
       const total = size + FRAME_OVERHEAD;
       if (len - off >= total) {
         if (buf[off + total - 1] !== FrameConstant.END) throw badEnd(buf[off + total - 1]);
-        emit.frame(buf[off], (buf[off + 1] << 8) | buf[off + 2], buf, off + HEADER_SIZE, off + HEADER_SIZE + size);
+        emit.frame(
+          buf[off],
+          (buf[off + 1] << 8) | buf[off + 2],
+          buf,
+          off + FRAME_HEADER_SIZE,
+          off + FRAME_HEADER_SIZE + size,
+        );
         off += total;
         if (this.failure) return;
       } else {
@@ -123,7 +130,7 @@ export class FrameParser {
       }
     }
     if (off < len) {
-      this.head = Buffer.allocUnsafe(HEADER_SIZE);
+      this.head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
       buf.copy(this.head, 0, off, len);
       this.headLen = len - off;
     }
@@ -138,7 +145,7 @@ export class FrameParser {
     if (this.filled < partial.length) return -1;
     this.partial = null;
     if (partial[partial.length - 1] !== FrameConstant.END) throw badEnd(partial[partial.length - 1]);
-    emit.frame(partial[0], (partial[1] << 8) | partial[2], partial, HEADER_SIZE, partial.length - 1);
+    emit.frame(partial[0], (partial[1] << 8) | partial[2], partial, FRAME_HEADER_SIZE, partial.length - 1);
     return take;
   }
 
@@ -180,7 +187,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out[0] = type;
   out.writeUInt16BE(channel, 1);
   out.writeUInt32BE(payload.length, 3);
-  out.set(payload, HEADER_SIZE);
+  out.set(payload, FRAME_HEADER_SIZE);
   out[out.length - 1] = FrameConstant.END;
   return out;
 }

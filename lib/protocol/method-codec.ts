@@ -1,6 +1,6 @@
 import type { MethodDef, PropertiesDef } from './definitions';
 import { EncodeError, FrameSyntaxError } from './errors';
-import { FRAME_MAX_CEILING, FRAME_OVERHEAD, toBuffer } from './frame';
+import { FRAME_HEADER_SIZE, FRAME_MAX_CEILING, FRAME_OVERHEAD, toBuffer } from './frame';
 import { FrameConstant, FrameKind } from './generated/constants';
 import type { MethodInputs as MethodInputs091, Methods as Methods091 } from './generated/methods-0-9-1';
 import type { MethodInputs as MethodInputs08, Methods as Methods08 } from './generated/methods-0-8';
@@ -68,6 +68,16 @@ export function decodeArgs(def: MethodDef, buf: Buffer, offset: number, end: num
   return args;
 }
 
+/** Sizes in the frames written here, beyond {@link FRAME_HEADER_SIZE} and {@link FRAME_OVERHEAD}. */
+const enum Layout {
+  /** Offset of a frame's 4-byte payload size. */
+  SIZE_AT = 3,
+  /** Class and method ids at the start of a method frame's payload. */
+  METHOD_IDS = 4,
+  /** Class id, weight, 64-bit body size and one property flag word of a content header. */
+  CONTENT_HEADER = 14,
+}
+
 const scratch = new Writer(1024);
 
 /**
@@ -84,7 +94,7 @@ export function encodeMethod<N extends MethodName>(
   scratch.reset();
   scratch.short(def.classId);
   scratch.short(def.methodId);
-  def.encode(scratch, args as Record<string, unknown>);
+  def.encode(scratch, args);
   return scratch.toBuffer();
 }
 
@@ -94,15 +104,15 @@ export function encodeMethod<N extends MethodName>(
 export function writeMethodFrame(w: Writer, channel: number, def: MethodDef, args: object): void {
   const start = w.pos;
   try {
-    w.ensure(12);
+    w.ensure(FRAME_OVERHEAD + Layout.METHOD_IDS);
     w.buf[w.pos] = FrameKind.METHOD;
     w.buf.writeUInt16BE(channel, w.pos + 1);
-    w.pos += 7;
+    w.pos += FRAME_HEADER_SIZE;
     w.buf.writeUInt16BE(def.classId, w.pos);
     w.buf.writeUInt16BE(def.methodId, w.pos + 2);
-    w.pos += 4;
-    def.encode(w, args as Record<string, unknown>);
-    w.buf.writeUInt32BE(w.pos - start - 7, start + 3);
+    w.pos += Layout.METHOD_IDS;
+    def.encode(w, args);
+    w.buf.writeUInt32BE(w.pos - start - FRAME_HEADER_SIZE, start + Layout.SIZE_AT);
     w.octet(FrameConstant.END);
   } catch (e) {
     w.pos = start;
@@ -120,15 +130,15 @@ export function writeHeaderFrame(
 ): void {
   const start = w.pos;
   try {
-    w.ensure(22);
+    w.ensure(FRAME_OVERHEAD + Layout.CONTENT_HEADER);
     w.buf[w.pos] = FrameKind.HEADER;
     w.buf.writeUInt16BE(channel, w.pos + 1);
-    w.pos += 7;
+    w.pos += FRAME_HEADER_SIZE;
     w.short(props.classId);
     w.short(0);
     w.longlong(bodySize);
-    props.encode(w, properties as Record<string, unknown>);
-    w.buf.writeUInt32BE(w.pos - start - 7, start + 3);
+    props.encode(w, properties);
+    w.buf.writeUInt32BE(w.pos - start - FRAME_HEADER_SIZE, start + Layout.SIZE_AT);
     w.octet(FrameConstant.END);
   } catch (e) {
     w.pos = start;
@@ -148,15 +158,15 @@ export function writeBodyFrames(w: Writer, channel: number, body: Uint8Array, fr
   const max = limit - FRAME_OVERHEAD;
   for (let off = 0; off < body.length; off += max) {
     const n = Math.min(max, body.length - off);
-    w.ensure(n + 8);
+    w.ensure(n + FRAME_OVERHEAD);
     const b = w.buf;
     const p = w.pos;
     b[p] = FrameKind.BODY;
     b.writeUInt16BE(channel, p + 1);
-    b.writeUInt32BE(n, p + 3);
-    if (Buffer.isBuffer(body)) body.copy(b, p + 7, off, off + n);
-    else b.set(body.subarray(off, off + n), p + 7);
-    b[p + 7 + n] = FrameConstant.END;
-    w.pos = p + 8 + n;
+    b.writeUInt32BE(n, p + Layout.SIZE_AT);
+    if (Buffer.isBuffer(body)) body.copy(b, p + FRAME_HEADER_SIZE, off, off + n);
+    else b.set(body.subarray(off, off + n), p + FRAME_HEADER_SIZE);
+    b[p + FRAME_HEADER_SIZE + n] = FrameConstant.END;
+    w.pos = p + FRAME_OVERHEAD + n;
   }
 }
