@@ -4,12 +4,9 @@ import { FrameSyntaxError } from './errors';
 import { Decimal, type FieldValue } from './field-types';
 
 /*
- * Field values on the wire: the tag octets, the nesting bound, and the decoder. The encoder is
- * field-encode.ts. The decoder's switch lives beside the tag enum because a `const enum` is
- * inlined only inside its own module (isolatedModules), and this switch runs for every value of
- * every table received.
+ * Field values on the wire: the tag octets, the nesting bound, and reading a tagged value (the
+ * encoder, which picks a tag from the JS type, is field-encode.ts).
  */
-
 /**
  * Deepest nesting of tables and arrays accepted in either direction. Deeper input is a
  * `FrameSyntaxError` (decode) or `EncodeError` (encode, which also stops cycles), never a stack

@@ -58,7 +58,11 @@ export function decodeMethod(payload: Uint8Array, protocol: Protocol = '0-9-1'):
   return { classId, methodId, name: def.name, args } as DecodedMethod;
 }
 
-/** Decodes the arguments of an already looked-up method (the connection's hot path). */
+/**
+ * Decodes the arguments of an already looked-up method (the connection's hot path), untyped.
+ * Dispatchers use `decodeMethodAt` (dispatch.ts), which gives the same arguments as a union
+ * discriminated by name.
+ */
 export function decodeArgs(def: MethodDef, buf: Buffer, offset: number, end: number, protocol: Protocol): object {
   const r = new Reader(buf, offset, end, protocol);
   const args = def.decode(r);
