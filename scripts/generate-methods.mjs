@@ -326,8 +326,9 @@ function generate({ protocol, file, out }) {
           shortstr: `w.shortstr(a.${f.name} ?? ${d}, ${label})`,
           longstr: `w.longstr(a.${f.name} ?? ${d}, ${label})`,
           table: `w.table(a.${f.name}, '${protocol}', ${label})`,
-          timestamp: `w.timestamp(a.${f.name} as Date, ${label})`,
+          timestamp: undefined, // no method has a timestamp argument (only content properties do)
         }[f.type];
+        if (!write) throw new Error(`${name} ${f.name}: ${f.type} arguments are not generated`);
         emit(`    ${write};`);
       }
       flushBits();
