@@ -24,16 +24,34 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
+/*
+ * The tags this encoder writes for every value (and the nesting bound), bound once from field-value.ts: a \`const enum\` of
+ * another module is a property lookup at run time (isolatedModules keeps TypeScript from inlining
+ * it; under tsx it is a getter call), and tables are encoded for every message that has headers.
+ */
+const TAG_LONG_STRING = FieldTag.LONG_STRING;
+const TAG_BOOLEAN = FieldTag.BOOLEAN;
+const TAG_VOID = FieldTag.VOID;
+const TAG_BYTES = FieldTag.BYTES;
+const TAG_TIMESTAMP = FieldTag.TIMESTAMP;
+const TAG_ARRAY = FieldTag.ARRAY;
+const TAG_TABLE = FieldTag.TABLE;
+const TAG_INT32 = FieldTag.INT32;
+const TAG_INT64 = FieldTag.INT64;
+const TAG_FLOAT64 = FieldTag.FLOAT64;
+const TAG_DECIMAL = FieldTag.DECIMAL;
+const DEPTH_LIMIT = MAX_TABLE_DEPTH;
+
 /** Writes one value with its tag, choosing the tag from the JS type (see field-types.ts). */
 export function encodeFieldValue(w: FieldWriter, v: FieldValue, protocol: Protocol, depth: number): void {
   switch (typeof v) {
     case 'string':
-      w.octet(FieldTag.LONG_STRING);
+      w.octet(TAG_LONG_STRING);
       w.longstr(v);
       return;
     case 'boolean':
       allow(protocol, 't', 'boolean');
-      w.octet(FieldTag.BOOLEAN);
+      w.octet(TAG_BOOLEAN);
       w.octet(v ? 1 : 0);
       return;
     case 'number':
@@ -47,7 +65,7 @@ export function encodeFieldValue(w: FieldWriter, v: FieldValue, protocol: Protoc
       return encodeTagged(w, v >= 0n && v > INT64_MAX ? 'L' : 'l', v);
     case 'undefined':
       allow(protocol, 'V', 'null/undefined');
-      w.octet(FieldTag.VOID);
+      w.octet(TAG_VOID);
       return;
     case 'object':
       break;
@@ -56,18 +74,18 @@ export function encodeFieldValue(w: FieldWriter, v: FieldValue, protocol: Protoc
   }
   if (v === null) {
     allow(protocol, 'V', 'null');
-    w.octet(FieldTag.VOID);
+    w.octet(TAG_VOID);
   } else if (v instanceof Uint8Array) {
     allow(protocol, 'x', 'byte array');
-    w.octet(FieldTag.BYTES);
+    w.octet(TAG_BYTES);
     w.longstr(v);
   } else if (v instanceof Date) {
-    w.octet(FieldTag.TIMESTAMP);
+    w.octet(TAG_TIMESTAMP);
     w.timestamp(v);
   } else if (Array.isArray(v)) {
     allow(protocol, 'A', 'array');
-    if (depth >= MAX_TABLE_DEPTH) throw tooDeep();
-    w.octet(FieldTag.ARRAY);
+    if (depth >= DEPTH_LIMIT) throw tooDeep();
+    w.octet(TAG_ARRAY);
     const at = w.reserveLong();
     for (let i = 0; i < v.length; i++) {
       try {
@@ -83,8 +101,8 @@ export function encodeFieldValue(w: FieldWriter, v: FieldValue, protocol: Protoc
     allow(protocol, v.tag, `tag '${v.tag}'`);
     encodeTagged(w, v.tag, v.value);
   } else if (isPlainObject(v)) {
-    if (depth >= MAX_TABLE_DEPTH) throw tooDeep();
-    w.octet(FieldTag.TABLE);
+    if (depth >= DEPTH_LIMIT) throw tooDeep();
+    w.octet(TAG_TABLE);
     encodeTableBody(w, v, protocol, depth + 1);
   } else {
     throw new EncodeError(`a ${describe(v)} cannot be put in a field table`);
@@ -110,15 +128,15 @@ export function encodeTableBody(w: FieldWriter, t: FieldTable, protocol: Protoco
 
 function encodeNumber(w: FieldWriter, v: number, protocol: Protocol): void {
   if (Number.isInteger(v) && v >= Limit.INT32_MIN && v <= Limit.INT32_MAX) {
-    w.octet(FieldTag.INT32);
+    w.octet(TAG_INT32);
     w.int32(v);
   } else if (protocol === '0-8') {
     throw new EncodeError(`AMQP 0-8 field tables hold only 32-bit integers, not ${v}`);
   } else if (Number.isSafeInteger(v)) {
-    w.octet(FieldTag.INT64);
+    w.octet(TAG_INT64);
     w.int64(v);
   } else {
-    w.octet(FieldTag.FLOAT64);
+    w.octet(TAG_FLOAT64);
     w.double(v);
   }
 }
@@ -127,7 +145,7 @@ function encodeDecimal(w: FieldWriter, d: Decimal): void {
   if ((d.scale & Limit.UINT8_MAX) !== d.scale || (d.value | 0) !== d.value) {
     throw new EncodeError(`decimal needs a scale 0..255 and a 32-bit signed value, got ${d.scale}/${d.value}`);
   }
-  w.octet(FieldTag.DECIMAL);
+  w.octet(TAG_DECIMAL);
   w.octet(d.scale);
   w.int32(d.value);
 }

@@ -3,6 +3,18 @@ import { FrameConstant, FrameKind } from './generated/constants';
 
 export { FRAME_END, FRAME_MIN_SIZE, FrameType } from './generated/constants';
 
+/*
+ * The generated constants bound once to module constants: the parser reads them for every frame,
+ * and a `const enum` member from another module is a property lookup at run time (isolatedModules
+ * keeps TypeScript from inlining it; under tsx it is a getter call).
+ */
+const END = FrameConstant.END;
+/** Bit `n` set for each frame type the parser accepts. */
+const KNOWN_TYPES =
+  (1 << FrameKind.METHOD) | (1 << FrameKind.HEADER) | (1 << FrameKind.BODY) | (1 << FrameKind.HEARTBEAT);
+/** Frame types are octets; those past this bit are all unknown. */
+const TYPE_BITS = 31;
+
 /** Bytes a frame adds around its payload: type (1), channel (2), size (4), frame-end (1). */
 export const FRAME_OVERHEAD = 8;
 
@@ -112,7 +124,7 @@ export class FrameParser {
       const size = this.checkHeader(buf, off);
       const total = size + FRAME_OVERHEAD;
       if (len - off >= total) {
-        if (buf[off + total - 1] !== FrameConstant.END) throw badEnd(buf[off + total - 1]);
+        if (buf[off + total - 1] !== END) throw badEnd(buf[off + total - 1]);
         emit.frame(
           buf[off],
           (buf[off + 1] << 8) | buf[off + 2],
@@ -144,7 +156,7 @@ export class FrameParser {
     this.filled += take;
     if (this.filled < partial.length) return -1;
     this.partial = null;
-    if (partial[partial.length - 1] !== FrameConstant.END) throw badEnd(partial[partial.length - 1]);
+    if (partial[partial.length - 1] !== END) throw badEnd(partial[partial.length - 1]);
     emit.frame(partial[0], (partial[1] << 8) | partial[2], partial, FRAME_HEADER_SIZE, partial.length - 1);
     return take;
   }
@@ -152,12 +164,7 @@ export class FrameParser {
   /** Validates type and size of the header at `off`; returns the payload size. */
   private checkHeader(buf: Buffer, off: number): number {
     const type = buf[off];
-    if (
-      type !== FrameKind.METHOD &&
-      type !== FrameKind.HEADER &&
-      type !== FrameKind.BODY &&
-      type !== FrameKind.HEARTBEAT
-    ) {
+    if (type > TYPE_BITS || ((KNOWN_TYPES >>> type) & 1) === 0) {
       throw new UnexpectedFrameError(`unknown frame type ${type}`);
     }
     const size = buf[off + 3] * 0x1000000 + ((buf[off + 4] << 16) | (buf[off + 5] << 8) | buf[off + 6]);
@@ -188,6 +195,6 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out.writeUInt16BE(channel, 1);
   out.writeUInt32BE(payload.length, 3);
   out.set(payload, FRAME_HEADER_SIZE);
-  out[out.length - 1] = FrameConstant.END;
+  out[out.length - 1] = END;
   return out;
 }

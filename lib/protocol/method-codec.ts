@@ -82,6 +82,18 @@ const enum Layout {
   CONTENT_HEADER = 14,
 }
 
+/*
+ * Constants of other modules bound once: the writers run for every frame sent, and a `const
+ * enum` member or constant of another module is a property lookup at run time (isolatedModules
+ * keeps TypeScript from inlining it; under tsx it is a getter call).
+ */
+const METHOD = FrameKind.METHOD;
+const HEADER = FrameKind.HEADER;
+const BODY = FrameKind.BODY;
+const END = FrameConstant.END;
+const HEADER_SIZE = FRAME_HEADER_SIZE;
+const OVERHEAD = FRAME_OVERHEAD;
+
 const scratch = new Writer(1024);
 
 /**
@@ -108,16 +120,16 @@ export function encodeMethod<N extends MethodName>(
 export function writeMethodFrame(w: Writer, channel: number, def: MethodDef, args: object): void {
   const start = w.pos;
   try {
-    w.ensure(FRAME_OVERHEAD + Layout.METHOD_IDS);
-    w.buf[w.pos] = FrameKind.METHOD;
+    w.ensure(OVERHEAD + Layout.METHOD_IDS);
+    w.buf[w.pos] = METHOD;
     w.buf.writeUInt16BE(channel, w.pos + 1);
-    w.pos += FRAME_HEADER_SIZE;
+    w.pos += HEADER_SIZE;
     w.buf.writeUInt16BE(def.classId, w.pos);
     w.buf.writeUInt16BE(def.methodId, w.pos + 2);
     w.pos += Layout.METHOD_IDS;
     def.encode(w, args);
-    w.buf.writeUInt32BE(w.pos - start - FRAME_HEADER_SIZE, start + Layout.SIZE_AT);
-    w.octet(FrameConstant.END);
+    w.buf.writeUInt32BE(w.pos - start - HEADER_SIZE, start + Layout.SIZE_AT);
+    w.octet(END);
   } catch (e) {
     w.pos = start;
     throw e;
@@ -134,16 +146,16 @@ export function writeHeaderFrame(
 ): void {
   const start = w.pos;
   try {
-    w.ensure(FRAME_OVERHEAD + Layout.CONTENT_HEADER);
-    w.buf[w.pos] = FrameKind.HEADER;
+    w.ensure(OVERHEAD + Layout.CONTENT_HEADER);
+    w.buf[w.pos] = HEADER;
     w.buf.writeUInt16BE(channel, w.pos + 1);
-    w.pos += FRAME_HEADER_SIZE;
+    w.pos += HEADER_SIZE;
     w.short(props.classId);
     w.short(0);
     w.longlong(bodySize);
     props.encode(w, properties);
-    w.buf.writeUInt32BE(w.pos - start - FRAME_HEADER_SIZE, start + Layout.SIZE_AT);
-    w.octet(FrameConstant.END);
+    w.buf.writeUInt32BE(w.pos - start - HEADER_SIZE, start + Layout.SIZE_AT);
+    w.octet(END);
   } catch (e) {
     w.pos = start;
     throw e;
@@ -157,20 +169,19 @@ export function writeHeaderFrame(
  */
 export function writeBodyFrames(w: Writer, channel: number, body: Uint8Array, frameMax: number): void {
   const limit = frameMax === 0 ? FRAME_MAX_CEILING : frameMax;
-  if (!(limit > FRAME_OVERHEAD))
-    throw new EncodeError(`frame_max ${frameMax} leaves no room for a body frame's payload`);
-  const max = limit - FRAME_OVERHEAD;
+  if (!(limit > OVERHEAD)) throw new EncodeError(`frame_max ${frameMax} leaves no room for a body frame's payload`);
+  const max = limit - OVERHEAD;
   for (let off = 0; off < body.length; off += max) {
     const n = Math.min(max, body.length - off);
-    w.ensure(n + FRAME_OVERHEAD);
+    w.ensure(n + OVERHEAD);
     const b = w.buf;
     const p = w.pos;
-    b[p] = FrameKind.BODY;
+    b[p] = BODY;
     b.writeUInt16BE(channel, p + 1);
     b.writeUInt32BE(n, p + Layout.SIZE_AT);
-    if (Buffer.isBuffer(body)) body.copy(b, p + FRAME_HEADER_SIZE, off, off + n);
-    else b.set(body.subarray(off, off + n), p + FRAME_HEADER_SIZE);
-    b[p + FRAME_HEADER_SIZE + n] = FrameConstant.END;
-    w.pos = p + FRAME_OVERHEAD + n;
+    if (Buffer.isBuffer(body)) body.copy(b, p + HEADER_SIZE, off, off + n);
+    else b.set(body.subarray(off, off + n), p + HEADER_SIZE);
+    b[p + HEADER_SIZE + n] = END;
+    w.pos = p + OVERHEAD + n;
   }
 }
