@@ -1,17 +1,31 @@
 import { FrameError, UnexpectedFrameError } from './errors';
-import { FrameConstant, FrameKind } from './generated/constants';
+import * as spec from './generated/constants';
 
-export { FRAME_END, FRAME_MIN_SIZE, FrameType } from './generated/constants';
+/**
+ * Frame type octets (0-9-1 section 4.2.3), generated from the spec. Bound here rather than
+ * re-exported: the channel and the connection read it for every frame, and a re-export is one
+ * more indirection (a getter) in a CommonJS or tsx build.
+ */
+export const FrameType = spec.FrameType;
+
+/** The octet that ends every frame. */
+export const FRAME_END = spec.FRAME_END;
+
+/** Smallest frame_max a peer may negotiate (0-9-1 FRAME-MIN-SIZE). */
+export const FRAME_MIN_SIZE = spec.FRAME_MIN_SIZE;
 
 /*
  * The generated constants bound once to module constants: the parser reads them for every frame,
  * and a `const enum` member from another module is a property lookup at run time (isolatedModules
  * keeps TypeScript from inlining it; under tsx it is a getter call).
  */
-const END = FrameConstant.END;
+const END = spec.FrameConstant.END;
 /** Bit `n` set for each frame type the parser accepts. */
 const KNOWN_TYPES =
-  (1 << FrameKind.METHOD) | (1 << FrameKind.HEADER) | (1 << FrameKind.BODY) | (1 << FrameKind.HEARTBEAT);
+  (1 << spec.FrameKind.METHOD) |
+  (1 << spec.FrameKind.HEADER) |
+  (1 << spec.FrameKind.BODY) |
+  (1 << spec.FrameKind.HEARTBEAT);
 /** Frame types are octets; those past this bit are all unknown. */
 const TYPE_BITS = 31;
 
