@@ -26,14 +26,20 @@ export type MethodInput<N extends MethodName> = N extends keyof MethodInputs091
     ? MethodInputs08[N]
     : never;
 
-/** A decoded method frame payload. */
-export interface DecodedMethod<N extends MethodName = MethodName> {
+/** A decoded method frame payload of method `N`. */
+export interface DecodedMethodOf<N extends MethodName> {
   classId: number;
   methodId: number;
   /** `class.method`, e.g. `basic.deliver`. */
   name: N;
   args: MethodArgs<N>;
 }
+
+/**
+ * A decoded method frame payload. Without a type argument, a union discriminated by `name`:
+ * `switch (m.name) { case 'basic.deliver': m.args.consumerTag ... }` needs no cast.
+ */
+export type DecodedMethod<N extends MethodName = MethodName> = N extends MethodName ? DecodedMethodOf<N> : never;
 
 /**
  * Decodes a method frame's payload: class id, method id, then the arguments. Unknown ids are
@@ -50,7 +56,7 @@ export function decodeMethod(payload: Uint8Array, protocol: Protocol = '0-9-1'):
   if (r.pos !== r.end) {
     throw new FrameSyntaxError(`${def.name}: ${r.end - r.pos} bytes after the last argument`);
   }
-  return { classId, methodId, name: def.name as MethodName, args: args as MethodArgs<MethodName> };
+  return { classId, methodId, name: def.name, args } as DecodedMethod;
 }
 
 /**

@@ -84,7 +84,9 @@ describe('typed dispatch (lib/protocol/dispatch.ts)', () => {
 
   it('the generic codec stays lossless for 64-bit values; the client checks what it keeps as numbers', () => {
     const bytes = encodeMethod('basic.ack', { deliveryTag: 2n ** 60n });
-    expect(decodeMethod(bytes).args).toEqual({ deliveryTag: 2n ** 60n, multiple: false });
+    const d = decodeMethod(bytes); // the public DecodedMethod narrows on name too
+    expect(d.name === 'basic.ack' && d.args.deliveryTag).toBe(2n ** 60n);
+    expect(d.args).toEqual({ deliveryTag: 2n ** 60n, multiple: false });
     const m = decodeMethodPayload(bytes);
     expect(m.name === 'basic.ack' && m.args.deliveryTag).toBe(2n ** 60n);
     expect(() => toSafeNumber(2n ** 60n, 'delivery tag')).toThrow(
