@@ -1,6 +1,5 @@
 import { Message, type MessageProperties } from './message';
 import { UnsupportedError } from './channel/errors';
-import type { Channel } from './channel/channel';
 
 /** Where a delivery came from and how to settle it; implemented by the channel. */
 export interface DeliverySettler {
@@ -12,24 +11,40 @@ export interface DeliverySettler {
   flushAcks(): void;
   /** True once the channel is gone: the broker has requeued what was unsettled. */
   readonly isGone?: boolean;
-  readonly api: Channel;
 }
 
 /**
- * A message the broker delivered (`basic.deliver`) or handed out (`basic.get-ok`), with the
- * means to settle it. Settling is idempotent: the first `ack`/`nack`/`reject` wins and later
- * calls do nothing, so a message is never acknowledged twice (which the broker punishes with
- * a channel error). Settling once its channel began to close (`channel.close()` or
- * `connection.close()` was called, or the server closed it) writes nothing and returns false:
- * the broker discards what follows a close and requeues the message, and its tag means
- * nothing on any other channel.
+ * Makes the deliveries of one channel core, settled by that core: its public Channel, which
+ * the deliveries name as their `channel` (see lib/facades.ts). The Channel hands itself to the
+ * core when it is created, so that the channel layer never names the public classes.
  */
-export class Delivery extends Message {
+export interface DeliveryFactory {
+  /** A delivery of `basic.deliver` (with `consumerTag`) or `basic.get-ok` (with `messageCount`). */
+  createDelivery(
+    deliveryTag: number,
+    redelivered: boolean,
+    exchange: string,
+    routingKey: string,
+    consumerTag: string | undefined,
+    messageCount: number | undefined,
+    noAck: boolean,
+    body: Buffer,
+    properties: MessageProperties,
+  ): DeliveryBase;
+}
+
+// The public Delivery (lib/facades.ts) adds `channel` to this base, whose type names the
+// Delivery back; the channel layer works with the base.
+
+/** Every member of a `Delivery` but `channel`: what `basic.deliver` / `basic.get-ok` carried, and settling it. */
+export abstract class DeliveryBase extends Message {
   /** The channel-scoped tag that settles this message. */
   readonly deliveryTag: number;
   /** Whether the broker delivered it before (it was requeued). */
   readonly redelivered: boolean;
+  /** The exchange the message was published to (`''`: the default exchange). */
   readonly exchange: string;
+  /** The routing key it was published with. */
   readonly routingKey: string;
   /** Set for consumer deliveries. */
   readonly consumerTag: string | undefined;
@@ -82,11 +97,6 @@ export class Delivery extends Message {
     const v = this.properties.headers?.['x-delivery-count'];
     if (typeof v === 'bigint') return Number(v);
     return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
-  }
-
-  /** The channel it arrived on. */
-  get channel(): Channel {
-    return this.settler.api;
   }
 
   /** Whether it has been acked, nacked or rejected (always true for noAck deliveries). */

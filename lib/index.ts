@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { connect, open } from './connection/connect';
-export { Connection } from './connection/connection';
+export { Connection, Channel, Delivery } from './facades';
 export type { ConnectionState } from './connection/connection-core';
 export type { ConnectOptions, ReconnectPolicy, Mechanism } from './connection/options';
 export type { TuneResult } from './connection/handshake';
@@ -21,19 +21,18 @@ export type { ConnectionStatus, EndpointInfo } from './connection/status';
 export * from './connection/errors';
 export * from './channel/errors';
 export * from './operators/errors';
-export {
-  Channel,
-  type AccessRequestOptions,
-  type BindOptions,
-  type ConsumeOptions,
-  type ExchangeDeclareOptions,
-  type PublishOptions,
-  type PublishResult,
-  type Publishable,
-  type QueueDeclareOk,
-  type QueueDeclareOptions,
-  type TicketOption,
-} from './channel/channel';
+export type {
+  AccessRequestOptions,
+  BindOptions,
+  ConsumeOptions,
+  ExchangeDeclareOptions,
+  PublishOptions,
+  QueueDeclareOk,
+  QueueDeclareOptions,
+  TicketOption,
+} from './channel/channel-options';
+export type { PublishResult } from './channel/publish-call';
+export type { Publishable } from './channel/publishable';
 export { Message, type MessageProperties } from './message';
 export type { QueueFeatures, QueueType, StreamOffset } from './channel/queue-arguments';
 export {
@@ -64,7 +63,7 @@ export {
 export { rpcCall, type RpcCallOptions } from './rpc/rpc-call';
 export { serveRpc, type RpcServed, type ServeRpcOptions } from './rpc/serve-rpc';
 export { DIRECT_REPLY_TO } from './rpc/reply-router';
-export { Delivery, ReturnedMessage } from './delivery';
+export { ReturnedMessage } from './delivery';
 export * from './protocol/errors';
 export { Decimal, field, TaggedValue, type FieldTable, type FieldValue } from './protocol/field-types';
 export type { Protocol } from './protocol/protocol-version';
@@ -74,8 +73,8 @@ export {
   PROCESS_CHANNEL,
   CONNECTION_CHANNEL,
   type PublishContext,
-  type ProcessContext,
   type ConnectionEvent,
   type PeerInfo,
 } from './diagnostics/channels';
+export type { ProcessContext } from './diagnostics/process-channel';
 export type { DebugOptions } from './diagnostics/frame-log';

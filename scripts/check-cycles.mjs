@@ -3,11 +3,12 @@
  * Architecture check of lib/: no import cycle (type-only imports and re-exports included) and
  * the layer rules of DESIGN.md ("Layer rules", see ARCHITECTURE.md):
  *   - protocol imports nothing outside protocol; frames imports only protocol and frames;
- *   - channel never imports connection;
+ *   - channel never imports connection, and neither channel, delivery.ts nor message.ts imports
+ *     the public classes (facades.ts), which are built on them;
  *   - nothing but testing (and the `testing` entry point) imports lib/testing;
- *   - no file imports an entry point (index.ts, protocol.ts, testing.ts).
- * The one exception: the type-only back-references listed in BACK_REFERENCES (an object naming
- * the public facade that owns it), which are left out of both checks.
+ *   - no file imports an entry point (index.ts, protocol.ts, testing.ts, otel.ts).
+ * There is no exception: the public classes whose types name each other (Connection, Channel,
+ * Delivery) are tied in one file, facades.ts, instead of pointing back at each other.
  *
  * Usage: node scripts/check-cycles.mjs [dir]   (dir defaults to lib/). Exits 1 and lists every
  * cycle and every forbidden import when there is one.
@@ -144,7 +145,7 @@ function oneCycle(graph, component) {
 }
 
 /** The package's entry points: they only re-export, and no file of lib/ imports them. */
-const ENTRY_POINTS = new Set(['index.ts', 'protocol.ts', 'testing.ts']);
+const ENTRY_POINTS = new Set(['index.ts', 'protocol.ts', 'testing.ts', 'otel.ts']);
 
 /** The layer: the first folder under lib/, `entry` for an entry point, else the file's name. */
 function layerOf(dir, file) {
@@ -160,43 +161,18 @@ const ALLOWED = {
 };
 /** Layers a layer must never import. */
 const FORBIDDEN = {
-  channel: new Set(['connection', 'operators', 'rpc', 'testing', 'entry']),
+  channel: new Set(['connection', 'facades', 'operators', 'rpc', 'testing', 'entry']),
   connection: new Set(['operators', 'rpc', 'testing', 'entry']),
   operators: new Set(['testing', 'entry']),
   rpc: new Set(['testing', 'entry']),
-  delivery: new Set(['connection', 'operators', 'rpc', 'testing', 'entry']),
-  message: new Set(['connection', 'channel', 'operators', 'rpc', 'testing', 'entry']),
+  delivery: new Set(['connection', 'facades', 'operators', 'rpc', 'testing', 'entry']),
+  message: new Set(['connection', 'channel', 'facades', 'operators', 'rpc', 'testing', 'entry']),
 };
-
-/**
- * Type-only back-references from an object to the public facade that owns it, the one kind of
- * upward edge allowed: the public API has types that name each other (`delivery.channel` is a
- * Channel, whose `consume()` emits Deliveries; `channel.connection` is the Connection, whose
- * `openChannel()` resolves to a Channel). Each must stay type-only (erased at run time), and the
- * cycle check ignores exactly these edges. See ARCHITECTURE.md ("Layers").
- */
-export const BACK_REFERENCES = [
-  ['channel/channel-core.ts', 'channel/channel.ts', 'the core holds its facade (`api`) for deliveries'],
-  ['delivery.ts', 'channel/channel.ts', '`delivery.channel` is the public Channel'],
-  ['channel/channel.ts', 'connection/connection.ts', '`channel.connection` is the public Connection'],
-];
 
 /** Runs the check on dir; returns the cycles (as file paths) and the forbidden imports. */
 export function checkArchitecture(dir) {
   const graph = importGraph(dir);
   const violations = [];
-  const backReferences = new Set();
-  for (const [from, to] of BACK_REFERENCES) {
-    const targets = graph.get(join(dir, from));
-    const target = join(dir, to);
-    if (!targets?.has(target)) continue;
-    if (!targets.get(target))
-      violations.push(`${from} imports ${to} at run time; only a type-only import is allowed there`);
-    else {
-      backReferences.add(`${from} -> ${to}`);
-      targets.delete(target);
-    }
-  }
   const cycles = stronglyConnected(graph).map((component) => ({
     files: component.map((f) => relative(dir, f)),
     example: oneCycle(graph, component).map((f) => relative(dir, f)),
@@ -212,21 +188,19 @@ export function checkArchitecture(dir) {
       }
     }
   }
-  return { files: graph.size, cycles, violations, backReferences: [...backReferences] };
+  return { files: graph.size, cycles, violations };
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const dir = resolve(process.argv[2] ?? join(root, 'lib'));
-  const { files, cycles, violations, backReferences } = checkArchitecture(dir);
+  const { files, cycles, violations } = checkArchitecture(dir);
   for (const c of cycles) {
     console.error(`import cycle (${c.files.length} files): ${c.example.join(' -> ')}`);
     console.error(`  files in the cycle: ${c.files.join(', ')}`);
   }
   for (const v of violations) console.error(`layer rule broken: ${v}`);
   if (cycles.length > 0 || violations.length > 0) process.exit(1);
-  console.log(
-    `${files} files, no import cycle, layer rules kept (type-only back-references allowed: ${backReferences.length})`,
-  );
+  console.log(`${files} files, no import cycle, layer rules kept`);
 }

@@ -15,9 +15,8 @@ import {
   PublishNackedError,
   UnsupportedError,
 } from './errors';
-import { Delivery, ReturnedMessage, type DeliverySettler } from '../delivery';
+import { ReturnedMessage, type DeliveryBase, type DeliveryFactory, type DeliverySettler } from '../delivery';
 import type { Message, MessageProperties } from '../message';
-import type { Channel } from './channel';
 import { RpcQueue, type PendingCall } from './rpc-queue';
 import { ConfirmTracker } from './confirm-tracker';
 import { Unsettled } from './unsettled';
@@ -33,7 +32,7 @@ export interface ConsumerHandle {
   readonly queue?: string;
   /** False once the subscriber left; deliveries still in flight are then requeued. */
   active: boolean;
-  deliver(delivery: Delivery): void;
+  deliver(delivery: DeliveryBase): void;
   /** The consumer ended: by the server (error) or by the channel closing. */
   end(error?: Error): void;
 }
@@ -68,11 +67,10 @@ export type ChannelState = 'opening' | 'open' | 'closing' | 'closed';
 export class ChannelCore implements DeliverySettler {
   state: ChannelState = 'opening';
   /**
-   * The public facade of this channel. Set by whoever creates the core, right after (the
-   * connection, or `fakeChannel`): the core names its facade's type but does not construct it,
-   * so the channel core does not import the facade at run time.
+   * Makes this channel's deliveries: its public Channel, which sets itself here when it is
+   * created (before channel.open goes out), so that deliveries name it as their `channel`.
    */
-  api!: Channel;
+  deliveryFactory!: DeliveryFactory;
   readonly rpc: RpcQueue;
   readonly consumers = new Map<string, ConsumerHandle>();
   readonly confirms = new ConfirmTracker();
@@ -489,8 +487,7 @@ export class ChannelCore implements DeliverySettler {
       const consumer = this.consumers.get(consumerTag);
       const noAck = consumer?.noAck === true;
       if (this.state !== 'open') return; // closing: the broker requeues it
-      const d = new Delivery(
-        this,
+      const d = this.deliveryFactory.createDelivery(
         this.deliverTag,
         this.deliverRedelivered,
         this.deliverExchange,
@@ -515,8 +512,7 @@ export class ChannelCore implements DeliverySettler {
       const noAck = (head.args as { noAck?: boolean }).noAck ?? false;
       const args = this.contentArgs!;
       this.contentArgs = null;
-      const d = new Delivery(
-        this,
+      const d = this.deliveryFactory.createDelivery(
         deliveryTagOf(args),
         args.redelivered as boolean,
         args.exchange as string,

@@ -35,8 +35,8 @@ export interface ChannelHost {
   readonly topology: TopologyRegistry;
   /** Which connection of its `connect()` subscription this is: 0 first, then one per reconnect. */
   readonly generation: number;
-  /** The connection's public face, for `channel.connection`. */
-  readonly api: unknown;
+  /** Where the connection goes (for diagnostics). */
+  readonly endpoint: { readonly hostname: string; readonly port: number; readonly tls: boolean };
   /** True once the connection began to close (or is closed): its channels are closing too. */
   readonly isClosing: boolean;
   /** Runs every timer of the channel (the close timeout). */

@@ -1,135 +1,45 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
-import { queueArguments, streamOffsetArgument, type QueueFeatures, type StreamOffset } from './queue-arguments';
-import { streamFilterArguments, streamFilterMatcher, withFilterValue, type StreamFilterOptions } from './stream-filter';
-import { UnsupportedError } from './errors';
-import type { Delivery, ReturnedMessage } from '../delivery';
-import { Message } from '../message';
-import type { ChannelCore, ConsumerHandle } from './channel-core';
-import { PublishCall, type PublishResult } from './publish-call';
-import type { Connection } from '../connection/connection';
+import type { DeliveryBase, DeliveryFactory, ReturnedMessage } from '../delivery';
+import * as consumers from './basic-consume';
+import * as basic from './basic-methods';
+import type { ChannelCore } from './channel-core';
+import type {
+  AccessRequestOptions,
+  BindOptions,
+  ConsumeOptions,
+  ExchangeDeclareOptions,
+  PublishOptions,
+  QueueDeclareOk,
+  QueueDeclareOptions,
+  TicketOption,
+} from './channel-options';
+import * as exchangeQueue from './exchange-queue';
+import { publishOn, type PublishResult } from './publish-call';
+import { publishable, type Publishable } from './publishable';
 
-/**
- * Permissions asked for by {@link Channel.accessRequest} (0-8 access tickets). Each one left
- * out is false, as in py-amqplib's `access_request` (not the spec's defaults, which ask for
- * passive, active, write and read access).
- */
-export interface AccessRequestOptions {
-  exclusive?: boolean;
-  passive?: boolean;
-  active?: boolean;
-  write?: boolean;
-  read?: boolean;
-}
+// The public Channel (lib/facades.ts) is `ChannelBase<Delivery>` plus `connection`, and makes
+// its core's deliveries (`createDelivery`). The method groups are functions over the core
+// (exchange-queue.ts, basic-methods.ts, basic-consume.ts, publish-call.ts); the members here
+// document and call them.
 
-/** Options every method that carries a ticket accepts. */
-export interface TicketOption {
-  /** Access ticket; default: the one from the last accessRequest on this channel. */
-  ticket?: number;
-}
-
-/** Options of {@link Channel.exchangeDeclare}. Defaults follow the AMQP spec (all false). */
-export interface ExchangeDeclareOptions extends TicketOption {
-  passive?: boolean;
-  durable?: boolean;
-  autoDelete?: boolean;
-  internal?: boolean;
-  nowait?: boolean;
-  arguments?: FieldTable;
-}
-
-/** Options of {@link Channel.queueDeclare}. Defaults follow the AMQP spec (all false). */
-export interface QueueDeclareOptions extends TicketOption, QueueFeatures {
-  passive?: boolean;
-  durable?: boolean;
-  exclusive?: boolean;
-  autoDelete?: boolean;
-  nowait?: boolean;
-  arguments?: FieldTable;
-}
-
-/** The answer to queue.declare. */
-export interface QueueDeclareOk {
-  /** The queue's name (the server's choice when the request named none). */
-  queue: string;
-  messageCount: number;
-  consumerCount: number;
-}
-
-/** Options of bind/unbind methods. */
-export interface BindOptions extends TicketOption {
-  nowait?: boolean;
-  arguments?: FieldTable;
-}
-
-/** Options of {@link Channel.basicConsume}. */
-export interface ConsumeOptions extends TicketOption, StreamFilterOptions {
-  /** Client-chosen tag; default: the server picks one. */
-  consumerTag?: string;
-  noLocal?: boolean;
-  /** The broker considers messages acknowledged on delivery. */
-  noAck?: boolean;
-  exclusive?: boolean;
-  /** Send basic.consume without waiting for consume-ok (needs `consumerTag`). */
-  nowait?: boolean;
-  arguments?: FieldTable;
-  /** Called with the consumer tag once the broker has registered the consumer (consume-ok). */
-  onStarted?: (consumerTag: string) => void;
-  /**
-   * Streams: where to start reading (`x-stream-offset`): `'first'`, `'last'`, `'next'`, an
-   * offset, or a Date. Stream consumers need a prefetch (basic.qos) and acknowledgements.
-   */
-  offset?: StreamOffset;
-  /** `x-priority`: consumers with a higher priority get messages first. */
-  priority?: number;
-  /**
-   * `x-consumer-timeout`: ms this consumer may hold a delivery unacknowledged (wins over the
-   * queue's and the broker's setting). RabbitMQ 3.12+ (3.11.15+); from 4.3 quorum queues only.
-   */
-  consumerTimeout?: number;
-}
-
-/** Options of {@link Channel.basicPublish} and {@link Channel.publish}. */
-export interface PublishOptions {
-  /** Return the message if no queue is bound for it. */
-  mandatory?: boolean;
-  /** Return the message if no consumer can take it at once (not supported by RabbitMQ). */
-  immediate?: boolean;
-  /**
-   * Stream filtering (RabbitMQ 3.13+): sent as the message's `x-stream-filter-value` header,
-   * which consumers select with `filter`. For `publishTo`, tag messages with `withFilterValue`.
-   */
-  filterValue?: string;
-}
-
-export type { PublishResult } from './publish-call';
-
-/** A message body as accepted by the publish methods: a Message, a string or bytes. */
-export type Publishable = Message | string | Uint8Array;
-
-/**
- * An AMQP channel. Methods the server answers return a cold Observable that sends the method
- * when subscribed and emits the reply once; methods the server never answers are written at
- * once and return nothing. One synchronous method is outstanding at a time; the others wait
- * their turn in order.
- */
-export class Channel {
+/** Every member of a `Channel` but `connection`; `D` is the class of its deliveries. */
+export abstract class ChannelBase<D extends DeliveryBase> {
   /** @internal The channel's protocol state; for the operators, not part of the public API. */
   readonly core: ChannelCore;
 
   /** @internal Channels come from `Connection.channel()` / `openChannel()`. */
   constructor(core: ChannelCore) {
     this.core = core;
+    core.deliveryFactory = this;
   }
+
+  /** @internal Makes the core's deliveries (DeliveryFactory), which name this channel. */
+  abstract createDelivery(...fields: Parameters<DeliveryFactory['createDelivery']>): D;
 
   /** The channel number. */
   get id(): number {
     return this.core.id;
-  }
-
-  /** The connection the channel belongs to. */
-  get connection(): Connection {
-    return this.core.host.api as Connection;
   }
 
   /** Whether the channel is open (not opening, closing or closed). */
@@ -177,25 +87,16 @@ export class Channel {
     return this.core.closed;
   }
 
-  // ---- access (0-8 tickets) ----------------------------------------------------------
-
   /** `access.request`: asks for a ticket for `realm`; it becomes the channel's default ticket. */
   accessRequest(realm: string, options: AccessRequestOptions = {}): Observable<number> {
-    const { exclusive = false, passive = false, active = false, write = false, read = false } = options;
-    return this.request('access.request', { realm, exclusive, passive, active, write, read }, false, (a) => {
-      const ticket = (a as { ticket: number }).ticket;
-      this.core.ticket = ticket;
-      return ticket;
-    });
+    return basic.accessRequest(this.core, realm, options);
   }
 
-  // ---- exchanges ---------------------------------------------------------------------
+  // ---- access, exchanges and queues (basic-methods.ts, exchange-queue.ts) --------------
 
   /** `exchange.declare`. */
   exchangeDeclare(exchange: string, type = 'direct', options: ExchangeDeclareOptions = {}): Observable<void> {
-    return this.request('exchange.declare', { ...this.ticketed(options), exchange, type }, !!options.nowait, () => {
-      this.core.host.topology.noteDeclared('exchange', exchange);
-    });
+    return exchangeQueue.exchangeDeclare(this.core, exchange, type, options);
   }
 
   /** `exchange.delete`. */
@@ -203,59 +104,27 @@ export class Channel {
     exchange: string,
     options: TicketOption & { ifUnused?: boolean; nowait?: boolean } = {},
   ): Observable<void> {
-    return this.request('exchange.delete', { ...this.ticketed(options), exchange }, !!options.nowait, () => {
-      this.core.host.topology.noteDeleted('exchange', exchange);
-    });
+    return exchangeQueue.exchangeDelete(this.core, exchange, options);
   }
 
   /** `exchange.bind` (RabbitMQ extension, 0-9-1): routes from `source` to `destination`. */
   exchangeBind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request(
-      'exchange.bind',
-      { ...this.ticketed(options), destination, source, routingKey },
-      !!options.nowait,
-      () => {
-        this.core.host.topology.noteDeclared('exchange-binding', destination, source, routingKey);
-      },
-    );
+    return exchangeQueue.exchangeBind(this.core, destination, source, routingKey, options);
   }
 
   /** `exchange.unbind` (RabbitMQ extension, 0-9-1). */
   exchangeUnbind(destination: string, source: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request(
-      'exchange.unbind',
-      { ...this.ticketed(options), destination, source, routingKey },
-      !!options.nowait,
-      () => {
-        this.core.host.topology.noteDeleted('exchange-binding', destination, source, routingKey);
-      },
-    );
+    return exchangeQueue.exchangeUnbind(this.core, destination, source, routingKey, options);
   }
-
-  // ---- queues ------------------------------------------------------------------------
 
   /** `queue.declare`; an empty name lets the server choose one. */
   queueDeclare(queue = '', options: QueueDeclareOptions = {}): Observable<QueueDeclareOk> {
-    // The encoder reads only the method's own fields; the typed features go into `arguments`.
-    const args = { ...this.ticketed(options), queue, arguments: queueArguments(options, options.arguments) };
-    return this.request('queue.declare', args, !!options.nowait, (a) => {
-      const ok = options.nowait ? { queue, messageCount: 0, consumerCount: 0 } : (a as QueueDeclareOk);
-      this.core.lastQueue = ok.queue;
-      this.core.host.topology.noteDeclared('queue', ok.queue);
-      return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
-    });
+    return exchangeQueue.queueDeclare(this.core, queue, options);
   }
 
   /** `queue.bind`. */
   queueBind(queue: string, exchange: string, routingKey = '', options: BindOptions = {}): Observable<void> {
-    return this.request(
-      'queue.bind',
-      { ...this.ticketed(options), queue, exchange, routingKey },
-      !!options.nowait,
-      () => {
-        this.core.host.topology.noteDeclared('queue-binding', queue || this.core.lastQueue, exchange, routingKey);
-      },
-    );
+    return exchangeQueue.queueBind(this.core, queue, exchange, routingKey, options);
   }
 
   /** `queue.unbind`. */
@@ -265,14 +134,12 @@ export class Channel {
     routingKey = '',
     options: TicketOption & { arguments?: FieldTable } = {},
   ): Observable<void> {
-    return this.request('queue.unbind', { ...this.ticketed(options), queue, exchange, routingKey }, false, () => {
-      this.core.host.topology.noteDeleted('queue-binding', queue || this.core.lastQueue, exchange, routingKey);
-    });
+    return exchangeQueue.queueUnbind(this.core, queue, exchange, routingKey, options);
   }
 
   /** `queue.purge`: emits how many messages were removed. */
   queuePurge(queue = '', options: TicketOption & { nowait?: boolean } = {}): Observable<number> {
-    return this.request('queue.purge', { ...this.ticketed(options), queue }, !!options.nowait, messageCount);
+    return exchangeQueue.queuePurge(this.core, queue, options);
   }
 
   /** `queue.delete`: emits how many messages were deleted with it. */
@@ -280,22 +147,14 @@ export class Channel {
     queue = '',
     options: TicketOption & { ifUnused?: boolean; ifEmpty?: boolean; nowait?: boolean } = {},
   ): Observable<number> {
-    return this.request('queue.delete', { ...this.ticketed(options), queue }, !!options.nowait, (a) => {
-      this.core.host.topology.noteDeleted('queue', queue || this.core.lastQueue);
-      return messageCount(a);
-    });
+    return exchangeQueue.queueDelete(this.core, queue, options);
   }
 
-  // ---- basic -------------------------------------------------------------------------
+  // ---- basic (basic-methods.ts, basic-consume.ts, publish-call.ts) --------------------
 
   /** `basic.qos`: at most `prefetchCount` unacknowledged deliveries (0: no limit). */
   basicQos(prefetchCount: number, options: { prefetchSize?: number; global?: boolean } = {}): Observable<void> {
-    return this.request(
-      'basic.qos',
-      { prefetchCount, prefetchSize: options.prefetchSize ?? 0, global: options.global ?? false },
-      false,
-      noValue,
-    );
+    return basic.basicQos(this.core, prefetchCount, options);
   }
 
   /**
@@ -304,109 +163,18 @@ export class Channel {
    * queue was deleted) ends the stream with `ConsumerCancelledError`; the channel closing
    * ends it with the channel's error, or completes it when the client closed it.
    */
-  basicConsume(queue = '', options: ConsumeOptions = {}): Observable<Delivery> {
-    const core = this.core;
-    return new Observable<Delivery>((subscriber) => {
-      if (options.nowait && !options.consumerTag) {
-        // The server would pick a tag it never tells: its deliveries could not be routed here.
-        subscriber.error(new TypeError('basicConsume with nowait needs a consumerTag'));
-        return;
-      }
-      const noAck = options.noAck ?? false;
-      let tag: string | undefined;
-      let left = false;
-      // Set once the consumer is gone on the server's side (cancelled, or the channel ended).
-      let ended = false;
-      const handle: ConsumerHandle = {
-        noAck,
-        queue,
-        active: true,
-        deliver: (d) => (wanted && !wanted(d) ? skipUnwanted(d) : subscriber.next(d)),
-        end: (error) => {
-          ended = true;
-          if (error) subscriber.error(error);
-          else subscriber.complete();
-        },
-      };
-      const register = (consumerTag: string) => {
-        tag = consumerTag;
-        core.consumers.set(consumerTag, handle);
-        if (left) this.cancelConsumer(consumerTag);
-        else options.onStarted?.(consumerTag);
-      };
-      const {
-        onStarted: _onStarted,
-        offset,
-        priority,
-        consumerTimeout,
-        filter,
-        matchUnfiltered,
-        ...consumeOptions
-      } = options;
-      let extra: FieldTable;
-      let wanted: ReturnType<typeof streamFilterMatcher>;
-      try {
-        extra = streamFilterArguments({ filter, matchUnfiltered });
-        wanted = streamFilterMatcher({ filter, matchUnfiltered });
-      } catch (e) {
-        subscriber.error(e);
-        return;
-      }
-      if (consumerTimeout !== undefined) extra['x-consumer-timeout'] = consumerTimeout;
-      if (offset !== undefined) extra['x-stream-offset'] = streamOffsetArgument(offset);
-      if (priority !== undefined) extra['x-priority'] = priority;
-      const consumeArguments = Object.keys(extra).length ? { ...options.arguments, ...extra } : options.arguments;
-      const args = {
-        ...this.ticketed(consumeOptions),
-        queue,
-        consumerTag: options.consumerTag ?? '',
-        arguments: consumeArguments,
-      };
-      const call = core.call(
-        'basic.consume',
-        args,
-        !!options.nowait,
-        (_reply, ok) => register(options.nowait ? args.consumerTag : (ok as { consumerTag: string }).consumerTag),
-        (e) => subscriber.error(e),
-      );
-      return () => {
-        left = true;
-        handle.active = false;
-        if (ended) return;
-        if (tag !== undefined) this.cancelConsumer(tag);
-        else if (!call.sent) core.rpc.withdraw(call);
-      };
-    });
+  basicConsume(queue = '', options: ConsumeOptions = {}): Observable<D> {
+    return consumers.basicConsume<D>(this.core, queue, options);
   }
 
   /** `basic.cancel` for a consumer tag; a consumer stream of this channel with it completes. */
   basicCancel(consumerTag: string): Observable<void> {
-    return this.request('basic.cancel', { consumerTag }, false, () => {
-      const handle = this.core.consumers.get(consumerTag);
-      this.core.consumers.delete(consumerTag);
-      handle?.end();
-    });
-  }
-
-  private cancelConsumer(tag: string): void {
-    if (this.core.state !== 'open') return;
-    this.core.call(
-      'basic.cancel',
-      { consumerTag: tag },
-      false,
-      () => this.core.consumers.delete(tag),
-      () => undefined,
-    );
+    return consumers.basicCancel(this.core, consumerTag);
   }
 
   /** `basic.get`: emits the next message of the queue, or null when it is empty. */
-  basicGet(queue = '', options: TicketOption & { noAck?: boolean } = {}): Observable<Delivery | null> {
-    return this.request(
-      'basic.get',
-      { ...this.ticketed(options), queue, noAck: options.noAck ?? false },
-      false,
-      (_a, content) => (content as Delivery | undefined) ?? null,
-    );
+  basicGet(queue = '', options: TicketOption & { noAck?: boolean } = {}): Observable<D | null> {
+    return basic.basicGet<D>(this.core, queue, options);
   }
 
   /**
@@ -420,12 +188,13 @@ export class Channel {
    * {@link publish} / `publishTo`, which wait.
    */
   basicPublish(message: Publishable, exchange = '', routingKey = '', options: PublishOptions = {}): number {
+    const { mandatory, immediate } = options;
     return this.core.publish(
       publishable(message, options),
       exchange,
       routingKey,
-      options.mandatory ?? false,
-      options.immediate ?? false,
+      mandatory ?? false,
+      immediate ?? false,
     );
   }
 
@@ -446,19 +215,7 @@ export class Channel {
     routingKey = '',
     options: PublishOptions = {},
   ): Observable<PublishResult> {
-    const core = this.core;
-    const msg = publishable(message, options);
-    const mandatory = options.mandatory ?? false;
-    const immediate = options.immediate ?? false;
-    return new Observable<PublishResult>((subscriber) => {
-      const call = new PublishCall(core, subscriber, msg, exchange, routingKey, mandatory, immediate);
-      if (core.canPublish) {
-        call.write(); // the hot path: nothing waits, write now (a throw errors the subscriber)
-        return;
-      }
-      core.whenPublishable(call);
-      return () => core.cancelPublish(call);
-    });
+    return publishOn(this.core, message, exchange, routingKey, options);
   }
 
   /** `basic.ack`. */
@@ -478,45 +235,34 @@ export class Channel {
 
   /** `basic.recover`: redeliver unacknowledged messages (requeued when `requeue`). */
   basicRecover(requeue = true): Observable<void> {
-    if (this.core.host.protocol === '0-8') {
-      // 0-8's basic.recover (60/100) has no reply.
-      return this.request('basic.recover-async', { requeue }, true, noValue);
-    }
-    return this.request('basic.recover', { requeue }, false, noValue);
+    return basic.basicRecover(this.core, requeue);
   }
 
-  // ---- tx, confirm, flow -------------------------------------------------------------
+  // ---- tx, confirm, flow (basic-methods.ts) ------------------------------------------
 
   /** `tx.select`. */
   txSelect(): Observable<void> {
-    return this.request('tx.select', {}, false, () => {
-      this.core.txMode = true;
-    });
+    return basic.txSelect(this.core);
   }
 
   /** `tx.commit`. */
   txCommit(): Observable<void> {
-    return this.request('tx.commit', {}, false, noValue);
+    return basic.txCommit(this.core);
   }
 
   /** `tx.rollback`. */
   txRollback(): Observable<void> {
-    return this.request('tx.rollback', {}, false, noValue);
+    return basic.txRollback(this.core);
   }
 
   /** `confirm.select` (RabbitMQ extension, 0-9-1): publisher confirms from now on. */
   confirmSelect(options: { nowait?: boolean } = {}): Observable<void> {
-    if (this.core.host.protocol === '0-8') {
-      return new Observable((s) => s.error(new UnsupportedError('publisher confirms do not exist in AMQP 0-8')));
-    }
-    return this.request('confirm.select', { nowait: options.nowait ?? false }, !!options.nowait, () => {
-      this.core.confirmMode = true;
-    });
+    return basic.confirmSelect(this.core, options);
   }
 
   /** `channel.flow`: asks the server to pause (false) or resume (true) deliveries. */
   flow(active: boolean): Observable<boolean> {
-    return this.request('channel.flow', { active }, false, (a) => (a as { active: boolean }).active);
+    return basic.flow(this.core, active);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------
@@ -539,75 +285,4 @@ export class Channel {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-
-  private ticketed<T extends TicketOption>(options: T): T & { ticket: number } {
-    return { ...options, ticket: options.ticket ?? this.core.ticket };
-  }
-
-  private request<T>(
-    name: string,
-    args: object,
-    noReply: boolean,
-    project: (args: object, content?: unknown) => T,
-  ): Observable<T> {
-    const core = this.core;
-    return new Observable<T>((subscriber) => {
-      let settled = false;
-      const call = core.call(
-        name,
-        args,
-        noReply,
-        (_reply, replyArgs, content) => {
-          settled = true;
-          let value: T;
-          try {
-            value = project(replyArgs, content);
-          } catch (e) {
-            subscriber.error(e);
-            return;
-          }
-          subscriber.next(value);
-          subscriber.complete();
-        },
-        (e) => {
-          settled = true;
-          subscriber.error(e);
-        },
-      );
-      return () => {
-        if (settled) return;
-        if (!core.rpc.withdraw(call)) call.abandoned = true;
-      };
-    });
-  }
-}
-
-function noValue(): void {
-  return undefined;
-}
-
-function messageCount(a: object): number {
-  return (a as { messageCount?: number }).messageCount ?? 0;
-}
-
-/**
- * A delivery that the broker's Bloom filter let through but the consumer's stream filter does
- * not want: acknowledged (streams cannot be rejected) so that it does not hold the prefetch.
- */
-function skipUnwanted(delivery: Delivery): void {
-  try {
-    if (!delivery.noAck) delivery.ack();
-  } catch {
-    // Writing the ack failed: the channel is failing and says so to the consumer itself.
-  }
-}
-
-/** The Message a publish sends: with `filterValue`, tagged for stream filtering. */
-function publishable(message: Publishable, options: PublishOptions): Message {
-  return options.filterValue === undefined ? toMessage(message) : withFilterValue(message, options.filterValue);
-}
-
-/** A Message from any publishable value. */
-export function toMessage(m: Publishable): Message {
-  return m instanceof Message ? m : new Message(m);
 }

@@ -1,7 +1,9 @@
-import { asapScheduler, type Subscriber } from 'rxjs';
+import { asapScheduler, Observable, type Subscriber } from 'rxjs';
 import type { Message } from '../message';
 import type { ChannelCore, PublishWaiter } from './channel-core';
+import type { PublishOptions } from './channel-options';
 import type { ConfirmWaiter } from './confirm-tracker';
+import { publishable, type Publishable } from './publishable';
 
 /** What {@link Channel.publish} emits once a message is settled. */
 export interface PublishResult {
@@ -11,6 +13,31 @@ export interface PublishResult {
   confirmed: boolean;
   exchange: string;
   routingKey: string;
+}
+
+/**
+ * `Channel.publish()` over the core: on subscribe, writes at once when nothing waits (the hot
+ * path), else queues the publish until the socket, the broker and channel.flow let it go.
+ */
+export function publishOn(
+  core: ChannelCore,
+  message: Publishable,
+  exchange: string,
+  routingKey: string,
+  options: PublishOptions,
+): Observable<PublishResult> {
+  const msg = publishable(message, options);
+  const mandatory = options.mandatory ?? false;
+  const immediate = options.immediate ?? false;
+  return new Observable<PublishResult>((subscriber) => {
+    const call = new PublishCall(core, subscriber, msg, exchange, routingKey, mandatory, immediate);
+    if (core.canPublish) {
+      call.write(); // the hot path: nothing waits, write now (a throw errors the subscriber)
+      return;
+    }
+    core.whenPublishable(call);
+    return () => core.cancelPublish(call);
+  });
 }
 
 /**

@@ -7,7 +7,7 @@
  * {@link streamFilterMatcher} does.
  */
 import type { FieldTable } from '../protocol/field-types';
-import type { Delivery } from '../delivery';
+import type { DeliveryBase } from '../delivery';
 import { Message } from '../message';
 
 /** The header that carries a message's filter value. */
@@ -54,7 +54,7 @@ export function streamFilterArguments(options: StreamFilterOptions): FieldTable 
  * filter value is wanted, or it has none and `matchUnfiltered` is set). Undefined without
  * `filter` (everything matches).
  */
-export function streamFilterMatcher(options: StreamFilterOptions): ((delivery: Delivery) => boolean) | undefined {
+export function streamFilterMatcher(options: StreamFilterOptions): ((delivery: DeliveryBase) => boolean) | undefined {
   if (options.filter === undefined) return undefined;
   const wanted = new Set(filterValues(options.filter));
   const unfiltered = options.matchUnfiltered ?? false;

@@ -1,4 +1,4 @@
-import type { Delivery } from '../delivery';
+import type { DeliveryBase } from '../delivery';
 
 /** What to write for a batch of acks: one `multiple` ack and/or single ones. */
 export interface AckPlan {
@@ -16,7 +16,7 @@ export interface AckPlan {
  * exactly the batch and nothing the application still holds.
  */
 export class Unsettled {
-  private readonly byTag = new Map<number, Delivery>();
+  private readonly byTag = new Map<number, DeliveryBase>();
   private queued: number[] = [];
 
   /** Number of deliveries not yet settled (including queued acks not yet written). */
@@ -30,7 +30,7 @@ export class Unsettled {
   }
 
   /** Tracks a delivery that needs settling. */
-  add(delivery: Delivery): void {
+  add(delivery: DeliveryBase): void {
     this.byTag.set(delivery.deliveryTag, delivery);
   }
 

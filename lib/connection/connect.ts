@@ -1,7 +1,6 @@
 import { isObservable, Observable, skip, type Subscription } from 'rxjs';
 import { ReplyCode } from '../protocol/errors';
 import { backoffDelay } from './backoff';
-import { Connection } from './connection';
 import { ConnectionCore } from './connection-core';
 import type { Credentials } from './credentials';
 import { CredentialsProviderError, CredentialsSource } from './credentials-source';
@@ -12,6 +11,7 @@ import { TopologyRegistry } from '../channel/topology';
 import type { Endpoint } from './transport';
 import { UrlError } from './url';
 import { withConnectionEvents } from '../diagnostics/connection-events';
+import { Connection } from '../facades';
 
 /**
  * Connects to a broker. Cold: each subscription opens one connection and emits the
@@ -45,7 +45,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     // the last open: `maxAttempts: N` allows N attempts, the first connect included.
     let failures = 0;
     let attempts = 0;
-    let current: ConnectionCore | null = null;
+    let current: Connection | null = null;
     let retry: Subscription | null = null;
     let stopped = false;
     let generation = 0;
@@ -59,14 +59,14 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
 
     /** Sends the Observable provider's latest value to the open connection (0-9-1 update-secret). */
     const refreshSecret = () => {
-      const core = current;
+      const connection = current;
       const latest = credentials.current;
-      if (core?.state !== 'open' || core.protocol !== '0-9-1' || !latest || !secretInUse) return;
+      if (connection?.state !== 'open' || connection.protocol !== '0-9-1' || !latest || !secretInUse) return;
       // update-secret changes the secret of the logged-in user only: a new username is used
       // from the next connection attempt on.
       if (latest.username !== secretInUse.username || latest.password === secretInUse.password) return;
       secretInUse = latest;
-      (core.api as Connection).updateSecret(latest.password, 'credentials refreshed').subscribe({
+      connection.updateSecret(latest.password, 'credentials refreshed').subscribe({
         // A refused secret makes the broker close the connection, which reconnects (with the
         // latest value); a connection lost meanwhile reconnects anyway.
         error: () => undefined,
@@ -150,7 +150,7 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
         generation,
       );
       const connection = new Connection(core);
-      current = core;
+      current = connection;
       core.start();
     };
     credentials.start(refreshSecret);

@@ -1,7 +1,6 @@
 import { Observable, ReplaySubject, type Subscription } from 'rxjs';
 import type { FieldTable } from '../protocol/field-types';
 import type { Protocol } from '../protocol/protocol-version';
-import type { Channel } from '../channel/channel';
 import type { ChannelCore } from '../channel/channel-core';
 import type { ConnectionCore, ConnectionState } from './connection-core';
 import type { TuneResult } from './handshake';
@@ -11,22 +10,22 @@ import { NotOpenError, UnsupportedError } from '../channel/errors';
  * One open channel and who holds it. Every channel the Connection opens is listed by its
  * number, so that `channel(id)` and `openChannel(id)` find it whichever way it was opened.
  */
-interface SharedChannel {
+interface SharedChannel<C> {
   core: ChannelCore;
   /** The Channel once open-ok arrived; completes (or errors) when the channel ends. */
-  ready: ReplaySubject<Channel>;
+  ready: ReplaySubject<C>;
   /** `channel()` subscribers holding it: the last one to leave closes it, unless pinned. */
   refs: number;
   /** Held by `openChannel()`: it then lives until `close()` is called or the connection ends. */
   pinned: boolean;
 }
 
-/**
- * An open AMQP connection, as emitted by `connect()` or resolved by `open()`.
- * Channels come from {@link channel} (a cold Observable) or {@link openChannel} (a Promise).
- */
-export class Connection {
-  private readonly shared = new Map<number, SharedChannel>();
+// The public Connection (lib/facades.ts) is `ConnectionBase<Channel>`: it makes the Channel of
+// each channel core it opens (`channelOf`), so that this layer never names the public Channel.
+
+/** Every member of a `Connection`; `C` is the class of its channels. */
+export abstract class ConnectionBase<C> {
+  private readonly shared = new Map<number, SharedChannel<C>>();
 
   /** @internal The connection's protocol state; for the operators, not part of the public API. */
   readonly core: ConnectionCore;
@@ -34,8 +33,10 @@ export class Connection {
   /** @internal Connections come from `connect()` / `open()`. */
   constructor(core: ConnectionCore) {
     this.core = core;
-    core.api = this;
   }
+
+  /** @internal The public Channel of a channel core this connection just created. */
+  protected abstract channelOf(core: ChannelCore): C;
 
   /** The dialect spoken. */
   get protocol(): Protocol {
@@ -96,9 +97,9 @@ export class Connection {
    * lowest free number. Errors with `ChannelClosedError` when the server closes the channel;
    * completes when it is closed by the client (`channel.close()` by any holder).
    */
-  channel(id?: number): Observable<Channel> {
-    return new Observable<Channel>((subscriber) => {
-      let entry: SharedChannel | undefined;
+  channel(id?: number): Observable<C> {
+    return new Observable<C>((subscriber) => {
+      let entry: SharedChannel<C> | undefined;
       let inner: Subscription | undefined;
       let left = false;
       const join = () => {
@@ -139,19 +140,21 @@ export class Connection {
   }
 
   /** The channel numbered `id` if it is opening or open. */
-  private liveShared(id: number | undefined): SharedChannel | undefined {
+  private liveShared(id: number | undefined): SharedChannel<C> | undefined {
     if (id === undefined) return undefined;
     const entry = this.shared.get(id);
     return entry && (entry.core.state === 'opening' || entry.core.state === 'open') ? entry : undefined;
   }
 
-  private openShared(id: number | undefined): SharedChannel {
+  private openShared(id: number | undefined): SharedChannel<C> {
     const core = this.core.createChannel(id);
-    const entry: SharedChannel = { core, ready: new ReplaySubject<Channel>(1), refs: 0, pinned: false };
+    // Made before channel.open goes out: it makes the deliveries of the core from then on.
+    const channel = this.channelOf(core);
+    const entry: SharedChannel<C> = { core, ready: new ReplaySubject<C>(1), refs: 0, pinned: false };
     this.shared.set(core.id, entry);
     core.open((error) => {
       if (error) entry.ready.error(error);
-      else entry.ready.next(core.api);
+      else entry.ready.next(channel);
     });
     void core.closed.then((error) => {
       if (this.shared.get(core.id) === entry) this.shared.delete(core.id);
@@ -174,10 +177,10 @@ export class Connection {
    * subscriber leaving does not close it. A channel that is closing is waited for, then
    * opened afresh.
    */
-  openChannel(id?: number): Promise<Channel> {
+  openChannel(id?: number): Promise<C> {
     const busy = this.closingChannel(id);
     if (busy) return busy.then(() => this.openChannel(id));
-    let entry: SharedChannel;
+    let entry: SharedChannel<C>;
     try {
       entry = this.liveShared(id) ?? this.openShared(id);
     } catch (e) {
@@ -185,7 +188,7 @@ export class Connection {
     }
     entry.pinned = true;
     const core = entry.core;
-    return new Promise<Channel>((resolve, reject) => {
+    return new Promise<C>((resolve, reject) => {
       entry.ready.subscribe({
         next: resolve,
         error: reject,

@@ -8,17 +8,6 @@ import { describeCloseCause, type CloseReason } from '../protocol/close-reason';
 import { AmqpError, ReplyCode } from '../protocol/errors';
 
 export type { CloseReason } from '../protocol/close-reason';
-// Re-exported so code written against the old location keeps compiling; new code imports the
-// channel layer directly (the channel layer itself never imports this file).
-export {
-  ChannelClosedError,
-  ConsumerCancelledError,
-  MessageReturnedError,
-  MessageTooLargeError,
-  NotOpenError,
-  PublishNackedError,
-  UnsupportedError,
-} from '../channel/errors';
 
 /** The server closed the connection (`connection.close`). `code` is the reply code. */
 export class ConnectionClosedError extends AmqpError {

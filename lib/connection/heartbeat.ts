@@ -1,4 +1,10 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
+import type { FrameOutput } from '../channel/channel-host';
+import { FRAME_END, FrameType } from '../protocol/frame';
+import { HeartbeatTimeoutError } from './errors';
+
+/** A heartbeat frame: type 8 on channel 0, empty payload. */
+const HEARTBEAT_FRAME = Uint8Array.of(FrameType.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME_END);
 
 /**
  * Heartbeats per 0-9-1 section 4.2.7, on a scheduler so that marble tests drive them.
@@ -19,8 +25,10 @@ export class HeartbeatMonitor {
     /** Negotiated heartbeat in seconds (> 0). */
     readonly seconds: number,
     private readonly scheduler: SchedulerLike,
-    private readonly sendHeartbeat: () => void,
-    private readonly peerDead: () => void,
+    /** Where heartbeats go (written out at once). */
+    private readonly out: FrameOutput,
+    /** Called once when the peer is declared dead. */
+    private readonly peerDead: (error: HeartbeatTimeoutError) => void,
   ) {}
 
   /** Starts ticking. */
@@ -57,10 +65,13 @@ export class HeartbeatMonitor {
     this.heard = false;
     if (this.silentTicks >= HeartbeatMonitor.DEAD_AFTER_TICKS) {
       this.stop();
-      this.peerDead();
+      this.peerDead(new HeartbeatTimeoutError(this.seconds));
       return false;
     }
-    if (!this.wrote) this.sendHeartbeat();
+    if (!this.wrote) {
+      this.out.bytes(HEARTBEAT_FRAME);
+      this.out.flush();
+    }
     this.wrote = false;
     return true;
   }

@@ -4,16 +4,28 @@ import { readFileSync } from 'node:fs';
 import type { FieldTable } from '../protocol/field-types';
 import { isProtocol, type Protocol } from '../protocol/protocol-version';
 import { DEFAULT_FRAME_MAX, FRAME_MIN_SIZE } from '../protocol/frame';
-import { Credentials } from './credentials';
+import { Credentials, isAuthMechanism, type AuthMechanism } from './credentials';
 import { HiddenCredentialsOption, type CredentialsOption } from './credentials-source';
+import {
+  AMQP_PORT,
+  AMQPS_PORT,
+  DEFAULT_CHANNEL_MAX,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_CONNECTION_TIMEOUT,
+  DEFAULT_LOCALE,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MECHANISM,
+  DEFAULT_URL,
+} from './defaults';
 import { parseAmqpUrl, UrlError, type AmqpUrl } from './url';
+import { CHANNEL_MAX_LIMIT, FRAME_MAX_LIMIT, HEARTBEAT_MAX, PORT_MAX } from './wire-limits';
 import { socketTransport, type Endpoint, type TransportFactory } from './transport';
 import type { ConnectionSettings } from './settings';
 import type { ConnectionStatus } from './status';
 import { withFrameLog, type DebugOptions } from '../diagnostics/frame-log';
 
-/** SASL mechanisms rx-amqp can log in with. */
-export type Mechanism = 'PLAIN' | 'AMQPLAIN' | 'EXTERNAL';
+/** SASL mechanisms rx-amqp can log in with (the same as {@link AuthMechanism}). */
+export type Mechanism = AuthMechanism;
 
 /** Backoff policy for automatic reconnection. */
 export interface ReconnectPolicy {
@@ -99,8 +111,16 @@ export interface ResolvedOptions extends ConnectionSettings {
   status: Partial<Observer<ConnectionStatus>> | undefined;
 }
 
-/** The default broker: vhost '/'. */
-const DEFAULT_URL = 'amqp://guest:guest@localhost:5672';
+/** Longest delay a timer can take (setTimeout's signed 32-bit milliseconds). */
+const TIMER_MAX = 2 ** 31 - 1;
+/** The policy of `reconnect: true`, and what a partial policy leaves out (see {@link ReconnectPolicy}). */
+const DEFAULT_RECONNECT: Readonly<Required<ReconnectPolicy>> = {
+  initialDelay: 100,
+  maxDelay: 30_000,
+  multiplier: 2,
+  jitter: 0.2,
+  maxAttempts: Infinity,
+};
 
 /** Applies defaults and merges the URL with explicit options. Throws `UrlError` / `TypeError`. */
 export function resolveOptions(input: string | ConnectOptions | undefined): ResolvedOptions {
@@ -112,11 +132,14 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
 
   const tlsWanted = opts.tls !== undefined ? opts.tls !== false : url.tls;
   const tlsOptions = { ...tlsFromUrl(url), ...(typeof opts.tls === 'object' ? opts.tls : {}) };
-  const defaultPort = tlsWanted ? 5671 : 5672;
+  const defaultPort = tlsWanted ? AMQPS_PORT : AMQP_PORT;
   // amqp:// with `tls: true` moves the default port 5672 to amqps' 5671.
   const hosts = opts.hosts?.length
     ? opts.hosts.map((h) => toHost(h, defaultPort))
-    : url.hosts.map((h) => ({ hostname: h.hostname, port: tlsWanted && !url.tls && h.port === 5672 ? 5671 : h.port }));
+    : url.hosts.map((h) => ({
+        hostname: h.hostname,
+        port: tlsWanted && !url.tls && h.port === AMQP_PORT ? AMQPS_PORT : h.port,
+      }));
   const endpoints: Endpoint[] = hosts.map((h) => ({
     hostname: h.hostname,
     port: h.port,
@@ -128,17 +151,16 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
   const password = opts.password ?? url.credentials.password;
   const heartbeat = opts.heartbeat ?? url.heartbeat;
   const frameMax = opts.frameMax ?? url.frameMax ?? DEFAULT_FRAME_MAX;
-  const channelMax = opts.channelMax ?? url.channelMax ?? 2047;
-  checkInt('heartbeat', heartbeat, 0, 0xffff);
-  checkInt('frameMax', frameMax, 0, 0xffffffff);
+  const channelMax = opts.channelMax ?? url.channelMax ?? DEFAULT_CHANNEL_MAX;
+  checkInt('heartbeat', heartbeat, 0, HEARTBEAT_MAX);
+  checkInt('frameMax', frameMax, 0, FRAME_MAX_LIMIT);
   if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE)
     throw new TypeError(`frameMax must be 0 or at least ${FRAME_MIN_SIZE}`);
-  checkInt('channelMax', channelMax, 0, 0xffff);
-  const connectionTimeout = opts.connectionTimeout ?? url.connectionTimeout ?? 30000;
-  checkInt('connectionTimeout', connectionTimeout, 0, 2 ** 31 - 1);
-  const mechanism = (opts.mechanism ?? url.authMechanism ?? 'PLAIN') as Mechanism;
-  if (!['PLAIN', 'AMQPLAIN', 'EXTERNAL'].includes(mechanism))
-    throw new TypeError(`unsupported mechanism ${String(mechanism)}`);
+  checkInt('channelMax', channelMax, 0, CHANNEL_MAX_LIMIT);
+  const connectionTimeout = opts.connectionTimeout ?? url.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT;
+  checkInt('connectionTimeout', connectionTimeout, 0, TIMER_MAX);
+  const mechanism: unknown = opts.mechanism ?? url.authMechanism ?? DEFAULT_MECHANISM;
+  if (!isAuthMechanism(mechanism)) throw new TypeError(`unsupported mechanism ${String(mechanism)}`);
 
   return {
     endpoints,
@@ -149,13 +171,13 @@ export function resolveOptions(input: string | ConnectOptions | undefined): Reso
     heartbeat,
     frameMax,
     channelMax,
-    locale: opts.locale ?? url.locale ?? 'en_US',
+    locale: opts.locale ?? url.locale ?? DEFAULT_LOCALE,
     clientProperties: opts.clientProperties ?? {},
     connectionName: opts.connectionName,
     mechanism,
     connectionTimeout,
-    closeTimeout: opts.closeTimeout ?? 10000,
-    maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
+    closeTimeout: opts.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+    maxBodySize: opts.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
     reconnect: resolveReconnect(opts.reconnect),
     status: opts.status,
     transport: withFrameLog(opts.transport ?? socketTransport, opts.debug, protocol),
@@ -178,11 +200,11 @@ function resolveReconnect(r: ConnectOptions['reconnect']): Required<ReconnectPol
   if (!r) return undefined;
   const p = r === true ? {} : r;
   return {
-    initialDelay: p.initialDelay ?? 100,
-    maxDelay: p.maxDelay ?? 30000,
-    multiplier: p.multiplier ?? 2,
-    jitter: p.jitter ?? 0.2,
-    maxAttempts: p.maxAttempts ?? Infinity,
+    initialDelay: p.initialDelay ?? DEFAULT_RECONNECT.initialDelay,
+    maxDelay: p.maxDelay ?? DEFAULT_RECONNECT.maxDelay,
+    multiplier: p.multiplier ?? DEFAULT_RECONNECT.multiplier,
+    jitter: p.jitter ?? DEFAULT_RECONNECT.jitter,
+    maxAttempts: p.maxAttempts ?? DEFAULT_RECONNECT.maxAttempts,
   };
 }
 
@@ -195,7 +217,7 @@ function toHost(
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(h);
   if (!m) throw new UrlError(`not a host or host:port: ${h}`);
   const port = m[3] ? Number(m[3]) : defaultPort;
-  if (port < 1 || port > 65535) throw new UrlError(`port out of range in ${h}`);
+  if (port < 1 || port > PORT_MAX) throw new UrlError(`port out of range in ${h}`);
   return { hostname: m[1] ?? m[2], port };
 }
 

@@ -1,4 +1,4 @@
-import type { Connection } from './connection';
+import type { Connection } from '../facades';
 
 /** Where a broker is. */
 export interface EndpointInfo {

@@ -11,75 +11,13 @@
  */
 import { isIPv6 } from 'node:net';
 import { AmqpError } from '../protocol/errors';
-import { AUTH_MECHANISMS, Credentials, REDACTED, isAuthMechanism, type AuthMechanism } from './credentials';
+import { Credentials, REDACTED } from './credentials';
+import { AMQP_PORT, AMQPS_PORT, DEFAULT_HOSTNAME, DEFAULT_VHOST } from './defaults';
+import { parseQuery } from './url-query';
+import type { AmqpHost, AmqpUrl, Decode, Fail } from './url-types';
+import { PORT_MAX, SHORTSTR_MAX } from './wire-limits';
 
-/** Port of `amqp://` when the URL names none. */
-export const AMQP_PORT = 5672;
-/** Port of `amqps://` (TLS) when the URL names none. */
-export const AMQPS_PORT = 5671;
-/** Host when the URL's authority names none (`amqp://`, `amqp://:5673`, `amqp:///vh`). */
-export const DEFAULT_HOSTNAME = 'localhost';
-/** Virtual host when the URL's path is empty: `amqp://host` and `amqp://host/` (see parseVhost). */
-export const DEFAULT_VHOST = '/';
-
-/** One broker address. `hostname` is percent-decoded; IPv6 literals come without brackets. */
-export interface AmqpHost {
-  hostname: string;
-  port: number;
-}
-
-/** TLS settings from the query of an `amqps://` URL (RabbitMQ's names in comments). */
-export interface AmqpTlsOptions {
-  /** `cacertfile`: path of the CA certificate(s) file. */
-  caFile?: string;
-  /** `certfile`: path of the client certificate file. */
-  certFile?: string;
-  /** `keyfile`: path of the client private key file. */
-  keyFile?: string;
-  /** `verify`: whether to check the server's certificate chain. */
-  verify?: 'verify_peer' | 'verify_none';
-  /**
-   * `server_name_indication`: the name sent as SNI and checked against the certificate.
-   * RabbitMQ's Erlang client takes the value `disable` to send none; it is kept verbatim.
-   */
-  serverName?: string;
-}
-
-/**
- * A parsed AMQP URL. Addresses, credentials and vhost are always set (defaults filled in);
- * the tuning fields, `locale`, the auth mechanisms and `tlsOptions` only when the URL gives
- * them, so that explicit connect options can take precedence.
- */
-export interface AmqpUrl {
-  /** `true` for `amqps://`. */
-  tls: boolean;
-  /** The first host of {@link AmqpUrl.hosts}. */
-  hostname: string;
-  /** The port of the first host of {@link AmqpUrl.hosts}. */
-  port: number;
-  /** Every host of the authority, in order; one element unless the URL lists a cluster. */
-  hosts: AmqpHost[];
-  /** Username and password (default `guest` / `guest`); the password never prints. */
-  credentials: Credentials;
-  /** The virtual host, percent-decoded: `/` when the path is empty or a bare `/`. */
-  vhost: string;
-  /** `heartbeat`: seconds, 0..65535 (0 asks for no heartbeats). */
-  heartbeat?: number;
-  /** `frame_max`: bytes, 0 (no limit) or 4096..2^32-1. */
-  frameMax?: number;
-  /** `channel_max`: 0 (no limit) ..65535. */
-  channelMax?: number;
-  /** `connection_timeout`: milliseconds, a non-negative integer. */
-  connectionTimeout?: number;
-  /** The first of {@link AmqpUrl.authMechanisms}. */
-  authMechanism?: AuthMechanism;
-  /** `auth_mechanism`: upper-cased and de-duplicated, in the order given (comma list or repeated). */
-  authMechanisms?: AuthMechanism[];
-  /** `locale`: the locale asked for in `connection.start-ok`. */
-  locale?: string;
-  /** TLS file paths and verification from the query (only on `amqps://`). */
-  tlsOptions?: AmqpTlsOptions;
-}
+export type { AmqpHost, AmqpTlsOptions, AmqpUrl } from './url-types';
 
 /**
  * An AMQP URL (or host) that cannot be parsed. When the URL is passed, the message and
@@ -165,11 +103,6 @@ export function parseAmqpUrl(url: string): AmqpUrl {
   return { tls, hostname: hosts[0].hostname, port: hosts[0].port, hosts, credentials, vhost, ...query };
 }
 
-/** Signals a parse failure; never returns. */
-type Fail = (reason: string, cause?: unknown) => never;
-/** Percent-decodes a component, failing with the component's name. */
-type Decode = (raw: string, what: string) => string;
-
 /** The raw components of a URL, before decoding. */
 interface UrlParts {
   scheme: 'amqp' | 'amqps';
@@ -249,7 +182,7 @@ function parseHost(entry: string, where: string, decode: Decode, fail: Fail): { 
 function parsePort(raw: string | undefined, defaultPort: number, where: string, fail: Fail): number {
   if (raw === undefined || raw === '') return defaultPort;
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(port >= 1 && port <= 0xffff)) fail(`${where}: the port must be an integer 1..65535`);
+  if (!(port >= 1 && port <= PORT_MAX)) fail(`${where}: the port must be an integer 1..65535`);
   return port;
 }
 
@@ -266,115 +199,6 @@ function parseVhost(path: string, decode: Decode, fail: Fail): string {
   // The spec's vhost is one path segment: a "/" inside the name must be sent as %2F.
   if (raw.includes('/')) fail('the path must be a single segment (encode a "/" in the vhost as %2F)');
   const vhost = decode(raw, 'vhost');
-  if (Buffer.byteLength(vhost) > 255) fail('the vhost is longer than 255 bytes of UTF-8');
+  if (Buffer.byteLength(vhost) > SHORTSTR_MAX) fail('the vhost is longer than 255 bytes of UTF-8');
   return vhost;
-}
-
-/** The fields of {@link AmqpUrl} that come from the query. */
-type QueryFields = Pick<
-  AmqpUrl,
-  | 'heartbeat'
-  | 'frameMax'
-  | 'channelMax'
-  | 'connectionTimeout'
-  | 'authMechanism'
-  | 'authMechanisms'
-  | 'locale'
-  | 'tlsOptions'
->;
-
-/** Query parameters that set a TLS option, with the option each one sets. */
-const TLS_PARAMS = {
-  cacertfile: 'caFile',
-  certfile: 'certFile',
-  keyfile: 'keyFile',
-  verify: 'verify',
-  server_name_indication: 'serverName',
-} as const satisfies Record<string, keyof AmqpTlsOptions>;
-
-/** Parses the query into the optional fields of {@link AmqpUrl}; see {@link parseAmqpUrl}. */
-function parseQuery(query: string | undefined, tls: boolean, decode: Decode, fail: Fail): QueryFields {
-  const out: QueryFields = {};
-  const tlsOptions: AmqpTlsOptions = {};
-  const seen = new Set<string>();
-  const mechanisms: AuthMechanism[] = [];
-  const formDecode = (raw: string) => decode(raw.replace(/\+/g, ' '), 'query');
-
-  for (const pair of (query ?? '').split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const name = formDecode(eq < 0 ? pair : pair.slice(0, eq));
-    const value = formDecode(eq < 0 ? '' : pair.slice(eq + 1));
-    if (name !== 'auth_mechanism' && seen.has(name)) fail(`query parameter ${name} is given twice`);
-    seen.add(name);
-
-    switch (name) {
-      case 'heartbeat':
-        out.heartbeat = parseInteger(value, 0, 0xffff, `${name} must be an integer 0..65535 (seconds)`, fail);
-        break;
-      case 'channel_max':
-        out.channelMax = parseInteger(value, 0, 0xffff, `${name} must be an integer 0..65535`, fail);
-        break;
-      case 'frame_max': {
-        const reason = `${name} must be 0 or an integer 4096..4294967295`;
-        out.frameMax = parseInteger(value, 0, 0xffffffff, reason, fail);
-        // 4096 is the spec's frame-min-size; 0 means "no limit".
-        if (out.frameMax !== 0 && out.frameMax < 4096) fail(reason);
-        break;
-      }
-      case 'connection_timeout':
-        out.connectionTimeout = parseInteger(
-          value,
-          0,
-          Number.MAX_SAFE_INTEGER,
-          `${name} must be a non-negative integer (milliseconds)`,
-          fail,
-        );
-        break;
-      case 'auth_mechanism':
-        for (const m of value.split(',')) {
-          const upper = m.trim().toUpperCase();
-          if (!isAuthMechanism(upper)) fail(`unknown auth_mechanism; supported: ${AUTH_MECHANISMS.join(', ')}`);
-          if (!mechanisms.includes(upper)) mechanisms.push(upper);
-        }
-        break;
-      case 'locale':
-        if (value === '' || Buffer.byteLength(value) > 255) fail('locale must be 1..255 bytes');
-        out.locale = value;
-        break;
-      case 'cacertfile':
-      case 'certfile':
-      case 'keyfile':
-      case 'verify':
-      case 'server_name_indication':
-        // RabbitMQ documents these for TLS connections; on amqp:// they would silently do nothing.
-        if (!tls) fail(`${name} is a TLS parameter and needs the amqps scheme`);
-        if (value === '') fail(`${name} must not be empty`);
-        if (name === 'verify') {
-          const verify = value.toLowerCase();
-          if (verify !== 'verify_peer' && verify !== 'verify_none') fail('verify must be verify_peer or verify_none');
-          tlsOptions.verify = verify;
-        } else {
-          tlsOptions[TLS_PARAMS[name]] = value;
-        }
-        break;
-      default:
-      // Unknown parameters (other clients' options, RabbitMQ's fail_if_no_peer_cert, depth,
-      // password, ...) are ignored, as the URI spec lets clients do.
-    }
-  }
-
-  if (mechanisms.length > 0) {
-    out.authMechanism = mechanisms[0];
-    out.authMechanisms = mechanisms;
-  }
-  if (Object.keys(tlsOptions).length > 0) out.tlsOptions = tlsOptions;
-  return out;
-}
-
-/** A decimal integer of `min..max`, digits only (no sign, exponent, fraction or spaces). */
-function parseInteger(value: string, min: number, max: number, reason: string, fail: Fail): number {
-  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= min && n <= max)) fail(reason);
-  return n;
 }

@@ -1,7 +1,6 @@
 import * as dc from 'node:diagnostics_channel';
 import { AsyncResource } from 'node:async_hooks';
 import type { Message } from '../message';
-import type { Delivery } from '../delivery';
 import type { Protocol } from '../protocol/protocol-version';
 
 /** Name of the TracingChannel of publishes: `tracing:rx-amqp:publish:start` and so on. */
@@ -58,36 +57,6 @@ export interface PublishContext {
   [key: string | symbol]: unknown;
 }
 
-/**
- * The context object of one processed delivery on `rx-amqp:process`: `start` → the handler runs
- * inside `start.runStores(context, ...)` (so stores bound with `start.bindStore` are active in
- * it and in everything it starts) → `end` (its synchronous part returned) → on completion
- * `asyncStart`/`asyncEnd`, on failure `error` (with `error` set) then `asyncStart`/`asyncEnd`.
- * When the subscriber of the pipeline leaves before the handler finished, `asyncEnd` fires with
- * `abandoned: true`.
- */
-export interface ProcessContext {
-  delivery: Delivery;
-  /** The queue the delivery was consumed from, when known. */
-  queue: string | undefined;
-  /** The channel number. */
-  channelId: number;
-  /** Where the connection goes. */
-  peer: PeerInfo;
-  /** Set on `error`: what the handler failed with. */
-  error?: unknown;
-  /** Set on `asyncEnd` when the handler was abandoned by an unsubscribe. */
-  abandoned?: boolean;
-  /**
-   * A `start` subscriber may set this to run the handler through a context API that cannot be
-   * bound with `bindStore` (OpenTelemetry's `context.with`, for one): the handler is invoked
-   * and subscribed as `runWith(invoke)`.
-   */
-  runWith?: (invoke: () => void) => void;
-  /** Free for subscribers to keep their own state (a span, a start time). */
-  [key: string | symbol]: unknown;
-}
-
 /** An event on `rx-amqp:connection`. */
 export type ConnectionEvent =
   | { event: 'connecting'; endpoint: { hostname: string; port: number }; attempt: number }
@@ -102,8 +71,6 @@ export type ConnectionEvent =
 
 /** The TracingChannel of publishes. */
 export const publishChannel = dc.tracingChannel<unknown, PublishContext>(PUBLISH_CHANNEL);
-/** The TracingChannel of processed deliveries. */
-export const processChannel = dc.tracingChannel<unknown, ProcessContext>(PROCESS_CHANNEL);
 /** The channel of connection events. */
 export const connectionChannel = dc.channel(CONNECTION_CHANNEL);
 

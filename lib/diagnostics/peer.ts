@@ -1,10 +1,10 @@
 import type { Protocol } from '../protocol/protocol-version';
 import type { PeerInfo } from './channels';
 
-/** What a channel host exposes (its `api` is the public Connection). */
+/** What a channel host exposes: its dialect and where it goes. */
 interface HostLike {
   readonly protocol: Protocol;
-  readonly api: unknown;
+  readonly endpoint: { readonly hostname: string; readonly port: number; readonly tls: boolean };
 }
 
 const peers = new WeakMap<HostLike, PeerInfo>();
@@ -16,13 +16,8 @@ const peers = new WeakMap<HostLike, PeerInfo>();
 export function peerOf(host: HostLike): PeerInfo {
   let peer = peers.get(host);
   if (peer === undefined) {
-    const endpoint = (host.api as { endpoint?: { hostname: string; port: number; tls: boolean } } | null)?.endpoint;
-    peer = {
-      serverAddress: endpoint?.hostname ?? '',
-      serverPort: endpoint?.port ?? 0,
-      protocol: host.protocol,
-      tls: endpoint?.tls ?? false,
-    };
+    const { hostname, port, tls } = host.endpoint;
+    peer = { serverAddress: hostname, serverPort: port, protocol: host.protocol, tls };
     peers.set(host, peer);
   }
   return peer;

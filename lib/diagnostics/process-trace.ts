@@ -1,7 +1,8 @@
 import { from, Observable, throwError, type ObservableInput, type Subscription } from 'rxjs';
 import type { ChannelCore } from '../channel/channel-core';
-import type { Delivery } from '../delivery';
-import { isTraced, processChannel, type ProcessContext } from './channels';
+import type { Delivery } from '../facades';
+import { isTraced } from './channels';
+import { processChannel, type ProcessContext } from './process-channel';
 import { peerOf } from './peer';
 
 /**

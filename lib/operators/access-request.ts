@@ -1,5 +1,6 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import type { AccessRequestOptions, Channel } from '../channel/channel';
+import type { AccessRequestOptions } from '../channel/channel-options';
+import type { Channel } from '../facades';
 import { perform } from './perform';
 
 /**

@@ -10,8 +10,8 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { NotOpenError } from '../connection/errors';
-import type { Delivery } from '../delivery';
+import { NotOpenError } from '../channel/errors';
+import type { Delivery } from '../facades';
 import { AckBatch } from './ack-batch';
 import { collectBatches } from './collect-batches';
 import { LeaseHolder } from './drain-lease';

@@ -9,10 +9,10 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 import { AckBatch } from './ack-batch';
 import { LeaseHolder } from './drain-lease';
-import { NotOpenError } from '../connection/errors';
+import { NotOpenError } from '../channel/errors';
 import { HandlerTimeoutError } from './errors';
 import { HandlerSignals } from './handler-signals';
 import { processInput } from '../diagnostics/process-trace';

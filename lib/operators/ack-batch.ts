@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import type { Delivery, DeliverySettler } from '../delivery';
+import type { DeliverySettler } from '../delivery';
+import type { Delivery } from '../facades';
 
 /**
  * Collects acks of one pipeline and writes them once per scheduler tick (by default the

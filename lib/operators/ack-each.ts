@@ -1,5 +1,5 @@
 import { asapScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 import { AckBatch } from './ack-batch';
 
 /** Options of {@link ackEach}. */

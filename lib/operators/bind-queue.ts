@@ -1,5 +1,6 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
-import type { BindOptions, Channel } from '../channel/channel';
+import type { BindOptions } from '../channel/channel-options';
+import type { Channel } from '../facades';
 import { perform, queueName, type QueueName } from './perform';
 
 /**

@@ -1,8 +1,8 @@
 import { defer, switchMap, tap, type ObservableInput, type OperatorFunction } from 'rxjs';
 import { endOnRecoverable } from '../connection/recovery';
-import type { Channel, ConsumeOptions } from '../channel/channel';
+import type { ConsumeOptions } from '../channel/channel-options';
 import type { StreamOffset } from '../channel/queue-arguments';
-import type { Delivery } from '../delivery';
+import type { Channel, Delivery } from '../facades';
 import { drainableConsumer } from './drain-consumer';
 import { queueName, type QueueName } from './perform';
 

@@ -1,5 +1,6 @@
 import { EMPTY, type MonoTypeOperatorFunction } from 'rxjs';
-import type { Channel, ExchangeDeclareOptions } from '../channel/channel';
+import type { ExchangeDeclareOptions } from '../channel/channel-options';
+import type { Channel } from '../facades';
 import { perform } from './perform';
 
 /**

@@ -1,6 +1,5 @@
 import { Observable, Subscription, from, type ObservableInput } from 'rxjs';
-import type { Channel } from '../channel/channel';
-import type { Delivery } from '../delivery';
+import type { Channel, Delivery } from '../facades';
 import { DrainLease, setDrainLease } from './drain-lease';
 
 /** Starts consuming on a channel; calls `started(tag)` once the broker registered the consumer. */

@@ -1,4 +1,4 @@
-import type { Channel } from '../channel/channel';
+import type { Channel } from '../facades';
 import type { DeliverySettler } from '../delivery';
 
 /**

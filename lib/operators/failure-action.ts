@@ -1,4 +1,4 @@
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 import type { AckBatch } from './ack-batch';
 
 /** What to do with a delivery whose processing failed. */

@@ -1,6 +1,6 @@
 import { ChannelCore } from '../channel/channel-core';
 import type { DeliverySettler } from '../delivery';
-import { NotOpenError } from '../connection/errors';
+import { NotOpenError } from '../channel/errors';
 
 /**
  * The AbortControllers of the handlers in flight in one `ackAfter`/`ackAfterBatch`, grouped

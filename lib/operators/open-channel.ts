@@ -1,6 +1,5 @@
 import { concat, EMPTY, ignoreElements, of, switchMap, type OperatorFunction } from 'rxjs';
-import type { Channel } from '../channel/channel';
-import type { Connection } from '../connection/connection';
+import type { Channel, Connection } from '../facades';
 import { endOnRecoverable } from '../connection/recovery';
 
 /** Options of {@link openChannel}. */

@@ -1,6 +1,6 @@
 import { concat, ignoreElements, type Observable, of, switchMap, type MonoTypeOperatorFunction } from 'rxjs';
 import { endOnRecoverable } from '../connection/recovery';
-import type { Channel } from '../channel/channel';
+import type { Channel } from '../facades';
 
 /**
  * For each Channel that arrives: subscribe to `action(channel)`, wait for it to complete,

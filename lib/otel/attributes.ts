@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { PeerInfo, ProcessContext, PublishContext } from '../diagnostics/channels';
+import type { PeerInfo, PublishContext } from '../diagnostics/channels';
+import type { ProcessContext } from '../diagnostics/process-channel';
 
 /**
  * Attribute names of the OpenTelemetry messaging semantic conventions (RabbitMQ flavour) that

@@ -18,10 +18,10 @@ import {
   PROCESS_CHANNEL,
   PUBLISH_CHANNEL,
   type ConnectionEvent,
-  type ProcessContext,
   type PublishContext,
 } from '../diagnostics/channels';
-import { MessageReturnedError, PublishNackedError } from '../connection/errors';
+import type { ProcessContext } from '../diagnostics/process-channel';
+import { MessageReturnedError, PublishNackedError } from '../channel/errors';
 import { VERSION } from '../version';
 import { errorType, metricAttributes, processAttributes, publishAttributes } from './attributes';
 import { headerGetter, headerSetter } from './carrier';

@@ -1,7 +1,7 @@
 import { ReplaySubject, type Subscriber } from 'rxjs';
-import type { Channel } from '../channel/channel';
+import type { Channel } from '../facades';
 import type { ChannelCore } from '../channel/channel-core';
-import type { Delivery } from '../delivery';
+import type { Delivery } from '../facades';
 
 /** RabbitMQ's pseudo-queue for direct reply-to. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';

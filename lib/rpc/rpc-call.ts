@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { toMessage, type Channel, type Publishable } from '../channel/channel';
+import { toMessage, type Publishable } from '../channel/publishable';
 import { TimeoutError } from '../connection/errors';
-import type { Delivery } from '../delivery';
+import type { Channel, Delivery } from '../facades';
 import { Message } from '../message';
 import { DIRECT_REPLY_TO, ReplyRouter } from './reply-router';
 import { inCallerContext } from '../diagnostics/channels';

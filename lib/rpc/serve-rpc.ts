@@ -1,6 +1,7 @@
 import { from, map, switchMap, type ObservableInput, type OperatorFunction } from 'rxjs';
-import { toMessage, type Channel, type ConsumeOptions, type Publishable } from '../channel/channel';
-import type { Delivery } from '../delivery';
+import type { ConsumeOptions } from '../channel/channel-options';
+import { toMessage, type Publishable } from '../channel/publishable';
+import type { Channel, Delivery } from '../facades';
 import { Message } from '../message';
 import { ackAfter, type AckAfterOptions } from '../operators/ack-after';
 import { endOnRecoverable } from '../connection/recovery';

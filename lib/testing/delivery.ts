@@ -1,6 +1,6 @@
-import { Delivery, type DeliverySettler } from '../delivery';
+import type { DeliverySettler } from '../delivery';
+import { Delivery } from '../facades';
 import { Message, type MessageProperties } from '../message';
-import type { Channel } from '../channel/channel';
 
 /** Fields of a test delivery; all optional. */
 export interface DeliveryFields {
@@ -34,9 +34,6 @@ export interface SettleRecord {
 class RecordingSettler implements DeliverySettler {
   readonly records: SettleRecord[] = [];
   private queued: number[] = [];
-  get api(): Channel {
-    throw new Error('a delivery() made outside a fakeChannel has no channel');
-  }
   settle(deliveryTag: number, kind: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
     this.records.push({ kind, deliveryTag, multiple, requeue });
     return true;
@@ -65,6 +62,7 @@ export function delivery(body: string | Uint8Array | Message = '', fields: Deliv
   const properties =
     count === undefined ? merged : { ...merged, headers: { ...merged.headers, 'x-delivery-count': count } };
   return new Delivery(
+    undefined,
     new RecordingSettler(),
     fields.deliveryTag ?? nextTag++,
     fields.redelivered ?? (count !== undefined && count > 0),

@@ -5,7 +5,7 @@
  */
 import { VirtualTimeScheduler } from 'rxjs';
 import { connect } from '../../lib/connection/connect';
-import type { Connection } from '../../lib/connection/connection';
+import type { Connection } from '../../lib/facades';
 import { AmqpError } from '../../lib/protocol/errors';
 import { dictionary } from './dictionary';
 import { mutate, framesOf, type MutatedSegment, type MutationLog } from './mutate';

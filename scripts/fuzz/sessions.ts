@@ -10,8 +10,7 @@ import { ackEach } from '../../lib/operators/ack-each';
 import { consume } from '../../lib/operators/consume';
 import { openChannel } from '../../lib/operators/open-channel';
 import { publishTo } from '../../lib/operators/publish-to';
-import type { Channel } from '../../lib/channel/channel';
-import type { Connection } from '../../lib/connection/connection';
+import type { Channel, Connection } from '../../lib/facades';
 import type { ConnectOptions } from '../../lib/connection/options';
 import { Message } from '../../lib/message';
 

@@ -75,37 +75,55 @@ describe('architecture of lib/ (scripts/check-cycles.mjs, see ARCHITECTURE.md)',
   });
 });
 
-describe('type-only back-references (BACK_REFERENCES in scripts/check-cycles.mjs)', () => {
+describe('public classes that name each other (facades.ts; no back-reference allowed)', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'rx-amqp-backref-'));
+    dir = mkdtempSync(join(tmpdir(), 'rx-amqp-knot-'));
     mkdirSync(join(dir, 'channel'));
     mkdirSync(join(dir, 'connection'));
+    writeFileSync(join(dir, 'channel', 'channel.ts'), 'export class ChannelBase<D> { d?: D }\n');
     writeFileSync(
       join(dir, 'connection', 'connection.ts'),
-      "import { Channel } from '../channel/channel';\nexport class Connection { c = Channel }\n",
+      "import type { ChannelBase } from '../channel/channel';\nexport class ConnectionBase<C> { c?: C; b?: ChannelBase<C> }\n",
     );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('allows channel.connection to name the Connection type', () => {
+  it('passes the knot: one file above both layers ties the classes that name each other', () => {
     writeFileSync(
-      join(dir, 'channel', 'channel.ts'),
-      "import type { Connection } from '../connection/connection';\nexport class Channel { c?: Connection }\n",
+      join(dir, 'facades.ts'),
+      [
+        "import { ChannelBase } from './channel/channel';",
+        "import { ConnectionBase } from './connection/connection';",
+        'export class Channel extends ChannelBase<number> { connection?: Connection }',
+        'export class Connection extends ConnectionBase<Channel> {}',
+        '',
+      ].join('\n'),
     );
-    expect(check(dir)).toEqual({ status: 0, output: expect.stringContaining('type-only back-references allowed: 1') });
+    expect(check(dir)).toEqual({ status: 0, output: expect.stringContaining('3 files, no import cycle') });
   });
 
-  it('refuses the same edge when it imports at run time', () => {
+  it('refuses a type-only back-reference from the channel layer to the Connection', () => {
     writeFileSync(
       join(dir, 'channel', 'channel.ts'),
-      "import { Connection } from '../connection/connection';\nexport class Channel { c = Connection }\n",
+      "import type { ConnectionBase } from '../connection/connection';\nexport class ChannelBase<D> { d?: D; c?: ConnectionBase<D> }\n",
     );
     const { status, output } = check(dir);
     expect(status).toBe(1);
-    expect(output).toContain(
-      'channel/channel.ts imports connection/connection.ts at run time; only a type-only import is allowed there',
-    );
     expect(output).toContain('import cycle (2 files)');
+    expect(output).toContain(
+      'layer rule broken: channel/channel.ts (channel) imports connection/connection.ts (connection)',
+    );
+  });
+
+  it('refuses the channel layer naming the public classes', () => {
+    writeFileSync(join(dir, 'facades.ts'), 'export class Channel {}\n');
+    writeFileSync(
+      join(dir, 'channel', 'channel-core.ts'),
+      "import type { Channel } from '../facades';\nexport class ChannelCore { api?: Channel }\n",
+    );
+    const { status, output } = check(dir);
+    expect(status).toBe(1);
+    expect(output).toContain('layer rule broken: channel/channel-core.ts (channel) imports facades.ts (facades)');
   });
 });

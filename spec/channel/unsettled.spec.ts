@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Unsettled } from '../../lib/channel/unsettled';
-import type { Delivery } from '../../lib/delivery';
+import type { DeliveryBase as Delivery } from '../../lib/delivery';
 
 /** A stand-in delivery: Unsettled only reads the tag and marks it settled. */
 function fakeDelivery(tag: number): Delivery {

@@ -1,6 +1,6 @@
 /**
  * The opening handshake against the scripted fake server: protocol headers, start-ok,
- * SASL, secure, tune negotiation, and every way the server can refuse.
+ * SASL, secure, tune negotiation, every way the server can refuse, and the vhost a URL opens.
  */
 import { inspect } from 'node:util';
 import { VirtualTimeScheduler } from 'rxjs';
@@ -312,5 +312,28 @@ describe('the password', () => {
     const { connection } = await openFake(server, { password: PASSWORD });
     expect(inspect(connection, { depth: 6, showHidden: true })).not.toContain(PASSWORD);
     await connection.close();
+  });
+});
+
+describe('the vhost of a URL', () => {
+  it.each([
+    ['amqp://guest:guest@localhost:5672/', '/'],
+    ['amqp://guest:guest@localhost:5672', '/'],
+    ['amqp://guest:guest@localhost:5672/%2F', '/'],
+    ['amqp://guest:guest@localhost:5672/v1', 'v1'],
+  ])('%s opens the vhost %j', async (url, vhost) => {
+    const server = fakeServer({ vhosts: ['/', 'v1'] });
+    const { connection } = await openFake(server, { url });
+    expect(server.methods('connection.open')[0].args.virtualHost).toBe(vhost);
+    await connection.close();
+    expect(server.errors).toEqual([]);
+  });
+
+  it("the empty vhost is still reachable with the vhost: '' option, which wins over the URL", async () => {
+    const server = fakeServer({ vhosts: [''] });
+    const outcome = await connectFake(server, { url: 'amqp://guest:guest@localhost:5672/', vhost: '' });
+    expect(outcome.errored).toBe(false);
+    expect(server.methods('connection.open')[0].args.virtualHost).toBe('');
+    await outcome.values[0].close();
   });
 });

@@ -1,45 +1,17 @@
 /**
- * A hostile server sending methods that do not decode or do not belong: unknown ids,
- * truncated arguments and tables, absurd nesting, unknown field tags, methods for channels
- * that are not open. Each ends the connection with a typed error and ends every stream.
+ * A hostile server sending methods that do not decode or do not belong, once the connection is
+ * open: unknown ids, truncated arguments and tables, absurd nesting, unknown field tags,
+ * methods for channels that are not open. Each ends the connection with a typed error and ends
+ * every stream. The same during the handshake: handshake.spec.ts.
  */
 import { AmqpError, FrameSyntaxError, UnexpectedFrameError, UnknownMethodError } from 'rx-amqp';
 import { encodeMethod } from 'rx-amqp/protocol';
-import { concatBytes, contentFrames, fakeServer, methodFrame, rawFrame, rawMethodPayload } from 'rx-amqp/testing';
-import { connectFake, trapUnhandledErrors } from '../support/fake';
+import { concatBytes, contentFrames, methodFrame, rawFrame, rawMethodPayload } from 'rx-amqp/testing';
+import { trapUnhandledErrors } from '../support/fake';
+import { deepTable, u32 } from './bytes';
 import { expectAllEnded, hit, rig } from './rig';
 
 trapUnhandledErrors();
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-function longstr(s: string): Buffer {
-  return Buffer.concat([u32(Buffer.byteLength(s)), Buffer.from(s)]);
-}
-
-/** A field table nested `depth` levels deep: {a: {a: {a: ... {}}}}, consistent sizes throughout. */
-function deepTable(depth: number): Buffer {
-  const out = Buffer.alloc(7 * depth + 4);
-  for (let k = 0; k < depth; k++) {
-    out.writeUInt32BE(7 * (depth - k), 7 * k);
-    out.set([1, 0x61, 0x46], 7 * k + 4); // key "a", tag 'F'
-  }
-  out.writeUInt32BE(0, 7 * depth);
-  return out;
-}
-
-/** connection.start with the given bytes as its serverProperties table. */
-function startWithTable(table: Uint8Array): Uint8Array {
-  return rawFrame(
-    1,
-    0,
-    rawMethodPayload(10, 10, concatBytes(Uint8Array.of(0, 9), table, longstr('PLAIN'), longstr('en_US'))),
-  );
-}
 
 /** A content header frame (class 60) with only the headers property, given as raw table bytes. */
 function headerWithTable(channel: number, bodySize: number, table: Uint8Array): Uint8Array {
@@ -163,47 +135,5 @@ describe('methods', () => {
     const r = await rig();
     await hit(r, methodFrame(0, 'connection.tune', { channelMax: 1, frameMax: 4096, heartbeat: 0 }));
     expectAllEnded(r, UnexpectedFrameError, 505);
-  });
-});
-
-describe('methods during the handshake', () => {
-  async function start(frame: Uint8Array) {
-    const server = fakeServer({ onProtocolHeader: (_h, s) => s.send(frame) });
-    const outcome = await connectFake(server);
-    expect(outcome.values).toEqual([]);
-    expect(server.errors).toEqual([]);
-    return { outcome, server };
-  }
-
-  it('a 10,000-deep nested serverProperties table fails connect() with FrameSyntaxError (502)', async () => {
-    const { outcome, server } = await start(startWithTable(deepTable(10_000)));
-    expect(outcome.error).toBeInstanceOf(FrameSyntaxError);
-    expect((outcome.error as FrameSyntaxError).code).toBe(502);
-    expect(server.methods('connection.close')[0].args.replyCode).toBe(502);
-  });
-
-  it('an unknown field tag in serverProperties fails connect() with FrameSyntaxError (502)', async () => {
-    const entry = concatBytes(Uint8Array.of(1, 0x61, 0x21), u32(0));
-    const { outcome } = await start(startWithTable(concatBytes(u32(entry.length), entry)));
-    expect(outcome.error).toBeInstanceOf(FrameSyntaxError);
-  });
-
-  it('a truncated serverProperties table fails connect() with FrameSyntaxError (502)', async () => {
-    const { outcome } = await start(
-      rawFrame(1, 0, rawMethodPayload(10, 10, concatBytes(Uint8Array.of(0, 9), u32(5000), Uint8Array.of(1, 0x61)))),
-    );
-    expect(outcome.error).toBeInstanceOf(FrameSyntaxError);
-    expect((outcome.error as FrameSyntaxError).message).toMatch(/truncated/);
-  });
-
-  it('an unknown method in place of connection.start fails connect() with UnknownMethodError (540)', async () => {
-    const { outcome, server } = await start(rawFrame(1, 0, rawMethodPayload(99, 99)));
-    expect(outcome.error).toBeInstanceOf(UnknownMethodError);
-    expect(server.methods('connection.close')[0].args.replyCode).toBe(540);
-  });
-
-  it('a channel frame during the handshake fails connect() with UnexpectedFrameError (505)', async () => {
-    const { outcome } = await start(methodFrame(1, 'channel.open-ok', {}));
-    expect(outcome.error).toBeInstanceOf(UnexpectedFrameError);
   });
 });

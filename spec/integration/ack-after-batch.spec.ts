@@ -1,40 +1,11 @@
-import { delay, firstValueFrom, lastValueFrom, mergeMap, of, take, throwError, toArray } from 'rxjs';
-import { ackAfterBatch, connect, consume, open, openChannel, type Channel, type Connection } from 'rx-amqp';
-import { BROKER_URL, eventually, rabbitmqctl, uniqueName } from './helpers';
-
-/** Messages ready and unacked in a queue, as the broker counts them. */
-async function queueCounts(queue: string): Promise<{ ready: number; unacked: number }> {
-  const out = await rabbitmqctl('list_queues', 'name', 'messages_ready', 'messages_unacknowledged');
-  const line = out.split('\n').find((l) => l.split('\t')[0] === queue);
-  if (!line) return { ready: -1, unacked: -1 };
-  const [, ready, unacked] = line.split('\t');
-  return { ready: Number(ready), unacked: Number(unacked) };
-}
+import { delay, lastValueFrom, of, take, throwError, toArray } from 'rxjs';
+import { ackAfterBatch, connect, consume, openChannel } from 'rx-amqp';
+import { brokerAdmin, BROKER_URL, eventually, queueCounts } from './helpers';
 
 describe('ackAfterBatch against RabbitMQ', () => {
-  let admin: Connection;
-  let ch: Channel;
-  const queues: string[] = [];
-  beforeAll(async () => {
-    admin = await open(BROKER_URL);
-    ch = await admin.openChannel();
-    await firstValueFrom(ch.confirmSelect());
-  });
-  afterAll(async () => {
-    const c = await admin.openChannel();
-    for (const q of queues) await firstValueFrom(c.queueDelete(q));
-    await admin.close();
-  });
+  const admin = brokerAdmin({ confirm: true });
   /** A fresh queue holding `n` messages 'm0' ... */
-  async function queueWith(n: number): Promise<string> {
-    const q = uniqueName('batch');
-    queues.push(q);
-    await firstValueFrom(ch.queueDeclare(q));
-    await lastValueFrom(
-      of(...Array.from({ length: n }, (_, i) => `m${i}`)).pipe(mergeMap((body) => ch.publish(body, '', q))),
-    );
-    return q;
-  }
+  const queueWith = (n: number) => admin.queueWith('batch', n);
 
   it('a failing batch does not stop the stream: it is requeued, comes again, and everything is acked', async () => {
     const q = await queueWith(30);

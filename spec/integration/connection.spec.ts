@@ -1,7 +1,8 @@
 /**
  * Opening and closing connections against the real RabbitMQ, in both dialects: URL and option
  * forms, tune negotiation, server properties, close and `await using`, and the `connect()`
- * Observable's lifetime (emits once, unsubscribe closes, close() completes it).
+ * Observable's lifetime (emits once, unsubscribe closes, close() completes it), and users'
+ * habits from other clients (a trailing-slash URL, openChannel(id) of an open channel).
  * Failures (login, vhost, server close) are in connection-errors.spec.ts.
  */
 import { firstValueFrom, take } from 'rxjs';
@@ -248,4 +249,35 @@ it('heartbeats: idle connections with heartbeat=1 stay open and both sides send 
       expect((await once(ch.queueDeclare('', { exclusive: true }))).queue).toMatch(/^amq\.gen-/);
     }),
   );
+});
+
+/** The broker URL with a bare trailing slash: `amqp://guest:guest@127.0.0.1:5672/`. */
+const TRAILING_SLASH_URL = `${BROKER_URL.replace(/\/+$/, '')}/`;
+
+describe('users\u2019 habits', () => {
+  let c: Connection | undefined;
+  afterEach(async () => {
+    await c?.close();
+    c = undefined;
+  });
+
+  it('a URL with a trailing slash connects to the vhost "/"', async () => {
+    expect(TRAILING_SLASH_URL).toMatch(/:\d+\/$/);
+    c = await open(TRAILING_SLASH_URL);
+    const ch = await c.openChannel();
+    const queue = uniqueName('slash');
+    await once(ch.queueDeclare(queue, { exclusive: true }));
+    const listed = await rabbitmqctl('list_queues', '-p', '/', '--no-table-headers', 'name');
+    expect(listed.split('\n').map((l) => l.trim())).toContain(queue);
+  });
+
+  it('openChannel(id) of an open channel resolves to that same channel', async () => {
+    c = await open(BROKER_URL);
+    const a = await c.openChannel(5);
+    const b = await c.openChannel(5);
+    expect(b).toBe(a);
+    expect((await once(b.queueDeclare('', { exclusive: true }))).queue).toMatch(/^amq\.gen-/);
+    await b.close();
+    expect(a.isOpen).toBe(false);
+  });
 });

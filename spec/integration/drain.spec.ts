@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, mergeMap, NEVER, of, Subject, timer, map, toArray } from 'rxjs';
+import { lastValueFrom, NEVER, of, Subject, timer, map, toArray } from 'rxjs';
 import {
   ackAfter,
   ChannelClosedError,
@@ -6,46 +6,15 @@ import {
   consume,
   HandlerTimeoutError,
   NotOpenError,
-  open,
   openChannel,
-  type Channel,
   type Connection,
 } from 'rx-amqp';
-import { BROKER_URL, eventually, rabbitmqctl, uniqueName } from './helpers';
-
-/** Messages ready and unacked in a queue, as the broker counts them. */
-async function queueCounts(queue: string): Promise<{ ready: number; unacked: number }> {
-  const out = await rabbitmqctl('list_queues', 'name', 'messages_ready', 'messages_unacknowledged');
-  const line = out.split('\n').find((l) => l.split('\t')[0] === queue);
-  if (!line) return { ready: -1, unacked: -1 };
-  const [, ready, unacked] = line.split('\t');
-  return { ready: Number(ready), unacked: Number(unacked) };
-}
+import { brokerAdmin, BROKER_URL, eventually, queueCounts, uniqueName } from './helpers';
 
 describe('graceful drain and handler deadlines against RabbitMQ', () => {
-  let admin: Connection;
-  let ch: Channel;
-  const queues: string[] = [];
-  beforeAll(async () => {
-    admin = await open(BROKER_URL);
-    ch = await admin.openChannel();
-    await firstValueFrom(ch.confirmSelect());
-  });
-  afterAll(async () => {
-    const c = await admin.openChannel();
-    for (const q of queues) await firstValueFrom(c.queueDelete(q));
-    await admin.close();
-  });
+  const admin = brokerAdmin({ confirm: true });
   /** A fresh queue holding `n` messages 'm0' ... */
-  async function queueWith(n: number): Promise<string> {
-    const q = uniqueName('drain');
-    queues.push(q);
-    await firstValueFrom(ch.queueDeclare(q));
-    await lastValueFrom(
-      of(...Array.from({ length: n }, (_, i) => `m${i}`)).pipe(mergeMap((body) => ch.publish(body, '', q))),
-    );
-    return q;
-  }
+  const queueWith = (n: number) => admin.queueWith('drain', n);
 
   it('until: the pipeline completes by itself, every started handler finishes and is acked, the rest stays queued, nothing is handled twice', async () => {
     const total = 40;

@@ -4,8 +4,16 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { firstValueFrom, lastValueFrom, Subject, type Observable } from 'rxjs';
-import { socketTransport, type Connection, type ConnectOptions, type Protocol, type TransportFactory } from 'rx-amqp';
+import { firstValueFrom, lastValueFrom, mergeMap, of, Subject, type Observable } from 'rxjs';
+import {
+  open,
+  socketTransport,
+  type Channel,
+  type Connection,
+  type ConnectOptions,
+  type Protocol,
+  type TransportFactory,
+} from 'rx-amqp';
 import { decodeMethod, parseFrames } from 'rx-amqp/protocol';
 
 /** The broker every integration spec uses. */
@@ -62,6 +70,84 @@ export async function eventually(
 /** Resolves after `ms`; only for asserting that something does NOT happen within a window. */
 export function quietFor(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Messages ready and unacked in a queue, as the broker counts them (-1 each when it does not list the queue). */
+export async function queueCounts(queue: string): Promise<{ ready: number; unacked: number }> {
+  const out = await rabbitmqctl('list_queues', 'name', 'messages_ready', 'messages_unacknowledged');
+  const line = out.split('\n').find((l) => l.split('\t')[0] === queue);
+  if (!line) return { ready: -1, unacked: -1 };
+  const [, ready, unacked] = line.split('\t');
+  return { ready: Number(ready), unacked: Number(unacked) };
+}
+
+/**
+ * The admin side of a describe block (see {@link brokerAdmin}): a connection and a channel to
+ * set up and inspect queues with, and the queues and exchanges to delete after all its tests.
+ */
+export class BrokerAdmin {
+  /** Open from `beforeAll` on. */
+  connection!: Connection;
+  /** A channel of {@link connection}, open from `beforeAll` on. */
+  channel!: Channel;
+  /** Queues deleted after all tests. */
+  readonly queues: string[] = [];
+  /** Exchanges deleted after all tests (after the queues). */
+  readonly exchanges: string[] = [];
+
+  /** Another channel on the admin connection. */
+  openChannel(): Promise<Channel> {
+    return this.connection.openChannel();
+  }
+
+  /** A unique queue name (`rxit-<what>-...`), listed for deletion; nothing is declared. */
+  queueName(what: string): string {
+    const q = uniqueName(what);
+    this.queues.push(q);
+    return q;
+  }
+
+  /** Declares a queue with a unique name, listed for deletion. */
+  async queue(what: string, options: Parameters<Channel['queueDeclare']>[1] = {}): Promise<string> {
+    const q = this.queueName(what);
+    await firstValueFrom(this.channel.queueDeclare(q, options));
+    return q;
+  }
+
+  /** A fresh queue holding `n` messages 'm0' ... (published at once; confirmed in confirm mode). */
+  async queueWith(what: string, n: number): Promise<string> {
+    const q = await this.queue(what);
+    await lastValueFrom(
+      of(...Array.from({ length: n }, (_, i) => `m${i}`)).pipe(mergeMap((body) => this.channel.publish(body, '', q))),
+    );
+    return q;
+  }
+
+  /** Messages ready in `q` (a passive declare: quick, no rabbitmqctl). */
+  async ready(q: string): Promise<number> {
+    return (await firstValueFrom(this.channel.queueDeclare(q, { passive: true }))).messageCount;
+  }
+}
+
+/**
+ * Call in a describe block: opens a {@link BrokerAdmin}'s connection and channel before all its
+ * tests (the channel in confirm mode with `confirm`), and after all of them deletes the queues
+ * and exchanges it lists and closes the connection.
+ */
+export function brokerAdmin(options: { confirm?: boolean } = {}): BrokerAdmin {
+  const admin = new BrokerAdmin();
+  beforeAll(async () => {
+    admin.connection = await open(BROKER_URL);
+    admin.channel = await admin.connection.openChannel();
+    if (options.confirm) await firstValueFrom(admin.channel.confirmSelect());
+  });
+  afterAll(async () => {
+    const c = await admin.connection.openChannel();
+    for (const q of admin.queues) await firstValueFrom(c.queueDelete(q));
+    for (const e of admin.exchanges) await firstValueFrom(c.exchangeDelete(e));
+    await admin.connection.close();
+  });
+  return admin;
 }
 
 /** The broker's pid of the connection whose client property `connection_name` is `name`, or undefined. */

@@ -4,28 +4,8 @@
  * errors or its subscriber leaves.
  */
 import { firstValueFrom, lastValueFrom, map, of, retry, take, toArray, type ObservableInput } from 'rxjs';
-import {
-  connect,
-  open,
-  openChannel,
-  consume,
-  ackAfter,
-  rpcCall,
-  serveRpc,
-  TimeoutError,
-  type Channel,
-  type Connection,
-} from 'rx-amqp';
-import { BROKER_URL, eventually, rabbitmqctl, uniqueName } from './helpers';
-
-/** Messages ready and unacked in a queue, as the broker counts them. */
-async function queueCounts(queue: string): Promise<{ ready: number; unacked: number }> {
-  const out = await rabbitmqctl('list_queues', 'name', 'messages_ready', 'messages_unacknowledged');
-  const line = out.split('\n').find((l) => l.split('\t')[0] === queue);
-  if (!line) return { ready: -1, unacked: -1 };
-  const [, ready, unacked] = line.split('\t');
-  return { ready: Number(ready), unacked: Number(unacked) };
-}
+import { connect, openChannel, consume, ackAfter, rpcCall, serveRpc, TimeoutError, type Channel } from 'rx-amqp';
+import { brokerAdmin, BROKER_URL, eventually, queueCounts, rabbitmqctl, uniqueName } from './helpers';
 
 /** A handler in the README's quick-start shape: the job is parsed synchronously (`job.json()`), the work is async. */
 function handle(job: { n: number }): ObservableInput<number> {
@@ -33,38 +13,21 @@ function handle(job: { n: number }): ObservableInput<number> {
 }
 
 describe('operator errors and teardown against RabbitMQ', () => {
-  let admin: Connection;
-  let ch: Channel;
-  const queues: string[] = [];
-  const exchanges: string[] = [];
-  beforeAll(async () => {
-    admin = await open(BROKER_URL);
-    ch = await admin.openChannel();
-  });
-  afterAll(async () => {
-    const c = await admin.openChannel();
-    for (const q of queues) await firstValueFrom(c.queueDelete(q));
-    for (const e of exchanges) await firstValueFrom(c.exchangeDelete(e));
-    await admin.close();
-  });
-  const queue = async (options: Parameters<Channel['queueDeclare']>[1] = {}) => {
-    const q = uniqueName('operr');
-    queues.push(q);
-    await firstValueFrom(ch.queueDeclare(q, options));
-    return q;
-  };
+  const admin = brokerAdmin();
+  const { exchanges } = admin;
+  const queue = (options: Parameters<Channel['queueDeclare']>[1] = {}) => admin.queue('operr', options);
   /** Messages ready in `q` (a passive declare: quick, no rabbitmqctl). */
-  const ready = async (q: string) => (await firstValueFrom(ch.queueDeclare(q, { passive: true }))).messageCount;
+  const ready = (q: string) => admin.ready(q);
   /** A work queue dead-lettering into a queue of its own, filled with jobs of which one holds bad JSON. */
   const poisonedQueue = async (jobs: number, poisonAt: number) => {
     const dlx = uniqueName('operr-dlx');
     exchanges.push(dlx);
-    await firstValueFrom(ch.exchangeDeclare(dlx, 'fanout', { autoDelete: false }));
+    await firstValueFrom(admin.channel.exchangeDeclare(dlx, 'fanout', { autoDelete: false }));
     const dead = await queue();
-    await firstValueFrom(ch.queueBind(dead, dlx));
+    await firstValueFrom(admin.channel.queueBind(dead, dlx));
     const work = await queue({ deadLetterExchange: dlx });
     for (let n = 1; n <= jobs; n++)
-      ch.basicPublish(n === poisonAt ? '{"n": bad json' : JSON.stringify({ n }), '', work);
+      admin.channel.basicPublish(n === poisonAt ? '{"n": bad json' : JSON.stringify({ n }), '', work);
     await eventually(async () => (await ready(work)) === jobs, `${jobs} jobs are ready`);
     return { work, dead };
   };
@@ -97,7 +60,7 @@ describe('operator errors and teardown against RabbitMQ', () => {
       // every good job ran exactly once (none was requeued by a pipeline error and run again)
       for (const [text, n] of attempts) expect([text, n]).toEqual([text, text.includes('bad') ? 2 : 1]);
       expect(attempts.size).toBe(20);
-      const letter = await firstValueFrom(ch.basicGet(dead, { noAck: true }));
+      const letter = await firstValueFrom(admin.channel.basicGet(dead, { noAck: true }));
       expect(letter?.text).toBe('{"n": bad json');
     });
 

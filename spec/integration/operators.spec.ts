@@ -15,7 +15,6 @@ import {
 } from 'rxjs';
 import {
   connect,
-  open,
   openChannel,
   declareExchange,
   declareQueue,
@@ -29,40 +28,13 @@ import {
   serveRpc,
   Message,
   TimeoutError,
-  type Connection,
-  type Channel,
 } from 'rx-amqp';
-import { BROKER_URL, eventually, rabbitmqctl, uniqueName } from './helpers';
-
-/** Messages ready and unacked in a queue, as the broker counts them. */
-async function queueCounts(queue: string): Promise<{ ready: number; unacked: number }> {
-  const out = await rabbitmqctl('list_queues', 'name', 'messages_ready', 'messages_unacknowledged');
-  const line = out.split('\n').find((l) => l.split('\t')[0] === queue);
-  if (!line) return { ready: -1, unacked: -1 };
-  const [, ready, unacked] = line.split('\t');
-  return { ready: Number(ready), unacked: Number(unacked) };
-}
+import { brokerAdmin, BROKER_URL, eventually, queueCounts, rabbitmqctl, uniqueName } from './helpers';
 
 describe('operators against RabbitMQ', () => {
-  let admin: Connection;
-  let ch: Channel;
-  const queues: string[] = [];
-  const exchanges: string[] = [];
-  beforeAll(async () => {
-    admin = await open(BROKER_URL);
-    ch = await admin.openChannel();
-  });
-  afterAll(async () => {
-    const c = await admin.openChannel();
-    for (const q of queues) await firstValueFrom(c.queueDelete(q));
-    for (const e of exchanges) await firstValueFrom(c.exchangeDelete(e));
-    await admin.close();
-  });
-  const queue = () => {
-    const q = uniqueName('op');
-    queues.push(q);
-    return q;
-  };
+  const admin = brokerAdmin();
+  const { exchanges } = admin;
+  const queue = () => admin.queueName('op');
 
   it('openChannel applies prefetch and confirm mode; the topology operators declare and bind before passing the channel on', async () => {
     const ex = uniqueName('ex');
@@ -128,7 +100,7 @@ describe('operators against RabbitMQ', () => {
 
   it('publishTo with confirms emits one result per input, in order, and the queue gets them all', async () => {
     const q = queue();
-    await firstValueFrom(ch.queueDeclare(q));
+    await firstValueFrom(admin.channel.queueDeclare(q));
     const channel$ = connect(BROKER_URL).pipe(
       openChannel({ confirm: true }),
       shareReplay({ bufferSize: 1, refCount: true }),
@@ -148,7 +120,7 @@ describe('operators against RabbitMQ', () => {
 
   it('publishTo reports mandatory returns and broker nacks as results, not errors', async () => {
     const q = queue();
-    await firstValueFrom(ch.queueDeclare(q, { maxLength: 1, overflow: 'reject-publish' }));
+    await firstValueFrom(admin.channel.queueDeclare(q, { maxLength: 1, overflow: 'reject-publish' }));
     const channel$ = connect(BROKER_URL).pipe(
       openChannel({ confirm: true }),
       shareReplay({ bufferSize: 1, refCount: true }),
@@ -167,8 +139,8 @@ describe('operators against RabbitMQ', () => {
 
   it('ackEach acks what passes (the queue ends empty, nothing unacked) and unsubscribing mid-stream leaves the rest in the queue', async () => {
     const q = queue();
-    await firstValueFrom(ch.queueDeclare(q));
-    for (let i = 0; i < 500; i++) ch.basicPublish(`m${i}`, '', q);
+    await firstValueFrom(admin.channel.queueDeclare(q));
+    for (let i = 0; i < 500; i++) admin.channel.basicPublish(`m${i}`, '', q);
     await eventually(async () => (await queueCounts(q)).ready === 500, '500 ready');
     const seen = await lastValueFrom(
       connect(BROKER_URL).pipe(openChannel({ prefetch: 50 }), consume(q), ackEach(), take(300), toArray()),
@@ -186,11 +158,11 @@ describe('operators against RabbitMQ', () => {
     exchanges.push(dlx);
     const dead = queue();
     const q = queue();
-    await firstValueFrom(ch.exchangeDeclare(dlx, 'fanout'));
-    await firstValueFrom(ch.queueDeclare(dead));
-    await firstValueFrom(ch.queueBind(dead, dlx));
-    await firstValueFrom(ch.queueDeclare(q, { deadLetterExchange: dlx }));
-    for (const body of ['ok-1', 'poison', 'ok-2']) ch.basicPublish(body, '', q);
+    await firstValueFrom(admin.channel.exchangeDeclare(dlx, 'fanout'));
+    await firstValueFrom(admin.channel.queueDeclare(dead));
+    await firstValueFrom(admin.channel.queueBind(dead, dlx));
+    await firstValueFrom(admin.channel.queueDeclare(q, { deadLetterExchange: dlx }));
+    for (const body of ['ok-1', 'poison', 'ok-2']) admin.channel.basicPublish(body, '', q);
     const attempts: string[] = [];
     const processed: string[] = [];
     // Runs until the poison message is dead-lettered: a take(2) would race its redelivery
@@ -221,13 +193,13 @@ describe('operators against RabbitMQ', () => {
     expect(processed.sort()).toEqual(['ok-1', 'ok-2']);
     expect(attempts).toContain('poison');
     expect(attempts).toContain('poison (again)');
-    const letter = await firstValueFrom(ch.basicGet(dead, { noAck: true }));
+    const letter = await firstValueFrom(admin.channel.basicGet(dead, { noAck: true }));
     expect(letter?.text).toBe('poison');
   });
 
   it('RPC over direct reply-to: many concurrent calls on one channel get their own replies; a call with no server times out with a typed error', async () => {
     const q = queue();
-    await firstValueFrom(ch.queueDeclare(q));
+    await firstValueFrom(admin.channel.queueDeclare(q));
     const server = connect(BROKER_URL)
       .pipe(
         openChannel({ prefetch: 20 }),
@@ -250,7 +222,7 @@ describe('operators against RabbitMQ', () => {
       );
       expect(replies.sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 50 }, (_, i) => [i, `call ${i}!`]));
       const nobody = queue();
-      await firstValueFrom(ch.queueDeclare(nobody));
+      await firstValueFrom(admin.channel.queueDeclare(nobody));
       await expect(firstValueFrom(rpcCall(client, nobody, 'hello?', { timeout: 200 }))).rejects.toBeInstanceOf(
         TimeoutError,
       );
@@ -262,8 +234,8 @@ describe('operators against RabbitMQ', () => {
 
   it('tearing a consuming pipeline down writes its pending acks before the channel closes', async () => {
     const q = queue();
-    await firstValueFrom(ch.queueDeclare(q));
-    for (let i = 0; i < 100; i++) ch.basicPublish(`m${i}`, '', q);
+    await firstValueFrom(admin.channel.queueDeclare(q));
+    for (let i = 0; i < 100; i++) admin.channel.basicPublish(`m${i}`, '', q);
     await eventually(async () => (await queueCounts(q)).ready === 100, '100 ready');
     // take(100) unsubscribes in the same tick as the last ack is queued
     const n = await lastValueFrom(
@@ -278,7 +250,7 @@ describe('operators against RabbitMQ', () => {
 
   it('unsubscribing consume cancels the consumer on the broker', async () => {
     const q = queue();
-    await firstValueFrom(ch.queueDeclare(q));
+    await firstValueFrom(admin.channel.queueDeclare(q));
     const sub = connect(BROKER_URL)
       .pipe(openChannel(), consume(q, { noAck: true }))
       .subscribe();

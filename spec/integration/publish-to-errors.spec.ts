@@ -3,30 +3,15 @@
  * actually received when a user callback throws, the operator errors or its subscriber leaves.
  */
 import { concat, firstValueFrom, from, lastValueFrom, of, take, throwError, toArray } from 'rxjs';
-import { connect, open, openChannel, publishTo, Message, type Channel, type Connection } from 'rx-amqp';
-import { BROKER_URL, quietFor, uniqueName } from './helpers';
+import { connect, openChannel, publishTo, Message, type Channel } from 'rx-amqp';
+import { BROKER_URL, brokerAdmin, quietFor, uniqueName } from './helpers';
 
 describe('publishTo errors and teardown against RabbitMQ', () => {
-  let admin: Connection;
-  let ch: Channel;
-  const queues: string[] = [];
-  beforeAll(async () => {
-    admin = await open(BROKER_URL);
-    ch = await admin.openChannel();
-  });
-  afterAll(async () => {
-    const c = await admin.openChannel();
-    for (const q of queues) await firstValueFrom(c.queueDelete(q));
-    await admin.close();
-  });
-  const queue = async (options: Parameters<Channel['queueDeclare']>[1] = {}) => {
-    const q = uniqueName('operr');
-    queues.push(q);
-    await firstValueFrom(ch.queueDeclare(q, options));
-    return q;
-  };
+  const admin = brokerAdmin();
+  const { queues } = admin;
+  const queue = (options: Parameters<Channel['queueDeclare']>[1] = {}) => admin.queue('operr', options);
   /** Messages ready in `q` (a passive declare: quick, no rabbitmqctl). */
-  const ready = async (q: string) => (await firstValueFrom(ch.queueDeclare(q, { passive: true }))).messageCount;
+  const ready = (q: string) => admin.ready(q);
 
   describe('item 2: a throwing routing-key function or toMessage fails that input only', () => {
     interface Order {
@@ -46,8 +31,8 @@ describe('publishTo errors and teardown against RabbitMQ', () => {
       const eu = `${base}-eu`;
       const us = `${base}-us`;
       queues.push(eu, us);
-      await firstValueFrom(ch.queueDeclare(eu));
-      await firstValueFrom(ch.queueDeclare(us));
+      await firstValueFrom(admin.channel.queueDeclare(eu));
+      await firstValueFrom(admin.channel.queueDeclare(us));
       const channel$ = connect(BROKER_URL).pipe(openChannel({ confirm: true }));
       const results = await lastValueFrom(
         from(orders).pipe(

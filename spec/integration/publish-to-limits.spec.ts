@@ -4,29 +4,14 @@
  * broker sends once the channel is in confirm mode.
  */
 import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
-import { open, publishTo, PublishOverflowError, PublishTimeoutError, type Channel, type Connection } from 'rx-amqp';
+import { open, publishTo, PublishOverflowError, PublishTimeoutError } from 'rx-amqp';
 import { TcpProxy } from '../support/tcp-proxy';
-import { BROKER_URL, eventually, uniqueName } from './helpers';
+import { brokerAdmin, BROKER_URL, eventually } from './helpers';
 
 describe('publishTo timeout and maxBuffered against RabbitMQ', () => {
-  let admin: Connection;
-  let adminCh: Channel;
-  const queues: string[] = [];
-  beforeAll(async () => {
-    admin = await open(BROKER_URL);
-    adminCh = await admin.openChannel();
-  });
-  afterAll(async () => {
-    for (const q of queues) await firstValueFrom(adminCh.queueDelete(q));
-    await admin.close();
-  });
-  const queue = async () => {
-    const q = uniqueName('publimit');
-    queues.push(q);
-    await firstValueFrom(adminCh.queueDeclare(q));
-    return q;
-  };
-  const ready = async (q: string) => (await firstValueFrom(adminCh.queueDeclare(q, { passive: true }))).messageCount;
+  const admin = brokerAdmin();
+  const queue = () => admin.queue('publimit');
+  const ready = (q: string) => admin.ready(q);
 
   it("a publish that is never confirmed gets 'failed' with a PublishTimeoutError; a confirmed one is unaffected", async () => {
     const q = await queue();

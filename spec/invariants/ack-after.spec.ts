@@ -35,15 +35,8 @@
 import fc from 'fast-check';
 import { NEVER, of, Subject, take, tap, type Observable, type Subscription } from 'rxjs';
 import { ackAfter, ackEach, consume, openChannel, type Channel, type Delivery, type FailureAction } from 'rx-amqp';
-import {
-  brokerSettles,
-  describeError as text,
-  PROPERTY_RUNS,
-  settleFrames,
-  withRun,
-  type Run,
-  type SettleFrame,
-} from './harness';
+import { brokerSettles, describeError as text, settleFrames, withRun, type Run, type SettleFrame } from './harness';
+import { describeInvariant } from './describe-invariant';
 
 type Behaviour = 'syncOk' | 'syncThrow' | 'promiseResolve' | 'promiseReject' | 'hang' | 'async';
 type OnError = 'requeue' | 'reject' | 'ack' | 'default' | 'fn' | 'fnThrows';
@@ -505,17 +498,10 @@ const regressions: Array<[string, Scenario]> = [
   ],
 ];
 
-describe('consume + ackAfter / ackEach invariants (model-based, fake server)', () => {
-  for (const [name, sc] of regressions) {
-    it(`regression: ${name}`, async () => {
-      await runScenario(sc);
-    });
-  }
-
-  it('settle every delivery once, as its project ended, on its own channel, and tear down cleanly', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), {
-      numRuns: PROPERTY_RUNS,
-      interruptAfterTimeLimit: 25000,
-    });
-  });
-});
+describeInvariant(
+  'consume + ackAfter / ackEach invariants (model-based, fake server)',
+  'settle every delivery once, as its project ended, on its own channel, and tear down cleanly',
+  scenario,
+  runScenario,
+  regressions,
+);

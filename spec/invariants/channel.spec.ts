@@ -28,7 +28,8 @@ import fc from 'fast-check';
 import type { Subscription } from 'rxjs';
 import type { Channel, Delivery } from 'rx-amqp';
 import { record, type Outcome } from '../support/fake';
-import { brokerSettles, PROPERTY_RUNS, settleFrames, withRun, type Run } from './harness';
+import { brokerSettles, settleFrames, withRun, type Run } from './harness';
+import { describeInvariant } from './describe-invariant';
 
 type SettleHow = 'ack' | 'ackMultiple' | 'nack' | 'reject';
 
@@ -374,17 +375,10 @@ const regressions: Array<[string, Scenario]> = [
   ],
 ];
 
-describe('Channel invariants (model-based, fake server)', () => {
-  for (const [name, sc] of regressions) {
-    it(`regression: ${name}`, async () => {
-      await runScenario(sc);
-    });
-  }
-
-  it('settles deliveries once and only while open, and every close settles within closeTimeout', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), {
-      numRuns: PROPERTY_RUNS,
-      interruptAfterTimeLimit: 25000,
-    });
-  });
-});
+describeInvariant(
+  'Channel invariants (model-based, fake server)',
+  'settles deliveries once and only while open, and every close settles within closeTimeout',
+  scenario,
+  runScenario,
+  regressions,
+);

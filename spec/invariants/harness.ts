@@ -418,6 +418,3 @@ export function brokerSettles(
   }
   return settled;
 }
-
-/** Runs per property (a few hundred; `INVARIANT_RUNS` overrides it, e.g. for a long soak). */
-export const PROPERTY_RUNS = Number(process.env.INVARIANT_RUNS ?? 300);

@@ -33,7 +33,8 @@ import fc from 'fast-check';
 import { concat, from, Subject, take, type Subscription } from 'rxjs';
 import { Message, publishTo, type Channel, type PublishToResult } from 'rx-amqp';
 import { contentFrames } from 'rx-amqp/testing';
-import { describeError as text, PROPERTY_RUNS, withRun } from './harness';
+import { describeError as text, withRun } from './harness';
+import { describeInvariant } from './describe-invariant';
 
 type InputKind = 'ok' | 'throwKey' | 'throwToMessage';
 
@@ -421,17 +422,10 @@ const regressions: Array<[string, Scenario]> = [
   ],
 ];
 
-describe('publishTo invariants (model-based, fake server)', () => {
-  for (const [name, sc] of regressions) {
-    it(`regression: ${name}`, async () => {
-      await runScenario(sc);
-    });
-  }
-
-  it('keeps its promises under any interleaving of inputs, confirms, returns, teardown and server events', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), {
-      numRuns: PROPERTY_RUNS,
-      interruptAfterTimeLimit: 25000,
-    });
-  });
-});
+describeInvariant(
+  'publishTo invariants (model-based, fake server)',
+  'keeps its promises under any interleaving of inputs, confirms, returns, teardown and server events',
+  scenario,
+  runScenario,
+  regressions,
+);

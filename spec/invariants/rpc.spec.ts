@@ -35,7 +35,8 @@ import { NEVER, of, Subject, tap, type Observable, type Subscription } from 'rxj
 import { openChannel, rpcCall, serveRpc, type Channel, type Delivery, type RpcServed } from 'rx-amqp';
 import type { ReceivedMethod } from 'rx-amqp/testing';
 import { record, type Outcome } from '../support/fake';
-import { brokerSettles, describeError as text, PROPERTY_RUNS, settleFrames, withRun } from './harness';
+import { brokerSettles, describeError as text, settleFrames, withRun } from './harness';
+import { describeInvariant } from './describe-invariant';
 
 type Behaviour = 'syncOk' | 'syncThrow' | 'promiseResolve' | 'promiseReject' | 'hang' | 'async';
 
@@ -507,17 +508,10 @@ const regressions: Array<[string, Scenario]> = [
   ],
 ];
 
-describe('rpcCall + serveRpc invariants (model-based, fake server as the broker)', () => {
-  for (const [name, sc] of regressions) {
-    it(`regression: ${name}`, async () => {
-      await runScenario(sc);
-    });
-  }
-
-  it('answer every request once, settle it as its handler ended, and give each call its own reply or a timeout', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), {
-      numRuns: PROPERTY_RUNS,
-      interruptAfterTimeLimit: 25000,
-    });
-  });
-});
+describeInvariant(
+  'rpcCall + serveRpc invariants (model-based, fake server as the broker)',
+  'answer every request once, settle it as its handler ended, and give each call its own reply or a timeout',
+  scenario,
+  runScenario,
+  regressions,
+);

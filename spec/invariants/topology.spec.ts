@@ -28,7 +28,8 @@ import { of, type Subscription } from 'rxjs';
 import { accessRequest, bindExchange, bindQueue, consume, declareExchange, declareQueue, openChannel } from 'rx-amqp';
 import type { MethodName } from '../../lib/protocol/method-codec';
 import type { ReceivedMethod } from 'rx-amqp/testing';
-import { describeError as text, PROPERTY_RUNS, withRun } from './harness';
+import { describeError as text, withRun } from './harness';
+import { describeInvariant } from './describe-invariant';
 
 type Reply = 'ok' | 'refuse' | 'hold';
 
@@ -238,17 +239,10 @@ const regressions: Array<[string, Scenario]> = [
   ],
 ];
 
-describe('openChannel + topology operators + consume invariants (model-based, fake server)', () => {
-  for (const [name, sc] of regressions) {
-    it(`regression: ${name}`, async () => {
-      await runScenario(sc);
-    });
-  }
-
-  it('send the topology one method at a time, stop at a refusal, and tear down cleanly', async () => {
-    await fc.assert(fc.asyncProperty(scenario, runScenario), {
-      numRuns: PROPERTY_RUNS,
-      interruptAfterTimeLimit: 25000,
-    });
-  });
-});
+describeInvariant(
+  'openChannel + topology operators + consume invariants (model-based, fake server)',
+  'send the topology one method at a time, stop at a refusal, and tear down cleanly',
+  scenario,
+  runScenario,
+  regressions,
+);
