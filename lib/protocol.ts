@@ -21,6 +21,7 @@ export {
   decodeMethod,
   encodeMethod,
   type DecodedMethod,
+  type DecodedMethodOf,
   type MethodName,
   type MethodArgs,
   type MethodInput,

@@ -171,16 +171,16 @@ function generateConstants() {
   );
   emit(`// The AMQP definitions are Copyright (C) 2008-2020 VMware, Inc. or its affiliates, MIT licensed.`);
   emit(`//`);
-  emit(`// Each constant twice: as a \`const enum\` member, inlined into rx-amqp's own code, and in a`);
-  emit(`// public object whose members are number literals (a \`const enum\` cannot be public: an`);
-  emit(`// isolatedModules consumer cannot read an ambient one).`);
+  emit(`// Each constant twice: as a \`const enum\` member for rx-amqp's own code (wire constants are`);
+  emit(`// const enums, pg-protocol style), and in a public object whose members are number literals`);
+  emit(`// (a \`const enum\` cannot be public: an isolatedModules consumer cannot read an ambient one).`);
   emit();
-  emit(`/** Frame type octets (FRAME-METHOD ... FRAME-HEARTBEAT), inlined where used. */`);
+  emit(`/** Frame type octets (FRAME-METHOD ... FRAME-HEARTBEAT). */`);
   emit(`export const enum FrameKind {`);
   for (const c of frameTypes) emit(`  ${key(c, 'FRAME-')} = ${c.value},`);
   emit(`}`);
   emit();
-  emit(`/** The spec's frame constants, inlined where used. */`);
+  emit(`/** The spec's frame constants. */`);
   emit(`export const enum FrameConstant {`);
   emit(`  /** FRAME-END: the octet that ends every frame. */`);
   emit(`  END = ${hex(frameEnd)},`);
@@ -188,7 +188,7 @@ function generateConstants() {
   emit(`  MIN_SIZE = ${frameMin},`);
   emit(`}`);
   emit();
-  emit(`/** AMQP reply codes (REPLY-SUCCESS, then the soft and hard errors), inlined where used. */`);
+  emit(`/** AMQP reply codes (REPLY-SUCCESS, then the soft and hard errors). */`);
   emit(`export const enum Reply {`);
   for (const c of replies) emit(`  ${key(c, 'REPLY-')} = ${c.value},${c.class ? ` // ${c.class}` : ''}`);
   emit(`}`);
@@ -326,8 +326,9 @@ function generate({ protocol, file, out }) {
           shortstr: `w.shortstr(a.${f.name} ?? ${d}, ${label})`,
           longstr: `w.longstr(a.${f.name} ?? ${d}, ${label})`,
           table: `w.table(a.${f.name}, '${protocol}', ${label})`,
-          timestamp: `w.timestamp(a.${f.name} as Date, ${label})`,
+          timestamp: undefined, // no method has a timestamp argument (only content properties do)
         }[f.type];
+        if (!write) throw new Error(`${name} ${f.name}: ${f.type} arguments are not generated`);
         emit(`    ${write};`);
       }
       flushBits();

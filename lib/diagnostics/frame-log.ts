@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { decodeContentHeader } from '../protocol/content-header';
+import { FRAME_HEADER_SIZE, FRAME_OVERHEAD } from '../protocol/frame';
 import { FrameKind } from '../protocol/generated/constants';
 import { decodeMethod } from '../protocol/method-codec';
 import type { Protocol } from '../protocol/protocol-version';
@@ -17,6 +18,12 @@ export interface DebugOptions {
 export const DEBUG_ENV = 'RX_AMQP_DEBUG';
 
 const REDACTED = '[redacted]';
+
+/** The protocol header a client sends first: "AMQP" and four version octets. */
+const AMQP = 'AMQP';
+const PROTOCOL_HEADER_SIZE = 8;
+/** Offset of a frame's 4-byte payload size (after type and channel). */
+const FRAME_SIZE_AT = 3;
 
 /** Method arguments that carry secrets: SASL responses (PLAIN holds the password) and new secrets. */
 const SECRET_ARGS: Record<string, readonly string[]> = {
@@ -108,17 +115,18 @@ class FrameSplitter {
       const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       let buf = this.pending.length ? Buffer.concat([this.pending, bytes]) : bytes;
       for (;;) {
-        if (buf.length >= 4 && buf[0] === 0x41 && buf.toString('latin1', 0, 4) === 'AMQP') {
-          if (buf.length < 8) break;
+        if (buf.length >= AMQP.length && buf.toString('latin1', 0, AMQP.length) === AMQP) {
+          if (buf.length < PROTOCOL_HEADER_SIZE) break;
           this.out(`protocol header AMQP ${buf[4]}-${buf[5]}-${buf[6]}-${buf[7]}`);
-          buf = buf.subarray(8);
+          buf = buf.subarray(PROTOCOL_HEADER_SIZE);
           continue;
         }
-        if (buf.length < 7) break;
-        const size = buf.readUInt32BE(3);
-        if (buf.length < 8 + size) break;
-        this.out(describeFrame(buf[0], buf.readUInt16BE(1), buf.subarray(7, 7 + size), this.protocol));
-        buf = buf.subarray(8 + size);
+        if (buf.length < FRAME_HEADER_SIZE) break;
+        const size = buf.readUInt32BE(FRAME_SIZE_AT);
+        if (buf.length < FRAME_OVERHEAD + size) break;
+        const payload = buf.subarray(FRAME_HEADER_SIZE, FRAME_HEADER_SIZE + size);
+        this.out(describeFrame(buf[0], buf.readUInt16BE(1), payload, this.protocol));
+        buf = buf.subarray(FRAME_OVERHEAD + size);
       }
       this.pending = Buffer.from(buf); // a copy: the transport may reuse its buffers
     } catch (e) {

@@ -14,6 +14,12 @@ export interface ContentHeader {
   properties: BasicProperties & Record<string, unknown>;
 }
 
+/** A content header's property flag word: one bit per property, the first in the top bit. */
+const enum FlagWord {
+  BITS = 16,
+  ALL = 0xffff,
+}
+
 /**
  * Decodes a content header payload: class id, weight (ignored), 64-bit body size, property
  * flags (bit 15 = first property; bit 0 = another flag word follows) and the properties set.
@@ -29,8 +35,8 @@ export function decodeContentHeader(payload: Uint8Array, protocol: Protocol = '0
   const def = methodTable(protocol).properties.get(classId);
   if (!def) throw new FrameSyntaxError(`content header for class ${classId}, which has no content`);
   const flags = r.short();
-  const known = (0xffff << (16 - def.names.length)) & 0xffff;
-  if ((flags & ~known & 0xffff) !== 0) {
+  const known = (FlagWord.ALL << (FlagWord.BITS - def.names.length)) & FlagWord.ALL;
+  if ((flags & ~known & FlagWord.ALL) !== 0) {
     throw new FrameSyntaxError(`content header flags 0x${flags.toString(16)} name properties class ${classId} lacks`);
   }
   const properties = def.decode(r, flags) as ContentHeader['properties'];
@@ -43,13 +49,13 @@ export function encodeContentHeader(
   header: { classId?: number; bodySize: number; properties?: object },
   protocol: Protocol = '0-9-1',
 ): Uint8Array {
-  const classId = header.classId ?? 60;
+  const classId = header.classId ?? methodTable(protocol).basicProperties.classId;
   const def = methodTable(protocol).properties.get(classId);
   if (!def) throw new TypeError(`class ${classId} has no content properties in AMQP ${protocol}`);
   const w = new Writer(256);
   w.short(classId);
   w.short(0);
   w.longlong(header.bodySize, 'body size');
-  def.encode(w, (header.properties ?? {}) as Record<string, unknown>);
+  def.encode(w, header.properties ?? {});
   return w.toBuffer();
 }

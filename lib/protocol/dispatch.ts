@@ -20,8 +20,11 @@
 import type { MethodDef } from './definitions';
 import type * as v08 from './generated/methods-0-8';
 import type * as v091 from './generated/methods-0-9-1';
+import { toBuffer } from './frame';
 import { decodeArgs } from './method-codec';
+import { methodTable } from './method-table';
 import type { Protocol } from './protocol-version';
+import { Reader } from './reader';
 
 /**
  * Every method of either dialect with its decoded arguments, discriminated by `name`. A name
@@ -73,4 +76,17 @@ export function decodeMethodAt(
   protocol: Protocol,
 ): AnyMethod {
   return { name: def.name, args: decodeArgs(def, buf, offset, end, protocol) } as AnyMethod;
+}
+
+/**
+ * Decodes a whole method frame payload (class and method ids, then the arguments) as the typed
+ * union: the public `decodeMethod`, typed for dispatch (fake servers, frame logs), with the same
+ * errors: unknown ids are an `UnknownMethodError` (540); truncated input or trailing bytes a
+ * `FrameSyntaxError` (502).
+ */
+export function decodeMethodPayload(payload: Uint8Array, protocol: Protocol = '0-9-1'): AnyMethod {
+  const buf = toBuffer(payload);
+  const r = new Reader(buf, 0, buf.length, protocol);
+  const def = methodTable(protocol).lookup(r.short(), r.short());
+  return decodeMethodAt(def, buf, r.pos, buf.length, protocol);
 }

@@ -1,7 +1,33 @@
 import { FrameError, UnexpectedFrameError } from './errors';
-import { FrameConstant, FrameKind } from './generated/constants';
+import * as spec from './generated/constants';
 
-export { FRAME_END, FRAME_MIN_SIZE, FrameType } from './generated/constants';
+/**
+ * Frame type octets (0-9-1 section 4.2.3), generated from the spec. Bound here rather than
+ * re-exported: the channel and the connection read it for every frame, and a re-export is one
+ * more indirection (a getter) in a CommonJS or tsx build.
+ */
+export const FrameType = spec.FrameType;
+
+/** The octet that ends every frame. */
+export const FRAME_END = spec.FRAME_END;
+
+/** Smallest frame_max a peer may negotiate (0-9-1 FRAME-MIN-SIZE). */
+export const FRAME_MIN_SIZE = spec.FRAME_MIN_SIZE;
+
+/*
+ * The generated constants bound once to module constants: the parser reads them for every frame,
+ * and a `const enum` member from another module is a property lookup at run time (isolatedModules
+ * keeps TypeScript from inlining it; under tsx it is a getter call).
+ */
+const END = spec.FrameConstant.END;
+/** Bit `n` set for each frame type the parser accepts. */
+const KNOWN_TYPES =
+  (1 << spec.FrameKind.METHOD) |
+  (1 << spec.FrameKind.HEADER) |
+  (1 << spec.FrameKind.BODY) |
+  (1 << spec.FrameKind.HEARTBEAT);
+/** Frame types are octets; those past this bit are all unknown. */
+const TYPE_BITS = 31;
 
 /** Bytes a frame adds around its payload: type (1), channel (2), size (4), frame-end (1). */
 export const FRAME_OVERHEAD = 8;
@@ -39,7 +65,8 @@ export interface FrameParserOptions {
 /** Largest frame accepted even when no frame_max is set: 2 GiB, so a 4 GiB size never buffers. */
 export const FRAME_MAX_CEILING = 0x7fffffff;
 
-const HEADER_SIZE = 7;
+/** Bytes before a frame's payload: type (1), channel (2), payload size (4). */
+export const FRAME_HEADER_SIZE = 7;
 
 /**
  * Splits a byte stream into frames. Push chunks as they arrive; each complete frame is handed
@@ -92,27 +119,33 @@ export class FrameParser {
       if (off < 0) return;
     } else if (this.headLen > 0) {
       const head = this.head!;
-      const take = Math.min(HEADER_SIZE - this.headLen, len);
+      const take = Math.min(FRAME_HEADER_SIZE - this.headLen, len);
       buf.copy(head, this.headLen, 0, take);
       this.headLen += take;
       off = take;
-      if (this.headLen < HEADER_SIZE) return;
+      if (this.headLen < FRAME_HEADER_SIZE) return;
       const total = this.checkHeader(head, 0) + FRAME_OVERHEAD;
       this.head = null;
       this.headLen = 0;
       this.partial = Buffer.allocUnsafe(total);
-      head.copy(this.partial, 0, 0, HEADER_SIZE);
-      this.filled = HEADER_SIZE;
+      head.copy(this.partial, 0, 0, FRAME_HEADER_SIZE);
+      this.filled = FRAME_HEADER_SIZE;
       const used = this.fill(buf.subarray(off), emit);
       if (used < 0) return;
       off += used;
     }
-    while (len - off >= HEADER_SIZE) {
+    while (len - off >= FRAME_HEADER_SIZE) {
       const size = this.checkHeader(buf, off);
       const total = size + FRAME_OVERHEAD;
       if (len - off >= total) {
-        if (buf[off + total - 1] !== FrameConstant.END) throw badEnd(buf[off + total - 1]);
-        emit.frame(buf[off], (buf[off + 1] << 8) | buf[off + 2], buf, off + HEADER_SIZE, off + HEADER_SIZE + size);
+        if (buf[off + total - 1] !== END) throw badEnd(buf[off + total - 1]);
+        emit.frame(
+          buf[off],
+          (buf[off + 1] << 8) | buf[off + 2],
+          buf,
+          off + FRAME_HEADER_SIZE,
+          off + FRAME_HEADER_SIZE + size,
+        );
         off += total;
         if (this.failure) return;
       } else {
@@ -123,7 +156,7 @@ export class FrameParser {
       }
     }
     if (off < len) {
-      this.head = Buffer.allocUnsafe(HEADER_SIZE);
+      this.head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
       buf.copy(this.head, 0, off, len);
       this.headLen = len - off;
     }
@@ -137,20 +170,15 @@ export class FrameParser {
     this.filled += take;
     if (this.filled < partial.length) return -1;
     this.partial = null;
-    if (partial[partial.length - 1] !== FrameConstant.END) throw badEnd(partial[partial.length - 1]);
-    emit.frame(partial[0], (partial[1] << 8) | partial[2], partial, HEADER_SIZE, partial.length - 1);
+    if (partial[partial.length - 1] !== END) throw badEnd(partial[partial.length - 1]);
+    emit.frame(partial[0], (partial[1] << 8) | partial[2], partial, FRAME_HEADER_SIZE, partial.length - 1);
     return take;
   }
 
   /** Validates type and size of the header at `off`; returns the payload size. */
   private checkHeader(buf: Buffer, off: number): number {
     const type = buf[off];
-    if (
-      type !== FrameKind.METHOD &&
-      type !== FrameKind.HEADER &&
-      type !== FrameKind.BODY &&
-      type !== FrameKind.HEARTBEAT
-    ) {
+    if (type > TYPE_BITS || ((KNOWN_TYPES >>> type) & 1) === 0) {
       throw new UnexpectedFrameError(`unknown frame type ${type}`);
     }
     const size = buf[off + 3] * 0x1000000 + ((buf[off + 4] << 16) | (buf[off + 5] << 8) | buf[off + 6]);
@@ -180,7 +208,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out[0] = type;
   out.writeUInt16BE(channel, 1);
   out.writeUInt32BE(payload.length, 3);
-  out.set(payload, HEADER_SIZE);
-  out[out.length - 1] = FrameConstant.END;
+  out.set(payload, FRAME_HEADER_SIZE);
+  out[out.length - 1] = END;
   return out;
 }

@@ -1,6 +1,6 @@
 import type { MethodDef, PropertiesDef } from './definitions';
 import { EncodeError, FrameSyntaxError } from './errors';
-import { FRAME_MAX_CEILING, FRAME_OVERHEAD, toBuffer } from './frame';
+import { FRAME_HEADER_SIZE, FRAME_MAX_CEILING, FRAME_OVERHEAD, toBuffer } from './frame';
 import { FrameConstant, FrameKind } from './generated/constants';
 import type { MethodInputs as MethodInputs091, Methods as Methods091 } from './generated/methods-0-9-1';
 import type { MethodInputs as MethodInputs08, Methods as Methods08 } from './generated/methods-0-8';
@@ -26,19 +26,20 @@ export type MethodInput<N extends MethodName> = N extends keyof MethodInputs091
     ? MethodInputs08[N]
     : never;
 
+/** A decoded method frame payload of method `N`. */
+export interface DecodedMethodOf<N extends MethodName> {
+  classId: number;
+  methodId: number;
+  /** `class.method`, e.g. `basic.deliver`. */
+  name: N;
+  args: MethodArgs<N>;
+}
+
 /**
  * A decoded method frame payload. Without a type argument, a union discriminated by `name`:
  * `switch (m.name) { case 'basic.deliver': m.args.consumerTag ... }` needs no cast.
  */
-export type DecodedMethod<N extends MethodName = MethodName> = N extends MethodName
-  ? {
-      classId: number;
-      methodId: number;
-      /** `class.method`, e.g. `basic.deliver`. */
-      name: N;
-      args: MethodArgs<N>;
-    }
-  : never;
+export type DecodedMethod<N extends MethodName = MethodName> = N extends MethodName ? DecodedMethodOf<N> : never;
 
 /**
  * Decodes a method frame's payload: class id, method id, then the arguments. Unknown ids are
@@ -58,7 +59,11 @@ export function decodeMethod(payload: Uint8Array, protocol: Protocol = '0-9-1'):
   return { classId, methodId, name: def.name, args } as DecodedMethod;
 }
 
-/** Decodes the arguments of an already looked-up method (the connection's hot path). */
+/**
+ * Decodes the arguments of an already looked-up method (the connection's hot path), untyped.
+ * Dispatchers use `decodeMethodAt` (dispatch.ts), which gives the same arguments as a union
+ * discriminated by name.
+ */
 export function decodeArgs(def: MethodDef, buf: Buffer, offset: number, end: number, protocol: Protocol): object {
   const r = new Reader(buf, offset, end, protocol);
   const args = def.decode(r);
@@ -67,6 +72,28 @@ export function decodeArgs(def: MethodDef, buf: Buffer, offset: number, end: num
   }
   return args;
 }
+
+/** Sizes in the frames written here, beyond {@link FRAME_HEADER_SIZE} and {@link FRAME_OVERHEAD}. */
+const enum Layout {
+  /** Offset of a frame's 4-byte payload size. */
+  SIZE_AT = 3,
+  /** Class and method ids at the start of a method frame's payload. */
+  METHOD_IDS = 4,
+  /** Class id, weight, 64-bit body size and one property flag word of a content header. */
+  CONTENT_HEADER = 14,
+}
+
+/*
+ * Constants of other modules bound once: the writers run for every frame sent, and a `const
+ * enum` member or constant of another module is a property lookup at run time (isolatedModules
+ * keeps TypeScript from inlining it; under tsx it is a getter call).
+ */
+const METHOD = FrameKind.METHOD;
+const HEADER = FrameKind.HEADER;
+const BODY = FrameKind.BODY;
+const END = FrameConstant.END;
+const HEADER_SIZE = FRAME_HEADER_SIZE;
+const OVERHEAD = FRAME_OVERHEAD;
 
 const scratch = new Writer(1024);
 
@@ -84,7 +111,7 @@ export function encodeMethod<N extends MethodName>(
   scratch.reset();
   scratch.short(def.classId);
   scratch.short(def.methodId);
-  def.encode(scratch, args as Record<string, unknown>);
+  def.encode(scratch, args);
   return scratch.toBuffer();
 }
 
@@ -94,16 +121,16 @@ export function encodeMethod<N extends MethodName>(
 export function writeMethodFrame(w: Writer, channel: number, def: MethodDef, args: object): void {
   const start = w.pos;
   try {
-    w.ensure(12);
-    w.buf[w.pos] = FrameKind.METHOD;
+    w.ensure(OVERHEAD + Layout.METHOD_IDS);
+    w.buf[w.pos] = METHOD;
     w.buf.writeUInt16BE(channel, w.pos + 1);
-    w.pos += 7;
+    w.pos += HEADER_SIZE;
     w.buf.writeUInt16BE(def.classId, w.pos);
     w.buf.writeUInt16BE(def.methodId, w.pos + 2);
-    w.pos += 4;
-    def.encode(w, args as Record<string, unknown>);
-    w.buf.writeUInt32BE(w.pos - start - 7, start + 3);
-    w.octet(FrameConstant.END);
+    w.pos += Layout.METHOD_IDS;
+    def.encode(w, args);
+    w.buf.writeUInt32BE(w.pos - start - HEADER_SIZE, start + Layout.SIZE_AT);
+    w.octet(END);
   } catch (e) {
     w.pos = start;
     throw e;
@@ -120,16 +147,16 @@ export function writeHeaderFrame(
 ): void {
   const start = w.pos;
   try {
-    w.ensure(22);
-    w.buf[w.pos] = FrameKind.HEADER;
+    w.ensure(OVERHEAD + Layout.CONTENT_HEADER);
+    w.buf[w.pos] = HEADER;
     w.buf.writeUInt16BE(channel, w.pos + 1);
-    w.pos += 7;
+    w.pos += HEADER_SIZE;
     w.short(props.classId);
     w.short(0);
     w.longlong(bodySize);
-    props.encode(w, properties as Record<string, unknown>);
-    w.buf.writeUInt32BE(w.pos - start - 7, start + 3);
-    w.octet(FrameConstant.END);
+    props.encode(w, properties);
+    w.buf.writeUInt32BE(w.pos - start - HEADER_SIZE, start + Layout.SIZE_AT);
+    w.octet(END);
   } catch (e) {
     w.pos = start;
     throw e;
@@ -143,20 +170,19 @@ export function writeHeaderFrame(
  */
 export function writeBodyFrames(w: Writer, channel: number, body: Uint8Array, frameMax: number): void {
   const limit = frameMax === 0 ? FRAME_MAX_CEILING : frameMax;
-  if (!(limit > FRAME_OVERHEAD))
-    throw new EncodeError(`frame_max ${frameMax} leaves no room for a body frame's payload`);
-  const max = limit - FRAME_OVERHEAD;
+  if (!(limit > OVERHEAD)) throw new EncodeError(`frame_max ${frameMax} leaves no room for a body frame's payload`);
+  const max = limit - OVERHEAD;
   for (let off = 0; off < body.length; off += max) {
     const n = Math.min(max, body.length - off);
-    w.ensure(n + 8);
+    w.ensure(n + OVERHEAD);
     const b = w.buf;
     const p = w.pos;
-    b[p] = FrameKind.BODY;
+    b[p] = BODY;
     b.writeUInt16BE(channel, p + 1);
-    b.writeUInt32BE(n, p + 3);
-    if (Buffer.isBuffer(body)) body.copy(b, p + 7, off, off + n);
-    else b.set(body.subarray(off, off + n), p + 7);
-    b[p + 7 + n] = FrameConstant.END;
-    w.pos = p + 8 + n;
+    b.writeUInt32BE(n, p + Layout.SIZE_AT);
+    if (Buffer.isBuffer(body)) body.copy(b, p + HEADER_SIZE, off, off + n);
+    else b.set(body.subarray(off, off + n), p + HEADER_SIZE);
+    b[p + HEADER_SIZE + n] = END;
+    w.pos = p + OVERHEAD + n;
   }
 }

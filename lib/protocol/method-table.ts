@@ -48,8 +48,8 @@ function buildTable(
 
 /** The method tables of both dialects. */
 export const METHOD_TABLES: Readonly<Record<Protocol, MethodTable>> = {
-  '0-9-1': buildTable('0-9-1', v091.METHODS, v091.PROPERTIES, v091.BASIC_PROPERTIES),
-  '0-8': buildTable('0-8', v08.METHODS, v08.PROPERTIES, v08.BASIC_PROPERTIES),
+  '0-9-1': buildTable(v091.PROTOCOL, v091.METHODS, v091.PROPERTIES, v091.BASIC_PROPERTIES),
+  '0-8': buildTable(v08.PROTOCOL, v08.METHODS, v08.PROPERTIES, v08.BASIC_PROPERTIES),
 };
 
 /** The table for a dialect; throws a TypeError for anything else. */

@@ -8,6 +8,12 @@ import type { Protocol } from './protocol-version';
 /** Largest integer a JS number holds exactly, as the high 32-bit word of a 64-bit value. */
 const SAFE_HIGH = 0x1fffff;
 
+/** The weight of the high 32-bit word of a 64-bit value (2^32). */
+const HIGH_WORD = 0x100000000;
+
+/** Short strings of bytes below this are ASCII, which decodes as Latin-1 without a UTF-8 check. */
+const ASCII_END = 0x80;
+
 /**
  * Bounds-checked cursor over one frame payload. Every read checks that its bytes are present
  * and throws {@link FrameSyntaxError} (502) otherwise, so truncated input can never surface as
@@ -61,7 +67,7 @@ export class Reader implements FieldReader {
     const hi = this.buf.readUInt32BE(this.pos);
     const lo = this.buf.readUInt32BE(this.pos + 4);
     this.pos += 8;
-    return hi <= SAFE_HIGH ? hi * 0x100000000 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+    return hi <= SAFE_HIGH ? hi * HIGH_WORD + lo : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /**
@@ -78,7 +84,7 @@ export class Reader implements FieldReader {
     const hi = this.buf.readInt32BE(this.pos);
     const lo = this.buf.readUInt32BE(this.pos + 4);
     this.pos += 8;
-    if (hi <= SAFE_HIGH && hi >= -SAFE_HIGH - 1) return hi * 0x100000000 + lo;
+    if (hi <= SAFE_HIGH && hi >= -SAFE_HIGH - 1) return hi * HIGH_WORD + lo;
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
@@ -168,7 +174,7 @@ const cachedBytes: Array<Uint8Array | undefined> = new Array(CACHE_SLOTS);
 const cachedStrings: string[] = new Array(CACHE_SLOTS);
 
 /** Decodes a short UTF-8 run, rejecting invalid sequences. */
-export function decodeShortUtf8(buf: Buffer, start: number, stop: number): string {
+function decodeShortUtf8(buf: Buffer, start: number, stop: number): string {
   const len = stop - start;
   if (len === 0) return '';
   if (len > CACHEABLE) return decodeUtf8(buf, start, stop);
@@ -186,7 +192,7 @@ export function decodeShortUtf8(buf: Buffer, start: number, stop: number): strin
     while (i < len && cached[i] === buf[start + i]) i++;
     if (i === len) return cachedStrings[slot];
   }
-  const str = high < 0x80 ? buf.toString('latin1', start, stop) : decodeUtf8(buf, start, stop);
+  const str = high < ASCII_END ? buf.toString('latin1', start, stop) : decodeUtf8(buf, start, stop);
   cachedBytes[slot] = Uint8Array.prototype.slice.call(buf, start, stop);
   cachedStrings[slot] = str;
   return str;

@@ -1,8 +1,14 @@
 import type { FieldWriter } from './cursor';
 import { EncodeError } from './errors';
-import { encodeTableBody } from './field-value';
+import { encodeTableBody } from './field-encode';
 import type { FieldTable } from './field-types';
 import type { Protocol } from './protocol-version';
+
+/** Longest short string in bytes (its length is one octet). */
+const SHORTSTR_MAX = 255;
+
+/** The weight of the high 32-bit word of a 64-bit value (2^32). */
+const HIGH_WORD = 0x100000000;
 
 /**
  * A growable output buffer with checked writers for every AMQP domain type. A value that does
@@ -64,7 +70,7 @@ export class Writer implements FieldWriter {
     this.ensure(8);
     if (typeof v === 'number') {
       if (!Number.isSafeInteger(v) || v < 0) throw rangeError(field, v, 'an unsigned 64-bit integer');
-      this.buf.writeUInt32BE(Math.floor(v / 0x100000000), this.pos);
+      this.buf.writeUInt32BE(Math.floor(v / HIGH_WORD), this.pos);
       this.buf.writeUInt32BE(v >>> 0, this.pos + 4);
     } else if (typeof v === 'bigint' && v >= 0n && v < 1n << 64n) {
       this.buf.writeBigUInt64BE(v, this.pos);
@@ -83,7 +89,7 @@ export class Writer implements FieldWriter {
   /** Signed 64-bit from a safe integer. */
   int64(v: number): void {
     this.ensure(8);
-    this.buf.writeInt32BE(Math.floor(v / 0x100000000), this.pos);
+    this.buf.writeInt32BE(Math.floor(v / HIGH_WORD), this.pos);
     this.buf.writeUInt32BE(v >>> 0, this.pos + 4);
     this.pos += 8;
   }
@@ -98,11 +104,11 @@ export class Writer implements FieldWriter {
   shortstr(s: string, field = 'short string'): void {
     if (typeof s !== 'string') throw typeError(field, s, 'a string');
     const units = s.length;
-    if (units > 255) throw tooLong(field, s);
+    if (units > SHORTSTR_MAX) throw tooLong(field, s);
     this.ensure(1 + units * 3);
     const bytes = this.buf.write(s, this.pos + 1, 'utf8');
     if (bytes !== units) {
-      if (bytes > 255) throw tooLong(field, s);
+      if (bytes > SHORTSTR_MAX) throw tooLong(field, s);
       if (!s.isWellFormed()) throw new EncodeError(`${field}: string has an unpaired surrogate`);
     }
     this.buf[this.pos] = bytes;
@@ -185,5 +191,7 @@ function typeError(field: string, v: unknown, what: string): EncodeError {
 }
 
 function tooLong(field: string, s: string): EncodeError {
-  return new EncodeError(`${field}: ${Buffer.byteLength(s)} bytes of UTF-8 exceed the 255 of a short string`);
+  return new EncodeError(
+    `${field}: ${Buffer.byteLength(s)} bytes of UTF-8 exceed the ${SHORTSTR_MAX} of a short string`,
+  );
 }

@@ -2,6 +2,7 @@ import {
   type ArgsOf,
   asMethod,
   decodeMethodAt,
+  decodeMethodPayload,
   type IncomingMethod,
   type IncomingMethodName,
   type OutgoingMethodName,
@@ -45,6 +46,15 @@ describe('typed dispatch (lib/protocol/dispatch.ts)', () => {
     expect(m.name === 'connection.redirect' && m.args.host).toBe('h:5672');
   });
 
+  it('decodeMethodPayload decodes a whole payload as decodeMethod does, typed', () => {
+    const bytes = encodeMethod('queue.declare-ok', { queue: 'q', messageCount: 3, consumerCount: 1 });
+    const m = decodeMethodPayload(bytes);
+    expect(m).toEqual({ name: 'queue.declare-ok', args: decodeMethod(bytes).args });
+    expect(m.name === 'queue.declare-ok' && m.args.messageCount).toBe(3);
+    expect(() => decodeMethodPayload(bytes.subarray(0, 3))).toThrow(FrameSyntaxError);
+    expect(() => decodeMethodPayload(Uint8Array.of(0, 99, 0, 1))).toThrow(/unknown method 99\/1/);
+  });
+
   it('asMethod types arguments decoded elsewhere', () => {
     const def = methodTable('0-9-1').named('basic.get-ok');
     const m = asMethod(def, { deliveryTag: 7, redelivered: false, exchange: 'x', routingKey: 'k', messageCount: 0 });
@@ -74,7 +84,10 @@ describe('typed dispatch (lib/protocol/dispatch.ts)', () => {
 
   it('the generic codec stays lossless for 64-bit values; the client checks what it keeps as numbers', () => {
     const bytes = encodeMethod('basic.ack', { deliveryTag: 2n ** 60n });
-    const m = decodeMethod(bytes);
+    const d = decodeMethod(bytes); // the public DecodedMethod narrows on name too
+    expect(d.name === 'basic.ack' && d.args.deliveryTag).toBe(2n ** 60n);
+    expect(d.args).toEqual({ deliveryTag: 2n ** 60n, multiple: false });
+    const m = decodeMethodPayload(bytes);
     expect(m.name === 'basic.ack' && m.args.deliveryTag).toBe(2n ** 60n);
     expect(() => toSafeNumber(2n ** 60n, 'delivery tag')).toThrow(
       new FrameSyntaxError(`delivery tag ${2n ** 60n} is beyond 2^53`),
