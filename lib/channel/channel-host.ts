@@ -33,8 +33,6 @@ export interface ChannelHost {
   readonly writable$: BehaviorSubject<boolean>;
   /** What the application deleted (recovery must not bring it back). */
   readonly topology: TopologyRegistry;
-  /** Which connection of its `connect()` subscription this is: 0 first, then one per reconnect. */
-  readonly generation: number;
   /** The connection's public face, for `channel.connection`. */
   readonly api: unknown;
   /** True once the connection began to close (or is closed): its channels are closing too. */

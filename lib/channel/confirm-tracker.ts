@@ -126,7 +126,7 @@ export class ConfirmTracker {
     return Promise.race([new Promise<void>((resolve) => this.drainWaiters.push(resolve)), abort.then(() => undefined)]);
   }
 
-  /** Fails every outstanding publish (the channel is gone). */
+  /** Fails every outstanding publish (the channel finished). */
   failAll(error: Error): void {
     const waiters = this.slots.slice(this.head);
     this.slots = [];

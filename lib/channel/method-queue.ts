@@ -38,11 +38,6 @@ export class MethodQueue {
 
   constructor(private readonly send: (call: PendingCall) => void) {}
 
-  /** Number of calls queued or awaiting a reply. */
-  get size(): number {
-    return this.queue.length;
-  }
-
   /** The call awaiting a reply, if one was sent. */
   get head(): PendingCall | undefined {
     const h = this.queue[0];

@@ -5,7 +5,7 @@ import type { ChannelHost } from './channel-host';
 export interface PublishWaiter {
   /** Its turn: write now. Must not throw. */
   go(): void;
-  /** The channel ended first. */
+  /** The channel finished first. */
   fail(error: Error): void;
 }
 
