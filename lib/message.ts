@@ -1,26 +1,11 @@
 import type { FieldTable } from './protocol/field-types';
+import type { BasicProperties } from './protocol/generated/methods-0-9-1';
 
-/** The 14 basic content properties, camelCase. Absent ones are undefined. */
-export interface MessageProperties {
-  contentType?: string;
-  contentEncoding?: string;
-  headers?: FieldTable;
-  /** 1 transient, 2 persistent. */
-  deliveryMode?: number;
-  /** 0..255 (RabbitMQ honours 0..9 by default). */
-  priority?: number;
-  correlationId?: string;
-  replyTo?: string;
-  /** Per-message TTL in milliseconds, as a string (AMQP's type for it). */
-  expiration?: string;
-  messageId?: string;
-  /** Whole seconds on the wire. */
-  timestamp?: Date;
-  type?: string;
-  userId?: string;
-  appId?: string;
-  clusterId?: string;
-}
+/**
+ * The 14 basic content properties, camelCase. Absent ones are undefined. Generated from the
+ * AMQP spec (`BasicProperties`, the type the content-header codec encodes and decodes).
+ */
+export interface MessageProperties extends BasicProperties {}
 
 const textDecoder = new TextDecoder('utf-8');
 

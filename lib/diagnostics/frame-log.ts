@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { decodeContentHeader } from '../protocol/content-header';
-import { FrameType } from '../protocol/frame';
+import { FrameKind } from '../protocol/generated/constants';
 import { decodeMethod } from '../protocol/method-codec';
 import type { Protocol } from '../protocol/protocol-version';
 import type { Endpoint, TransportFactory } from '../connection/transport';
@@ -132,19 +132,19 @@ class FrameSplitter {
 export function describeFrame(type: number, channel: number, payload: Buffer, protocol: Protocol): string {
   const ch = `ch${channel}`;
   switch (type) {
-    case FrameType.METHOD: {
+    case FrameKind.METHOD: {
       const m = decodeMethod(payload, protocol);
-      const args = { ...(m.args as Record<string, unknown>) };
+      const args: Record<string, unknown> = { ...m.args };
       for (const name of SECRET_ARGS[m.name] ?? []) if (name in args) args[name] = REDACTED;
       return `${ch} ${m.name} ${show(args)}`;
     }
-    case FrameType.HEADER: {
+    case FrameKind.HEADER: {
       const h = decodeContentHeader(payload, protocol);
       return `${ch} header class ${h.classId}, body ${h.bodySize} bytes ${show(h.properties)}`;
     }
-    case FrameType.BODY:
+    case FrameKind.BODY:
       return `${ch} body ${payload.length} bytes`;
-    case FrameType.HEARTBEAT:
+    case FrameKind.HEARTBEAT:
       return `${ch} heartbeat`;
     default:
       return `${ch} frame type ${type}, ${payload.length} bytes`;

@@ -1,21 +1,10 @@
 import { FrameError, UnexpectedFrameError } from './errors';
+import { FrameConstant, FrameKind } from './generated/constants';
 
-/** Frame type octets (0-9-1 section 4.2.3). */
-export const FrameType = {
-  METHOD: 1,
-  HEADER: 2,
-  BODY: 3,
-  HEARTBEAT: 8,
-} as const;
-
-/** The octet that ends every frame. */
-export const FRAME_END = 0xce;
+export { FRAME_END, FRAME_MIN_SIZE, FrameType } from './generated/constants';
 
 /** Bytes a frame adds around its payload: type (1), channel (2), size (4), frame-end (1). */
 export const FRAME_OVERHEAD = 8;
-
-/** Smallest frame_max a peer may negotiate (0-9-1 FRAME-MIN-SIZE). */
-export const FRAME_MIN_SIZE = 4096;
 
 /** frame_max rx-amqp proposes and assumes until tune: 128 KiB, as RabbitMQ does. */
 export const DEFAULT_FRAME_MAX = 131072;
@@ -122,7 +111,7 @@ export class FrameParser {
       const size = this.checkHeader(buf, off);
       const total = size + FRAME_OVERHEAD;
       if (len - off >= total) {
-        if (buf[off + total - 1] !== FRAME_END) throw badEnd(buf[off + total - 1]);
+        if (buf[off + total - 1] !== FrameConstant.END) throw badEnd(buf[off + total - 1]);
         emit.frame(buf[off], (buf[off + 1] << 8) | buf[off + 2], buf, off + HEADER_SIZE, off + HEADER_SIZE + size);
         off += total;
         if (this.failure) return;
@@ -148,7 +137,7 @@ export class FrameParser {
     this.filled += take;
     if (this.filled < partial.length) return -1;
     this.partial = null;
-    if (partial[partial.length - 1] !== FRAME_END) throw badEnd(partial[partial.length - 1]);
+    if (partial[partial.length - 1] !== FrameConstant.END) throw badEnd(partial[partial.length - 1]);
     emit.frame(partial[0], (partial[1] << 8) | partial[2], partial, HEADER_SIZE, partial.length - 1);
     return take;
   }
@@ -156,7 +145,12 @@ export class FrameParser {
   /** Validates type and size of the header at `off`; returns the payload size. */
   private checkHeader(buf: Buffer, off: number): number {
     const type = buf[off];
-    if (type !== 1 && type !== 2 && type !== 3 && type !== 8) {
+    if (
+      type !== FrameKind.METHOD &&
+      type !== FrameKind.HEADER &&
+      type !== FrameKind.BODY &&
+      type !== FrameKind.HEARTBEAT
+    ) {
       throw new UnexpectedFrameError(`unknown frame type ${type}`);
     }
     const size = buf[off + 3] * 0x1000000 + ((buf[off + 4] << 16) | (buf[off + 5] << 8) | buf[off + 6]);
@@ -187,6 +181,6 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out.writeUInt16BE(channel, 1);
   out.writeUInt32BE(payload.length, 3);
   out.set(payload, HEADER_SIZE);
-  out[out.length - 1] = FRAME_END;
+  out[out.length - 1] = FrameConstant.END;
   return out;
 }

@@ -1,6 +1,7 @@
 import type { MethodDef, PropertiesDef } from './definitions';
 import { EncodeError, FrameSyntaxError } from './errors';
-import { FRAME_END, FRAME_MAX_CEILING, FRAME_OVERHEAD, FrameType, toBuffer } from './frame';
+import { FRAME_MAX_CEILING, FRAME_OVERHEAD, toBuffer } from './frame';
+import { FrameConstant, FrameKind } from './generated/constants';
 import type { MethodInputs as MethodInputs091, Methods as Methods091 } from './generated/methods-0-9-1';
 import type { MethodInputs as MethodInputs08, Methods as Methods08 } from './generated/methods-0-8';
 import { methodTable } from './method-table';
@@ -25,14 +26,19 @@ export type MethodInput<N extends MethodName> = N extends keyof MethodInputs091
     ? MethodInputs08[N]
     : never;
 
-/** A decoded method frame payload. */
-export interface DecodedMethod<N extends MethodName = MethodName> {
-  classId: number;
-  methodId: number;
-  /** `class.method`, e.g. `basic.deliver`. */
-  name: N;
-  args: MethodArgs<N>;
-}
+/**
+ * A decoded method frame payload. Without a type argument, a union discriminated by `name`:
+ * `switch (m.name) { case 'basic.deliver': m.args.consumerTag ... }` needs no cast.
+ */
+export type DecodedMethod<N extends MethodName = MethodName> = N extends MethodName
+  ? {
+      classId: number;
+      methodId: number;
+      /** `class.method`, e.g. `basic.deliver`. */
+      name: N;
+      args: MethodArgs<N>;
+    }
+  : never;
 
 /**
  * Decodes a method frame's payload: class id, method id, then the arguments. Unknown ids are
@@ -49,7 +55,7 @@ export function decodeMethod(payload: Uint8Array, protocol: Protocol = '0-9-1'):
   if (r.pos !== r.end) {
     throw new FrameSyntaxError(`${def.name}: ${r.end - r.pos} bytes after the last argument`);
   }
-  return { classId, methodId, name: def.name as MethodName, args: args as MethodArgs<MethodName> };
+  return { classId, methodId, name: def.name, args } as DecodedMethod;
 }
 
 /** Decodes the arguments of an already looked-up method (the connection's hot path). */
@@ -89,7 +95,7 @@ export function writeMethodFrame(w: Writer, channel: number, def: MethodDef, arg
   const start = w.pos;
   try {
     w.ensure(12);
-    w.buf[w.pos] = FrameType.METHOD;
+    w.buf[w.pos] = FrameKind.METHOD;
     w.buf.writeUInt16BE(channel, w.pos + 1);
     w.pos += 7;
     w.buf.writeUInt16BE(def.classId, w.pos);
@@ -97,7 +103,7 @@ export function writeMethodFrame(w: Writer, channel: number, def: MethodDef, arg
     w.pos += 4;
     def.encode(w, args as Record<string, unknown>);
     w.buf.writeUInt32BE(w.pos - start - 7, start + 3);
-    w.octet(FRAME_END);
+    w.octet(FrameConstant.END);
   } catch (e) {
     w.pos = start;
     throw e;
@@ -115,7 +121,7 @@ export function writeHeaderFrame(
   const start = w.pos;
   try {
     w.ensure(22);
-    w.buf[w.pos] = FrameType.HEADER;
+    w.buf[w.pos] = FrameKind.HEADER;
     w.buf.writeUInt16BE(channel, w.pos + 1);
     w.pos += 7;
     w.short(props.classId);
@@ -123,7 +129,7 @@ export function writeHeaderFrame(
     w.longlong(bodySize);
     props.encode(w, properties as Record<string, unknown>);
     w.buf.writeUInt32BE(w.pos - start - 7, start + 3);
-    w.octet(FRAME_END);
+    w.octet(FrameConstant.END);
   } catch (e) {
     w.pos = start;
     throw e;
@@ -145,12 +151,12 @@ export function writeBodyFrames(w: Writer, channel: number, body: Uint8Array, fr
     w.ensure(n + 8);
     const b = w.buf;
     const p = w.pos;
-    b[p] = FrameType.BODY;
+    b[p] = FrameKind.BODY;
     b.writeUInt16BE(channel, p + 1);
     b.writeUInt32BE(n, p + 3);
     if (Buffer.isBuffer(body)) body.copy(b, p + 7, off, off + n);
     else b.set(body.subarray(off, off + n), p + 7);
-    b[p + 7 + n] = FRAME_END;
+    b[p + 7 + n] = FrameConstant.END;
     w.pos = p + 8 + n;
   }
 }

@@ -11,6 +11,8 @@ export interface MethodTable {
   /** Keyed by `classId << 16 | methodId`. */
   readonly byId: ReadonlyMap<number, MethodDef>;
   readonly properties: ReadonlyMap<number, PropertiesDef>;
+  /** The property codec of class basic (60), typed: the properties a message carries. */
+  readonly basicProperties: PropertiesDef<v091.BasicProperties>;
   /** Throws {@link UnknownMethodError} for ids the dialect lacks. */
   lookup(classId: number, methodId: number): MethodDef;
   /** Throws for names the dialect lacks. */
@@ -21,6 +23,7 @@ function buildTable(
   protocol: Protocol,
   methods: readonly MethodDef[],
   properties: ReadonlyMap<number, PropertiesDef>,
+  basicProperties: PropertiesDef<v091.BasicProperties>,
 ): MethodTable {
   const byName = new Map(methods.map((m) => [m.name, m]));
   const byId = new Map(methods.map((m) => [(m.classId << 16) | m.methodId, m]));
@@ -29,6 +32,7 @@ function buildTable(
     byName,
     byId,
     properties,
+    basicProperties,
     lookup(classId, methodId) {
       const def = byId.get((classId << 16) | methodId);
       if (!def) throw new UnknownMethodError(classId, methodId, protocol);
@@ -44,8 +48,8 @@ function buildTable(
 
 /** The method tables of both dialects. */
 export const METHOD_TABLES: Readonly<Record<Protocol, MethodTable>> = {
-  '0-9-1': buildTable('0-9-1', v091.METHODS, v091.PROPERTIES),
-  '0-8': buildTable('0-8', v08.METHODS, v08.PROPERTIES),
+  '0-9-1': buildTable('0-9-1', v091.METHODS, v091.PROPERTIES, v091.BASIC_PROPERTIES),
+  '0-8': buildTable('0-8', v08.METHODS, v08.PROPERTIES, v08.BASIC_PROPERTIES),
 };
 
 /** The table for a dialect; throws a TypeError for anything else. */

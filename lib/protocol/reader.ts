@@ -36,11 +36,6 @@ export class Reader implements FieldReader {
     }
   }
 
-  /** Bytes not yet read. */
-  get remaining(): number {
-    return this.end - this.pos;
-  }
-
   octet(): number {
     if (this.pos >= this.end) this.need(1, 'octet');
     return this.buf[this.pos++];
@@ -67,6 +62,14 @@ export class Reader implements FieldReader {
     const lo = this.buf.readUInt32BE(this.pos + 4);
     this.pos += 8;
     return hi <= SAFE_HIGH ? hi * 0x100000000 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /**
+   * Unsigned 64-bit that the client keeps as a number (a delivery tag, a body size): past 2^53
+   * it is a {@link FrameSyntaxError} naming `what`, not a silently rounded number.
+   */
+  longlongNumber(what: string): number {
+    return toSafeNumber(this.longlong(), what);
   }
 
   /** Signed 64-bit: a number when exact, otherwise a bigint. */
@@ -142,6 +145,16 @@ export class Reader implements FieldReader {
     }
     return table;
   }
+}
+
+/**
+ * A decoded 64-bit value (a number when exact, a bigint past 2^53) as a number, for the values
+ * the client keeps as numbers (delivery tags, publish sequence numbers): a bigint is a
+ * {@link FrameSyntaxError} (502), `${what} ${value} is beyond 2^53`.
+ */
+export function toSafeNumber(value: number | bigint, what: string): number {
+  if (typeof value !== 'number') throw new FrameSyntaxError(`${what} ${String(value)} is beyond 2^53`);
+  return value;
 }
 
 /**

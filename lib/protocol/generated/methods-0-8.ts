@@ -8,40 +8,6 @@ import type { Writer } from '../writer';
 /** Protocol version as announced by this JSON: 8-0. */
 export const PROTOCOL = '0-8';
 
-/** Spec constants (frame types, reply codes). */
-export const CONSTANTS = {
-  "FRAME_METHOD": 1,
-  "FRAME_HEADER": 2,
-  "FRAME_BODY": 3,
-  "FRAME_OOB_METHOD": 4,
-  "FRAME_OOB_HEADER": 5,
-  "FRAME_OOB_BODY": 6,
-  "FRAME_TRACE": 7,
-  "FRAME_HEARTBEAT": 8,
-  "FRAME_MIN_SIZE": 4096,
-  "FRAME_END": 206,
-  "REPLY_SUCCESS": 200,
-  "NOT_DELIVERED": 310,
-  "CONTENT_TOO_LARGE": 311,
-  "NO_ROUTE": 312,
-  "NO_CONSUMERS": 313,
-  "ACCESS_REFUSED": 403,
-  "NOT_FOUND": 404,
-  "RESOURCE_LOCKED": 405,
-  "PRECONDITION_FAILED": 406,
-  "CONNECTION_FORCED": 320,
-  "INVALID_PATH": 402,
-  "FRAME_ERROR": 501,
-  "SYNTAX_ERROR": 502,
-  "COMMAND_INVALID": 503,
-  "CHANNEL_ERROR": 504,
-  "UNEXPECTED_FRAME": 505,
-  "RESOURCE_ERROR": 506,
-  "NOT_ALLOWED": 530,
-  "NOT_IMPLEMENTED": 540,
-  "INTERNAL_ERROR": 541,
-} as const;
-
 /** Arguments of `connection.start` (10/10). */
 export interface ConnectionStart {
   versionMajor: number;
@@ -1454,7 +1420,7 @@ export const BASIC_RETURN: MethodDef<BasicReturn, BasicReturnInput> = {
 /** Arguments of `basic.deliver` (60/60). */
 export interface BasicDeliver {
   consumerTag: string;
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   redelivered: boolean;
   exchange: string;
   routingKey: string;
@@ -1479,7 +1445,7 @@ export const BASIC_DELIVER: MethodDef<BasicDeliver, BasicDeliverInput> = {
   fields: [{"name":"consumerTag","type":"shortstr","default":""},{"name":"deliveryTag","type":"longlong","default":0},{"name":"redelivered","type":"bit","default":false},{"name":"exchange","type":"shortstr","default":""},{"name":"routingKey","type":"shortstr","default":""}],
   decode(r: Reader): BasicDeliver {
     const consumerTag = r.shortstr();
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const redelivered = (bits1 & 1) !== 0;
     const exchange = r.shortstr();
@@ -1533,7 +1499,7 @@ export const BASIC_GET: MethodDef<BasicGet, BasicGetInput> = {
 
 /** Arguments of `basic.get-ok` (60/71). */
 export interface BasicGetOk {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   redelivered: boolean;
   exchange: string;
   routingKey: string;
@@ -1558,7 +1524,7 @@ export const BASIC_GET_OK: MethodDef<BasicGetOk, BasicGetOkInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"redelivered","type":"bit","default":false},{"name":"exchange","type":"shortstr","default":""},{"name":"routingKey","type":"shortstr","default":""},{"name":"messageCount","type":"long","default":0}],
   decode(r: Reader): BasicGetOk {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const redelivered = (bits1 & 1) !== 0;
     const exchange = r.shortstr();
@@ -1604,7 +1570,7 @@ export const BASIC_GET_EMPTY: MethodDef<BasicGetEmpty, BasicGetEmptyInput> = {
 
 /** Arguments of `basic.ack` (60/80). */
 export interface BasicAck {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   multiple: boolean;
 }
 /** Arguments accepted when encoding `basic.ack`; omitted ones take the spec default. */
@@ -1623,7 +1589,7 @@ export const BASIC_ACK: MethodDef<BasicAck, BasicAckInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"multiple","type":"bit","default":false}],
   decode(r: Reader): BasicAck {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const multiple = (bits1 & 1) !== 0;
     return { deliveryTag, multiple };
@@ -1636,7 +1602,7 @@ export const BASIC_ACK: MethodDef<BasicAck, BasicAckInput> = {
 
 /** Arguments of `basic.reject` (60/90). */
 export interface BasicReject {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   requeue: boolean;
 }
 /** Arguments accepted when encoding `basic.reject`; omitted ones take the spec default. */
@@ -1655,7 +1621,7 @@ export const BASIC_REJECT: MethodDef<BasicReject, BasicRejectInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"requeue","type":"bit","default":true}],
   decode(r: Reader): BasicReject {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const requeue = (bits1 & 1) !== 0;
     return { deliveryTag, requeue };
@@ -1942,7 +1908,7 @@ export const FILE_CANCEL_OK: MethodDef<FileCancelOk, FileCancelOkInput> = {
 /** Arguments of `file.open` (70/40). */
 export interface FileOpen {
   identifier: string;
-  contentSize: number;
+  contentSize: number | bigint;
 }
 /** Arguments accepted when encoding `file.open`; omitted ones take the spec default. */
 export interface FileOpenInput {
@@ -1961,7 +1927,7 @@ export const FILE_OPEN: MethodDef<FileOpen, FileOpenInput> = {
   fields: [{"name":"identifier","type":"shortstr","default":""},{"name":"contentSize","type":"longlong","default":0}],
   decode(r: Reader): FileOpen {
     const identifier = r.shortstr();
-    const contentSize = r.longlong() as number;
+    const contentSize = r.longlong();
     return { identifier, contentSize };
   },
   encode(w: Writer, a: FileOpenInput): void {
@@ -1972,7 +1938,7 @@ export const FILE_OPEN: MethodDef<FileOpen, FileOpenInput> = {
 
 /** Arguments of `file.open-ok` (70/41). */
 export interface FileOpenOk {
-  stagedSize: number;
+  stagedSize: number | bigint;
 }
 /** Arguments accepted when encoding `file.open-ok`; omitted ones take the spec default. */
 export interface FileOpenOkInput {
@@ -1989,7 +1955,7 @@ export const FILE_OPEN_OK: MethodDef<FileOpenOk, FileOpenOkInput> = {
   replies: [],
   fields: [{"name":"stagedSize","type":"longlong","default":0}],
   decode(r: Reader): FileOpenOk {
-    const stagedSize = r.longlong() as number;
+    const stagedSize = r.longlong();
     return { stagedSize };
   },
   encode(w: Writer, a: FileOpenOkInput): void {
@@ -2109,7 +2075,7 @@ export const FILE_RETURN: MethodDef<FileReturn, FileReturnInput> = {
 /** Arguments of `file.deliver` (70/80). */
 export interface FileDeliver {
   consumerTag: string;
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   redelivered: boolean;
   exchange: string;
   routingKey: string;
@@ -2136,7 +2102,7 @@ export const FILE_DELIVER: MethodDef<FileDeliver, FileDeliverInput> = {
   fields: [{"name":"consumerTag","type":"shortstr","default":""},{"name":"deliveryTag","type":"longlong","default":0},{"name":"redelivered","type":"bit","default":false},{"name":"exchange","type":"shortstr","default":""},{"name":"routingKey","type":"shortstr","default":""},{"name":"identifier","type":"shortstr","default":""}],
   decode(r: Reader): FileDeliver {
     const consumerTag = r.shortstr();
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const redelivered = (bits1 & 1) !== 0;
     const exchange = r.shortstr();
@@ -2156,7 +2122,7 @@ export const FILE_DELIVER: MethodDef<FileDeliver, FileDeliverInput> = {
 
 /** Arguments of `file.ack` (70/90). */
 export interface FileAck {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   multiple: boolean;
 }
 /** Arguments accepted when encoding `file.ack`; omitted ones take the spec default. */
@@ -2175,7 +2141,7 @@ export const FILE_ACK: MethodDef<FileAck, FileAckInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"multiple","type":"bit","default":false}],
   decode(r: Reader): FileAck {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const multiple = (bits1 & 1) !== 0;
     return { deliveryTag, multiple };
@@ -2188,7 +2154,7 @@ export const FILE_ACK: MethodDef<FileAck, FileAckInput> = {
 
 /** Arguments of `file.reject` (70/100). */
 export interface FileReject {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   requeue: boolean;
 }
 /** Arguments accepted when encoding `file.reject`; omitted ones take the spec default. */
@@ -2207,7 +2173,7 @@ export const FILE_REJECT: MethodDef<FileReject, FileRejectInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"requeue","type":"bit","default":true}],
   decode(r: Reader): FileReject {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const requeue = (bits1 & 1) !== 0;
     return { deliveryTag, requeue };
@@ -2498,7 +2464,7 @@ export const STREAM_RETURN: MethodDef<StreamReturn, StreamReturnInput> = {
 /** Arguments of `stream.deliver` (80/60). */
 export interface StreamDeliver {
   consumerTag: string;
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   exchange: string;
   queue: string;
 }
@@ -2521,7 +2487,7 @@ export const STREAM_DELIVER: MethodDef<StreamDeliver, StreamDeliverInput> = {
   fields: [{"name":"consumerTag","type":"shortstr","default":""},{"name":"deliveryTag","type":"longlong","default":0},{"name":"exchange","type":"shortstr","default":""},{"name":"queue","type":"shortstr","default":""}],
   decode(r: Reader): StreamDeliver {
     const consumerTag = r.shortstr();
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const exchange = r.shortstr();
     const queue = r.shortstr();
     return { consumerTag, deliveryTag, exchange, queue };
@@ -2800,7 +2766,7 @@ export interface TestInteger {
   integer1: number;
   integer2: number;
   integer3: number;
-  integer4: number;
+  integer4: number | bigint;
   operation: number;
 }
 /** Arguments accepted when encoding `test.integer`; omitted ones take the spec default. */
@@ -2825,7 +2791,7 @@ export const TEST_INTEGER: MethodDef<TestInteger, TestIntegerInput> = {
     const integer1 = r.octet();
     const integer2 = r.short();
     const integer3 = r.long();
-    const integer4 = r.longlong() as number;
+    const integer4 = r.longlong();
     const operation = r.octet();
     return { integer1, integer2, integer3, integer4, operation };
   },
@@ -2840,7 +2806,7 @@ export const TEST_INTEGER: MethodDef<TestInteger, TestIntegerInput> = {
 
 /** Arguments of `test.integer-ok` (120/11). */
 export interface TestIntegerOk {
-  result: number;
+  result: number | bigint;
 }
 /** Arguments accepted when encoding `test.integer-ok`; omitted ones take the spec default. */
 export interface TestIntegerOkInput {
@@ -2857,7 +2823,7 @@ export const TEST_INTEGER_OK: MethodDef<TestIntegerOk, TestIntegerOkInput> = {
   replies: [],
   fields: [{"name":"result","type":"longlong","default":0}],
   decode(r: Reader): TestIntegerOk {
-    const result = r.longlong() as number;
+    const result = r.longlong();
     return { result };
   },
   encode(w: Writer, a: TestIntegerOkInput): void {
@@ -2964,7 +2930,7 @@ export const TEST_TABLE: MethodDef<TestTable, TestTableInput> = {
 
 /** Arguments of `test.table-ok` (120/31). */
 export interface TestTableOk {
-  integerResult: number;
+  integerResult: number | bigint;
   stringResult: Buffer;
 }
 /** Arguments accepted when encoding `test.table-ok`; omitted ones take the spec default. */
@@ -2983,7 +2949,7 @@ export const TEST_TABLE_OK: MethodDef<TestTableOk, TestTableOkInput> = {
   replies: [],
   fields: [{"name":"integerResult","type":"longlong","default":0},{"name":"stringResult","type":"longstr","default":""}],
   decode(r: Reader): TestTableOk {
-    const integerResult = r.longlong() as number;
+    const integerResult = r.longlong();
     const stringResult = r.longstr();
     return { integerResult, stringResult };
   },
@@ -3237,6 +3203,139 @@ export interface MethodInputs {
   'test.content-ok': TestContentOkInput;
 }
 
+/**
+ * Every method of AMQP 0-8 with its decoded arguments, discriminated by `name`:
+ * `switch (m.name) { case 'basic.ack': m.args.multiple ... }` needs no cast.
+ */
+export type Method = {
+  [N in keyof Methods]: { name: N; args: Methods[N] };
+}[keyof Methods];
+
+/** Methods a server sends, so a client receives (replies to its requests included). */
+export type ServerMethodName =
+  | 'connection.start'
+  | 'connection.secure'
+  | 'connection.tune'
+  | 'connection.open-ok'
+  | 'connection.redirect'
+  | 'connection.close'
+  | 'connection.close-ok'
+  | 'channel.open-ok'
+  | 'channel.flow'
+  | 'channel.flow-ok'
+  | 'channel.alert'
+  | 'channel.close'
+  | 'channel.close-ok'
+  | 'access.request-ok'
+  | 'exchange.declare-ok'
+  | 'exchange.delete-ok'
+  | 'queue.declare-ok'
+  | 'queue.bind-ok'
+  | 'queue.purge-ok'
+  | 'queue.delete-ok'
+  | 'queue.unbind-ok'
+  | 'basic.qos-ok'
+  | 'basic.consume-ok'
+  | 'basic.cancel'
+  | 'basic.cancel-ok'
+  | 'basic.return'
+  | 'basic.deliver'
+  | 'basic.get-ok'
+  | 'basic.get-empty'
+  | 'basic.ack'
+  | 'basic.recover-ok'
+  | 'file.qos-ok'
+  | 'file.consume-ok'
+  | 'file.cancel-ok'
+  | 'file.open'
+  | 'file.open-ok'
+  | 'file.stage'
+  | 'file.return'
+  | 'file.deliver'
+  | 'stream.qos-ok'
+  | 'stream.consume-ok'
+  | 'stream.cancel-ok'
+  | 'stream.return'
+  | 'stream.deliver'
+  | 'tx.select-ok'
+  | 'tx.commit-ok'
+  | 'tx.rollback-ok'
+  | 'dtx.select-ok'
+  | 'dtx.start-ok'
+  | 'test.integer'
+  | 'test.integer-ok'
+  | 'test.string'
+  | 'test.string-ok'
+  | 'test.table'
+  | 'test.table-ok'
+  | 'test.content'
+  | 'test.content-ok';
+
+/** Methods a client sends, so a server receives. */
+export type ClientMethodName =
+  | 'connection.start-ok'
+  | 'connection.secure-ok'
+  | 'connection.tune-ok'
+  | 'connection.open'
+  | 'connection.close'
+  | 'connection.close-ok'
+  | 'channel.open'
+  | 'channel.flow'
+  | 'channel.flow-ok'
+  | 'channel.close'
+  | 'channel.close-ok'
+  | 'access.request'
+  | 'exchange.declare'
+  | 'exchange.delete'
+  | 'queue.declare'
+  | 'queue.bind'
+  | 'queue.purge'
+  | 'queue.delete'
+  | 'queue.unbind'
+  | 'basic.qos'
+  | 'basic.consume'
+  | 'basic.cancel'
+  | 'basic.cancel-ok'
+  | 'basic.publish'
+  | 'basic.get'
+  | 'basic.ack'
+  | 'basic.reject'
+  | 'basic.recover-async'
+  | 'basic.recover'
+  | 'file.qos'
+  | 'file.consume'
+  | 'file.cancel'
+  | 'file.open'
+  | 'file.open-ok'
+  | 'file.stage'
+  | 'file.publish'
+  | 'file.ack'
+  | 'file.reject'
+  | 'stream.qos'
+  | 'stream.consume'
+  | 'stream.cancel'
+  | 'stream.publish'
+  | 'tx.select'
+  | 'tx.commit'
+  | 'tx.rollback'
+  | 'dtx.select'
+  | 'dtx.start'
+  | 'tunnel.request'
+  | 'test.integer'
+  | 'test.integer-ok'
+  | 'test.string'
+  | 'test.string-ok'
+  | 'test.table'
+  | 'test.table-ok'
+  | 'test.content'
+  | 'test.content-ok';
+
+/** The methods a client receives, discriminated by `name`. */
+export type ServerMethod = Extract<Method, { name: ServerMethodName }>;
+
+/** The methods a server receives, discriminated by `name`. */
+export type ClientMethod = Extract<Method, { name: ClientMethodName }>;
+
 /** Every method of AMQP 0-8. */
 export const METHODS: readonly MethodDef[] = [
   CONNECTION_START as MethodDef,
@@ -3334,17 +3433,25 @@ export const METHODS: readonly MethodDef[] = [
   TEST_CONTENT_OK as MethodDef,
 ];
 
-/** Content properties of class `basic` (60). Absent ones are undefined. */
+/**
+ * The 14 content properties of class `basic` (60), camelCase. Absent ones are
+ * undefined. `MessageProperties` is this type.
+ */
 export interface BasicProperties {
   contentType?: string;
   contentEncoding?: string;
+  /** Application headers: a field table. */
   headers?: FieldTable;
+  /** 1 transient, 2 persistent. */
   deliveryMode?: number;
+  /** 0..255 (RabbitMQ honours 0..9 by default). */
   priority?: number;
   correlationId?: string;
   replyTo?: string;
+  /** Per-message TTL in milliseconds, as a string (AMQP's type for it). */
   expiration?: string;
   messageId?: string;
+  /** Whole seconds on the wire. */
   timestamp?: Date;
   type?: string;
   userId?: string;
@@ -3438,7 +3545,10 @@ export const BASIC_PROPERTIES: PropertiesDef<BasicProperties> = {
   },
 };
 
-/** Content properties of class `file` (70). Absent ones are undefined. */
+/**
+ * The 9 content properties of class `file` (70), camelCase. Absent ones are
+ * undefined.
+ */
 export interface FileProperties {
   contentType?: string;
   contentEncoding?: string;
@@ -3512,7 +3622,10 @@ export const FILE_PROPERTIES: PropertiesDef<FileProperties> = {
   },
 };
 
-/** Content properties of class `stream` (80). Absent ones are undefined. */
+/**
+ * The 5 content properties of class `stream` (80), camelCase. Absent ones are
+ * undefined.
+ */
 export interface StreamProperties {
   contentType?: string;
   contentEncoding?: string;
@@ -3562,7 +3675,10 @@ export const STREAM_PROPERTIES: PropertiesDef<StreamProperties> = {
   },
 };
 
-/** Content properties of class `tunnel` (110). Absent ones are undefined. */
+/**
+ * The 5 content properties of class `tunnel` (110), camelCase. Absent ones are
+ * undefined.
+ */
 export interface TunnelProperties {
   headers?: FieldTable;
   proxyName?: string;

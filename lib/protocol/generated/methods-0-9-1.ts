@@ -8,35 +8,6 @@ import type { Writer } from '../writer';
 /** Protocol version as announced by this JSON: 0-9-1. */
 export const PROTOCOL = '0-9-1';
 
-/** Spec constants (frame types, reply codes). */
-export const CONSTANTS = {
-  "FRAME_METHOD": 1,
-  "FRAME_HEADER": 2,
-  "FRAME_BODY": 3,
-  "FRAME_HEARTBEAT": 8,
-  "FRAME_MIN_SIZE": 4096,
-  "FRAME_END": 206,
-  "REPLY_SUCCESS": 200,
-  "CONTENT_TOO_LARGE": 311,
-  "NO_ROUTE": 312,
-  "NO_CONSUMERS": 313,
-  "ACCESS_REFUSED": 403,
-  "NOT_FOUND": 404,
-  "RESOURCE_LOCKED": 405,
-  "PRECONDITION_FAILED": 406,
-  "CONNECTION_FORCED": 320,
-  "INVALID_PATH": 402,
-  "FRAME_ERROR": 501,
-  "SYNTAX_ERROR": 502,
-  "COMMAND_INVALID": 503,
-  "CHANNEL_ERROR": 504,
-  "UNEXPECTED_FRAME": 505,
-  "RESOURCE_ERROR": 506,
-  "NOT_ALLOWED": 530,
-  "NOT_IMPLEMENTED": 540,
-  "INTERNAL_ERROR": 541,
-} as const;
-
 /** Arguments of `connection.start` (10/10). */
 export interface ConnectionStart {
   versionMajor: number;
@@ -1637,7 +1608,7 @@ export const BASIC_RETURN: MethodDef<BasicReturn, BasicReturnInput> = {
 /** Arguments of `basic.deliver` (60/60). */
 export interface BasicDeliver {
   consumerTag: string;
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   redelivered: boolean;
   exchange: string;
   routingKey: string;
@@ -1662,7 +1633,7 @@ export const BASIC_DELIVER: MethodDef<BasicDeliver, BasicDeliverInput> = {
   fields: [{"name":"consumerTag","type":"shortstr","default":""},{"name":"deliveryTag","type":"longlong","default":0},{"name":"redelivered","type":"bit","default":false},{"name":"exchange","type":"shortstr","default":""},{"name":"routingKey","type":"shortstr","default":""}],
   decode(r: Reader): BasicDeliver {
     const consumerTag = r.shortstr();
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const redelivered = (bits1 & 1) !== 0;
     const exchange = r.shortstr();
@@ -1716,7 +1687,7 @@ export const BASIC_GET: MethodDef<BasicGet, BasicGetInput> = {
 
 /** Arguments of `basic.get-ok` (60/71). */
 export interface BasicGetOk {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   redelivered: boolean;
   exchange: string;
   routingKey: string;
@@ -1741,7 +1712,7 @@ export const BASIC_GET_OK: MethodDef<BasicGetOk, BasicGetOkInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"redelivered","type":"bit","default":false},{"name":"exchange","type":"shortstr","default":""},{"name":"routingKey","type":"shortstr","default":""},{"name":"messageCount","type":"long","default":0}],
   decode(r: Reader): BasicGetOk {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const redelivered = (bits1 & 1) !== 0;
     const exchange = r.shortstr();
@@ -1787,7 +1758,7 @@ export const BASIC_GET_EMPTY: MethodDef<BasicGetEmpty, BasicGetEmptyInput> = {
 
 /** Arguments of `basic.ack` (60/80). */
 export interface BasicAck {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   multiple: boolean;
 }
 /** Arguments accepted when encoding `basic.ack`; omitted ones take the spec default. */
@@ -1806,7 +1777,7 @@ export const BASIC_ACK: MethodDef<BasicAck, BasicAckInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"multiple","type":"bit","default":false}],
   decode(r: Reader): BasicAck {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const multiple = (bits1 & 1) !== 0;
     return { deliveryTag, multiple };
@@ -1819,7 +1790,7 @@ export const BASIC_ACK: MethodDef<BasicAck, BasicAckInput> = {
 
 /** Arguments of `basic.reject` (60/90). */
 export interface BasicReject {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   requeue: boolean;
 }
 /** Arguments accepted when encoding `basic.reject`; omitted ones take the spec default. */
@@ -1838,7 +1809,7 @@ export const BASIC_REJECT: MethodDef<BasicReject, BasicRejectInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"requeue","type":"bit","default":true}],
   decode(r: Reader): BasicReject {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const requeue = (bits1 & 1) !== 0;
     return { deliveryTag, requeue };
@@ -1930,7 +1901,7 @@ export const BASIC_RECOVER_OK: MethodDef<BasicRecoverOk, BasicRecoverOkInput> = 
 
 /** Arguments of `basic.nack` (60/120). */
 export interface BasicNack {
-  deliveryTag: number;
+  deliveryTag: number | bigint;
   multiple: boolean;
   requeue: boolean;
 }
@@ -1951,7 +1922,7 @@ export const BASIC_NACK: MethodDef<BasicNack, BasicNackInput> = {
   replies: [],
   fields: [{"name":"deliveryTag","type":"longlong","default":0},{"name":"multiple","type":"bit","default":false},{"name":"requeue","type":"bit","default":true}],
   decode(r: Reader): BasicNack {
-    const deliveryTag = r.longlong() as number;
+    const deliveryTag = r.longlong();
     const bits1 = r.octet();
     const multiple = (bits1 & 1) !== 0;
     const requeue = (bits1 & 2) !== 0;
@@ -2292,6 +2263,102 @@ export interface MethodInputs {
   'confirm.select-ok': ConfirmSelectOkInput;
 }
 
+/**
+ * Every method of AMQP 0-9-1 with its decoded arguments, discriminated by `name`:
+ * `switch (m.name) { case 'basic.ack': m.args.multiple ... }` needs no cast.
+ */
+export type Method = {
+  [N in keyof Methods]: { name: N; args: Methods[N] };
+}[keyof Methods];
+
+/** Methods a server sends, so a client receives (replies to its requests included). */
+export type ServerMethodName =
+  | 'connection.start'
+  | 'connection.secure'
+  | 'connection.tune'
+  | 'connection.open-ok'
+  | 'connection.close'
+  | 'connection.close-ok'
+  | 'connection.blocked'
+  | 'connection.unblocked'
+  | 'connection.update-secret-ok'
+  | 'channel.open-ok'
+  | 'channel.flow'
+  | 'channel.flow-ok'
+  | 'channel.close'
+  | 'channel.close-ok'
+  | 'access.request-ok'
+  | 'exchange.declare-ok'
+  | 'exchange.delete-ok'
+  | 'exchange.bind-ok'
+  | 'exchange.unbind-ok'
+  | 'queue.declare-ok'
+  | 'queue.bind-ok'
+  | 'queue.purge-ok'
+  | 'queue.delete-ok'
+  | 'queue.unbind-ok'
+  | 'basic.qos-ok'
+  | 'basic.consume-ok'
+  | 'basic.cancel'
+  | 'basic.cancel-ok'
+  | 'basic.return'
+  | 'basic.deliver'
+  | 'basic.get-ok'
+  | 'basic.get-empty'
+  | 'basic.ack'
+  | 'basic.recover-ok'
+  | 'basic.nack'
+  | 'tx.select-ok'
+  | 'tx.commit-ok'
+  | 'tx.rollback-ok'
+  | 'confirm.select-ok';
+
+/** Methods a client sends, so a server receives. */
+export type ClientMethodName =
+  | 'connection.start-ok'
+  | 'connection.secure-ok'
+  | 'connection.tune-ok'
+  | 'connection.open'
+  | 'connection.close'
+  | 'connection.close-ok'
+  | 'connection.update-secret'
+  | 'channel.open'
+  | 'channel.flow'
+  | 'channel.flow-ok'
+  | 'channel.close'
+  | 'channel.close-ok'
+  | 'access.request'
+  | 'exchange.declare'
+  | 'exchange.delete'
+  | 'exchange.bind'
+  | 'exchange.unbind'
+  | 'queue.declare'
+  | 'queue.bind'
+  | 'queue.purge'
+  | 'queue.delete'
+  | 'queue.unbind'
+  | 'basic.qos'
+  | 'basic.consume'
+  | 'basic.cancel'
+  | 'basic.cancel-ok'
+  | 'basic.publish'
+  | 'basic.get'
+  | 'basic.ack'
+  | 'basic.reject'
+  | 'basic.recover-async'
+  | 'basic.recover'
+  | 'basic.nack'
+  | 'tx.select'
+  | 'tx.commit'
+  | 'tx.rollback'
+  | 'confirm.select';
+
+/** The methods a client receives, discriminated by `name`. */
+export type ServerMethod = Extract<Method, { name: ServerMethodName }>;
+
+/** The methods a server receives, discriminated by `name`. */
+export type ClientMethod = Extract<Method, { name: ClientMethodName }>;
+
 /** Every method of AMQP 0-9-1. */
 export const METHODS: readonly MethodDef[] = [
   CONNECTION_START as MethodDef,
@@ -2362,17 +2429,25 @@ export const METHODS: readonly MethodDef[] = [
   CONFIRM_SELECT_OK as MethodDef,
 ];
 
-/** Content properties of class `basic` (60). Absent ones are undefined. */
+/**
+ * The 14 content properties of class `basic` (60), camelCase. Absent ones are
+ * undefined. `MessageProperties` is this type.
+ */
 export interface BasicProperties {
   contentType?: string;
   contentEncoding?: string;
+  /** Application headers: a field table. */
   headers?: FieldTable;
+  /** 1 transient, 2 persistent. */
   deliveryMode?: number;
+  /** 0..255 (RabbitMQ honours 0..9 by default). */
   priority?: number;
   correlationId?: string;
   replyTo?: string;
+  /** Per-message TTL in milliseconds, as a string (AMQP's type for it). */
   expiration?: string;
   messageId?: string;
+  /** Whole seconds on the wire. */
   timestamp?: Date;
   type?: string;
   userId?: string;
