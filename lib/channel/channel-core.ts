@@ -85,7 +85,7 @@ export class ChannelCore implements DeliverySettler {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.handshake = new CloseHandshake(this);
     this.content = new ContentAssembler(id, host, new MethodDispatch(this, this.handshake));
-    this.encoder = new PublishEncoder(id, host, t.named('basic.publish'), t.properties.get(60)!);
+    this.encoder = new PublishEncoder(id, host, t.named('basic.publish'), t.basicProperties);
     this.gate = new PublishGate(host, this.flow$);
     this.settleWriter = new SettleWriter(this, t);
   }

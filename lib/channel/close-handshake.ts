@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { MethodDef } from '../protocol/definitions';
+import type { ArgsOf } from '../protocol/dispatch';
 import { ReplyCode, UnexpectedFrameError } from '../protocol/errors';
 import { writeMethodFrame } from '../protocol/method-codec';
 import type { ChannelHost } from './channel-host';
@@ -78,9 +79,9 @@ export class CloseHandshake {
   }
 
   /** The server's channel.close: answers close-ok and finishes the channel with its reason. */
-  serverClosed(replyCode: number, replyText: string, classId: number, methodId: number): void {
+  serverClosed(reason: ArgsOf<'channel.close'>): void {
     const ch = this.channel;
-    const error = new ChannelClosedError(ch.id, { replyCode, replyText, classId, methodId });
+    const error = new ChannelClosedError(ch.id, reason);
     writeMethodFrame(ch.host.out, ch.id, ch.def('channel.close-ok'), {});
     ch.host.out.commit();
     ch.finish(error);

@@ -1,6 +1,6 @@
-import type { MethodDef, PropertiesDef } from '../protocol/definitions';
+import type { PropertiesDef } from '../protocol/definitions';
+import { decodeMethodAt, type AnyMethod, type ArgsOf } from '../protocol/dispatch';
 import { FrameError, FrameSyntaxError, UnexpectedFrameError } from '../protocol/errors';
-import { decodeArgs } from '../protocol/method-codec';
 import { Reader } from '../protocol/reader';
 import type { MessageProperties } from '../message';
 import type { ChannelHost } from './channel-host';
@@ -9,15 +9,18 @@ import { MessageTooLargeError } from './errors';
 
 /** Where the assembler hands what it received (the channel's method dispatch). */
 export interface ContentSink {
-  /** A method without content. */
-  onMethod(def: MethodDef, args: Record<string, unknown>): void;
+  /** A method without content, discriminated by its name. */
+  onMethod(method: AnyMethod): void;
   /** A basic.deliver and its content; `args` is reused for the next delivery. */
   onDeliver(args: DeliverArgs, body: Buffer, properties: MessageProperties): void;
   /** A basic.get-ok and its content. */
-  onGetOk(args: Record<string, unknown>, body: Buffer, properties: MessageProperties): void;
+  onGetOk(args: ArgsOf<'basic.get-ok'>, body: Buffer, properties: MessageProperties): void;
   /** A basic.return and its content. */
-  onReturn(args: Record<string, unknown>, body: Buffer, properties: MessageProperties): void;
+  onReturn(args: ArgsOf<'basic.return'>, body: Buffer, properties: MessageProperties): void;
 }
+
+/** The content methods other than basic.deliver, with their decoded arguments. */
+type GetOkOrReturn = Extract<AnyMethod, { name: 'basic.get-ok' | 'basic.return' }>;
 
 const EMPTY_BODY = Buffer.alloc(0);
 
@@ -26,13 +29,6 @@ const enum Expect {
   Method,
   Header,
   Body,
-}
-
-/** The content method whose content is being received. */
-const enum ContentOf {
-  Deliver,
-  GetOk,
-  Return,
 }
 
 /**
@@ -45,16 +41,16 @@ const enum ContentOf {
  */
 export class ContentAssembler {
   private expect = Expect.Method;
-  private contentOf = ContentOf.Deliver;
-  /** The arguments of the basic.get-ok or basic.return being received. */
-  private args: Record<string, unknown> | null = null;
+  /** The basic.get-ok or basic.return whose content is being received; null: a basic.deliver. */
+  private method: GetOkOrReturn | null = null;
+  /** The arguments of the basic.deliver whose content is being received. */
   private readonly deliver = new DeliverArgs();
   private properties: MessageProperties = {};
   private bodySize = 0;
   private bodyReceived = 0;
   private bodyParts: Buffer[] = [];
   private readonly reader: Reader;
-  private readonly basicProps: PropertiesDef;
+  private readonly basicProps: PropertiesDef<MessageProperties>;
   /** Property flag bits that name no property of class basic (bit 0 would announce more flags). */
   private readonly unknownFlags: number;
 
@@ -63,7 +59,7 @@ export class ContentAssembler {
     private readonly host: ChannelHost,
     private readonly sink: ContentSink,
   ) {
-    this.basicProps = host.table.properties.get(60)!;
+    this.basicProps = host.table.basicProperties;
     this.unknownFlags = ~(0xffff << (16 - this.basicProps.names.length)) & 0xffff;
     this.reader = new Reader(EMPTY_BODY, 0, 0, host.protocol);
   }
@@ -78,17 +74,17 @@ export class ContentAssembler {
     const methodId = (buf[start + 2] << 8) | buf[start + 3];
     if (classId === 60 && methodId === 60) {
       this.deliver.read(this.reader.reset(buf, start + 4, end), end);
-      this.contentOf = ContentOf.Deliver;
+      this.method = null;
       this.expect = Expect.Header;
       return;
     }
     const def = this.host.table.lookup(classId, methodId);
-    const args = decodeArgs(def, buf, start + 4, end, this.host.protocol) as Record<string, unknown>;
-    if (!def.content) return this.sink.onMethod(def, args);
-    if (def.name === 'basic.get-ok') this.contentOf = ContentOf.GetOk;
-    else if (def.name === 'basic.return') this.contentOf = ContentOf.Return;
-    else throw new UnexpectedFrameError(`${def.name} is not expected from a server`);
-    this.args = args;
+    const m = decodeMethodAt(def, buf, start + 4, end, this.host.protocol);
+    if (!def.content) return this.sink.onMethod(m);
+    if (m.name !== 'basic.get-ok' && m.name !== 'basic.return') {
+      throw new UnexpectedFrameError(`${m.name} is not expected from a server`);
+    }
+    this.method = m;
     this.expect = Expect.Header;
   }
 
@@ -114,7 +110,7 @@ export class ContentAssembler {
     const flags = r.short();
     if ((flags & this.unknownFlags) !== 0)
       throw new FrameSyntaxError(`content header flags 0x${flags.toString(16)} name unknown properties`);
-    this.properties = flags === 0 ? {} : (this.basicProps.decode(r, flags) as MessageProperties);
+    this.properties = flags === 0 ? {} : this.basicProps.decode(r, flags);
     if (r.pos !== end) throw new FrameSyntaxError('bytes after the content properties');
     this.bodySize = size;
     if (size === 0) return this.contentDone(EMPTY_BODY);
@@ -149,10 +145,10 @@ export class ContentAssembler {
   private contentDone(body: Buffer): void {
     this.expect = Expect.Method;
     const properties = this.properties;
-    if (this.contentOf === ContentOf.Deliver) return this.sink.onDeliver(this.deliver, body, properties);
-    const args = this.args!;
-    this.args = null;
-    if (this.contentOf === ContentOf.GetOk) this.sink.onGetOk(args, body, properties);
-    else this.sink.onReturn(args, body, properties);
+    const m = this.method;
+    if (m === null) return this.sink.onDeliver(this.deliver, body, properties);
+    this.method = null;
+    if (m.name === 'basic.get-ok') this.sink.onGetOk(m.args, body, properties);
+    else this.sink.onReturn(m.args, body, properties);
   }
 }

@@ -20,9 +20,7 @@ export class DeliverArgs {
   /** Reads the arguments from `r`'s position; they must end exactly at `end`. */
   read(r: Reader, end: number): void {
     this.consumerTag = r.shortstr();
-    const tag = r.longlong();
-    if (typeof tag !== 'number') throw new FrameSyntaxError(`delivery tag ${tag} is beyond 2^53`);
-    this.deliveryTag = tag;
+    this.deliveryTag = r.longlongNumber('delivery tag');
     this.redelivered = (r.octet() & 1) !== 0;
     this.exchange = r.shortstr();
     this.routingKey = r.shortstr();

@@ -1,6 +1,8 @@
 import type { BehaviorSubject, Subject } from 'rxjs';
 import type { MethodDef } from '../protocol/definitions';
-import { FrameSyntaxError, UnexpectedFrameError } from '../protocol/errors';
+import type { AnyMethod, ArgsOf } from '../protocol/dispatch';
+import { UnexpectedFrameError } from '../protocol/errors';
+import { toSafeNumber } from '../protocol/reader';
 import { Delivery, ReturnedMessage, type DeliverySettler } from '../delivery';
 import type { MessageProperties } from '../message';
 import type { ChannelState } from './channel-state';
@@ -52,50 +54,42 @@ export class MethodDispatch implements ContentSink {
     private readonly handshake: CloseHandshake,
   ) {}
 
-  onMethod(def: MethodDef, args: Record<string, unknown>): void {
+  onMethod(m: AnyMethod): void {
     const ch = this.channel;
-    const name = def.name;
-    switch (name) {
+    switch (m.name) {
       case 'basic.ack':
-        return ch.confirms.acked(deliveryTagOf(args), args.multiple as boolean);
+        return ch.confirms.acked(toSafeNumber(m.args.deliveryTag, 'delivery tag'), m.args.multiple);
       case 'basic.nack':
-        return ch.confirms.nacked(deliveryTagOf(args), args.multiple as boolean);
+        return ch.confirms.nacked(toSafeNumber(m.args.deliveryTag, 'delivery tag'), m.args.multiple);
       case 'channel.close':
-        return this.handshake.serverClosed(
-          args.replyCode as number,
-          args.replyText as string,
-          args.classId as number,
-          args.methodId as number,
-        );
+        return this.handshake.serverClosed(m.args);
       case 'channel.close-ok':
         return this.handshake.closeOk();
-      case 'channel.flow':
-        ch.write(ch.def('channel.flow-ok'), { active: args.active });
-        if (ch.flow$.value !== args.active) ch.flow$.next(args.active as boolean);
+      case 'channel.flow': {
+        const active = m.args.active;
+        ch.write(ch.def('channel.flow-ok'), { active });
+        if (ch.flow$.value !== active) ch.flow$.next(active);
         return;
+      }
       case 'basic.cancel': {
-        const tag = args.consumerTag as string;
+        const tag = m.args.consumerTag;
         const consumer = ch.consumers.get(tag);
         ch.consumers.delete(tag);
-        if (!args.nowait) ch.write(ch.def('basic.cancel-ok'), { consumerTag: tag });
+        if (!m.args.nowait) ch.write(ch.def('basic.cancel-ok'), { consumerTag: tag });
         consumer?.end(new ConsumerCancelledError(tag));
         return;
       }
       case 'channel.alert':
-        ch.alerts$.next({
-          replyCode: args.replyCode as number,
-          replyText: args.replyText as string,
-          details: args.details as object,
-        });
+        ch.alerts$.next({ replyCode: m.args.replyCode, replyText: m.args.replyText, details: m.args.details });
         return;
     }
     const head = ch.rpc.head;
-    if (!head?.def.replies.includes(name)) {
+    if (!head?.def.replies.includes(m.name)) {
       throw new UnexpectedFrameError(
-        `unexpected ${name} on channel ${ch.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`,
+        `unexpected ${m.name} on channel ${ch.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`,
       );
     }
-    ch.rpc.complete(name, args);
+    ch.rpc.complete(m.name, m.args);
   }
 
   onDeliver(args: DeliverArgs, body: Buffer, properties: MessageProperties): void {
@@ -120,19 +114,19 @@ export class MethodDispatch implements ContentSink {
     handOver(consumer, d);
   }
 
-  onGetOk(args: Record<string, unknown>, body: Buffer, properties: MessageProperties): void {
+  onGetOk(args: ArgsOf<'basic.get-ok'>, body: Buffer, properties: MessageProperties): void {
     const ch = this.channel;
     const head = ch.rpc.head;
     if (head?.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
     const noAck = (head.args as { noAck?: boolean }).noAck ?? false;
     const d = new Delivery(
       ch,
-      deliveryTagOf(args),
-      args.redelivered as boolean,
-      args.exchange as string,
-      args.routingKey as string,
+      toSafeNumber(args.deliveryTag, 'delivery tag'),
+      args.redelivered,
+      args.exchange,
+      args.routingKey,
       undefined,
-      args.messageCount as number,
+      args.messageCount,
       noAck,
       body,
       properties,
@@ -142,13 +136,13 @@ export class MethodDispatch implements ContentSink {
     ch.rpc.complete('basic.get-ok', args, d);
   }
 
-  onReturn(args: Record<string, unknown>, body: Buffer, properties: MessageProperties): void {
+  onReturn(args: ArgsOf<'basic.return'>, body: Buffer, properties: MessageProperties): void {
     const ch = this.channel;
     const returned = new ReturnedMessage(
-      args.replyCode as number,
-      args.replyText as string,
-      args.exchange as string,
-      args.routingKey as string,
+      args.replyCode,
+      args.replyText,
+      args.exchange,
+      args.routingKey,
       body,
       properties,
     );
@@ -161,15 +155,4 @@ export class MethodDispatch implements ContentSink {
     }
     ch.returns$.next(returned);
   }
-}
-
-/**
- * The delivery tag of decoded basic.ack / basic.nack / basic.get-ok arguments. The codec gives
- * a longlong past 2^53 as a bigint, which no tag or publish sequence of this client can be
- * (and which tag arithmetic would throw on): a FrameSyntaxError, as for basic.deliver.
- */
-function deliveryTagOf(args: Record<string, unknown>): number {
-  const tag = args.deliveryTag;
-  if (typeof tag !== 'number') throw new FrameSyntaxError(`delivery tag ${String(tag)} is beyond 2^53`);
-  return tag;
 }
