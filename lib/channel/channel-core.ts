@@ -1,7 +1,8 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { MethodDef } from '../protocol/definitions';
 import { FrameError, UnexpectedFrameError } from '../protocol/errors';
-import { FrameType, toBuffer, type Frame } from '../protocol/frame';
+import { toBuffer, type Frame } from '../protocol/frame';
+import { FrameKind } from '../protocol/generated/constants';
 import { writeMethodFrame } from '../protocol/method-codec';
 import type { ReturnedMessage, DeliverySettler } from '../delivery';
 import type { Message } from '../message';
@@ -231,10 +232,10 @@ export class ChannelCore implements DeliverySettler {
 
   /** Handles one frame whose payload is `buf[start..end)` (the connection's hot path). */
   onFrame(type: number, buf: Buffer, start: number, end: number): void {
-    if (type === FrameType.METHOD) return this.content.onMethodFrame(buf, start, end);
-    if (type === FrameType.HEADER) return this.content.onHeader(buf, start, end);
-    if (type === FrameType.BODY) return this.content.onBody(buf, start, end);
-    if (type === FrameType.HEARTBEAT) throw new FrameError(`heartbeat frame on channel ${this.id}`);
+    if (type === FrameKind.METHOD) return this.content.onMethodFrame(buf, start, end);
+    if (type === FrameKind.HEADER) return this.content.onHeader(buf, start, end);
+    if (type === FrameKind.BODY) return this.content.onBody(buf, start, end);
+    if (type === FrameKind.HEARTBEAT) throw new FrameError(`heartbeat frame on channel ${this.id}`);
     throw new UnexpectedFrameError(`frame type ${type} on channel ${this.id}`);
   }
 

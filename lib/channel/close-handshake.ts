@@ -1,7 +1,8 @@
 import type { Subscription } from 'rxjs';
 import type { MethodDef } from '../protocol/definitions';
 import type { ArgsOf } from '../protocol/dispatch';
-import { ReplyCode, UnexpectedFrameError } from '../protocol/errors';
+import { UnexpectedFrameError } from '../protocol/errors';
+import { Reply } from '../protocol/generated/constants';
 import { writeMethodFrame } from '../protocol/method-codec';
 import type { ChannelHost } from './channel-host';
 import type { ChannelState } from './channel-state';
@@ -111,7 +112,7 @@ export class CloseHandshake {
     this.sent = true;
     try {
       writeMethodFrame(ch.host.out, ch.id, ch.def('channel.close'), {
-        replyCode: ReplyCode.SUCCESS,
+        replyCode: Reply.SUCCESS,
         replyText: 'Goodbye',
         classId: 0,
         methodId: 0,

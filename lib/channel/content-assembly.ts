@@ -24,6 +24,11 @@ type GetOkOrReturn = Extract<AnyMethod, { name: 'basic.get-ok' | 'basic.return' 
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/** The id of class basic (the same in 0-8 and 0-9-1). */
+const BASIC_CLASS_ID = 60;
+/** The method id of basic.deliver in class basic. */
+const BASIC_DELIVER_ID = 60;
+
 /** The frame the channel expects next. */
 const enum Expect {
   Method,
@@ -72,7 +77,7 @@ export class ContentAssembler {
     if (end - start < 4) throw new FrameSyntaxError('method frame shorter than its class and method ids');
     const classId = (buf[start] << 8) | buf[start + 1];
     const methodId = (buf[start + 2] << 8) | buf[start + 3];
-    if (classId === 60 && methodId === 60) {
+    if (classId === BASIC_CLASS_ID && methodId === BASIC_DELIVER_ID) {
       this.deliver.read(this.reader.reset(buf, start + 4, end), end);
       this.method = null;
       this.expect = Expect.Header;
@@ -101,7 +106,8 @@ export class ContentAssembler {
       throw new UnexpectedFrameError(`content header on channel ${this.id} without a content method`);
     const r = this.reader.reset(buf, start, end);
     const classId = r.short();
-    if (classId !== 60) throw new FrameSyntaxError(`content header for class ${classId}, expected 60 (basic)`);
+    if (classId !== BASIC_CLASS_ID)
+      throw new FrameSyntaxError(`content header for class ${classId}, expected 60 (basic)`);
     r.short();
     const size = r.longlong();
     if (typeof size !== 'number' || size > this.host.maxBodySize) {

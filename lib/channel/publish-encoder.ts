@@ -1,5 +1,5 @@
 import type { MethodDef, PropertiesDef } from '../protocol/definitions';
-import { FRAME_END, FrameType } from '../protocol/frame';
+import { FrameConstant, FrameKind } from '../protocol/generated/constants';
 import { writeBodyFrames, writeHeaderFrame, writeMethodFrame } from '../protocol/method-codec';
 import type { Message, MessageProperties } from '../message';
 import type { ChannelHost, FrameOutput } from './channel-host';
@@ -111,7 +111,7 @@ function writeBareHeaderFrame(out: FrameOutput, channel: number, bodySize: numbe
   out.ensure(22);
   const b = out.buf;
   const p = out.pos;
-  b[p] = FrameType.HEADER;
+  b[p] = FrameKind.HEADER;
   b[p + 1] = channel >>> 8;
   b[p + 2] = channel & 0xff;
   b.writeUInt32BE(14, p + 3);
@@ -120,6 +120,6 @@ function writeBareHeaderFrame(out: FrameOutput, channel: number, bodySize: numbe
   b.writeUInt32BE(bodySize >>> 0, p + 15);
   b[p + 19] = 0; // no property flags
   b[p + 20] = 0;
-  b[p + 21] = FRAME_END;
+  b[p + 21] = FrameConstant.END;
   out.pos = p + 22;
 }
