@@ -51,9 +51,7 @@ export function basicRecover(core: ChannelCore, requeue: boolean): Observable<vo
 
 /** `tx.select`. */
 export function txSelect(core: ChannelCore): Observable<void> {
-  return request(core, 'tx.select', {}, false, () => {
-    core.txMode = true;
-  });
+  return request(core, 'tx.select', {}, false, noValue);
 }
 
 /** `tx.commit`. */

@@ -33,8 +33,6 @@ export interface ChannelHost {
   readonly writable$: BehaviorSubject<boolean>;
   /** What the application deleted (recovery must not bring it back). */
   readonly topology: TopologyRegistry;
-  /** Which connection of its `connect()` subscription this is: 0 first, then one per reconnect. */
-  readonly generation: number;
   /** Where the connection goes (for diagnostics). */
   readonly endpoint: { readonly hostname: string; readonly port: number; readonly tls: boolean };
   /** True once the connection began to close (or is closed): its channels are closing too. */

@@ -1,3 +1,5 @@
+import { PublishNackedError } from './errors';
+
 /** A publish awaiting its confirm. */
 export interface ConfirmWaiter {
   resolve(): void;
@@ -12,9 +14,9 @@ export interface ConfirmWaiter {
 }
 
 /** Marks a slot whose confirm arrived out of order, before the slots ahead of it. */
-const SETTLED = Symbol('settled');
+const CONFIRMED = Symbol('confirmed');
 
-type Slot = ConfirmWaiter | null | typeof SETTLED;
+type Slot = ConfirmWaiter | null | typeof CONFIRMED;
 
 /**
  * Publisher-confirm bookkeeping of one channel (RabbitMQ's confirm extension): sequence
@@ -50,7 +52,7 @@ export class ConfirmTracker {
     if (i < this.head || i >= this.slots.length) return;
     const slot = this.slots[i];
     if (slot === null) this.slots[i] = waiter;
-    else if (slot !== SETTLED) slot.chain?.(waiter);
+    else if (slot !== CONFIRMED) slot.chain?.(waiter);
   }
 
   /**
@@ -60,15 +62,32 @@ export class ConfirmTracker {
   returned(exchange: string, routingKey: string, error: Error): void {
     for (let i = this.head; i < this.slots.length; i++) {
       const w = this.slots[i];
-      if (w && w !== SETTLED && w.mandatory && !w.returned && w.exchange === exchange && w.routingKey === routingKey) {
+      if (
+        w &&
+        w !== CONFIRMED &&
+        w.mandatory &&
+        !w.returned &&
+        w.exchange === exchange &&
+        w.routingKey === routingKey
+      ) {
         w.returned = error;
         return;
       }
     }
   }
 
-  /** Settles `tag` (and, with `multiple`, all before it); `nack` makes the failure. */
-  settle(tag: number, multiple: boolean, nack: ((seq: number) => Error) | undefined): void {
+  /** basic.ack: the broker took `tag` (and, with `multiple`, every one before it). */
+  acked(tag: number, multiple: boolean): void {
+    this.confirm(tag, multiple, false);
+  }
+
+  /** basic.nack: the broker refused `tag` (and, with `multiple`, every one before it). */
+  nacked(tag: number, multiple: boolean): void {
+    this.confirm(tag, multiple, true);
+  }
+
+  /** Completes the waiters of `tag` (and, with `multiple`, all before it); `nack` fails them. */
+  private confirm(tag: number, multiple: boolean, nack: boolean): void {
     const slots = this.slots;
     if (multiple) {
       while (this.head < slots.length && this.firstSeq <= tag) {
@@ -76,23 +95,23 @@ export class ConfirmTracker {
         slots[this.head] = null;
         this.head++;
         const seq = this.firstSeq++;
-        if (w !== SETTLED) {
+        if (w !== CONFIRMED) {
           this.count--;
-          if (w) finishOne(w, seq, nack);
+          if (w) answerWaiter(w, seq, nack);
         }
       }
     } else {
       const i = this.head + (tag - this.firstSeq);
-      if (i < this.head || i >= slots.length || slots[i] === SETTLED) return;
+      if (i < this.head || i >= slots.length || slots[i] === CONFIRMED) return;
       const w = slots[i];
-      slots[i] = SETTLED;
+      slots[i] = CONFIRMED;
       this.count--;
-      while (this.head < slots.length && slots[this.head] === SETTLED) {
+      while (this.head < slots.length && slots[this.head] === CONFIRMED) {
         slots[this.head] = null;
         this.head++;
         this.firstSeq++;
       }
-      if (w) finishOne(w, tag, nack);
+      if (w) answerWaiter(w, tag, nack);
     }
     if (this.head > 1024 && this.head * 2 > slots.length) {
       this.slots = slots.slice(this.head);
@@ -101,20 +120,20 @@ export class ConfirmTracker {
     if (this.count === 0) this.wake();
   }
 
-  /** Resolves once nothing is outstanding, or when `abort` settles. */
+  /** Resolves once nothing is outstanding, or when `abort` resolves. */
   drained(abort: Promise<unknown>): Promise<void> {
     if (this.count === 0) return Promise.resolve();
     return Promise.race([new Promise<void>((resolve) => this.drainWaiters.push(resolve)), abort.then(() => undefined)]);
   }
 
-  /** Fails every outstanding publish (the channel is gone). */
+  /** Fails every outstanding publish (the channel finished). */
   failAll(error: Error): void {
     const waiters = this.slots.slice(this.head);
     this.slots = [];
     this.head = 0;
     this.firstSeq = this.seq + 1;
     this.count = 0;
-    for (const w of waiters) if (w && w !== SETTLED) w.reject(error);
+    for (const w of waiters) if (w && w !== CONFIRMED) w.reject(error);
     this.wake();
   }
 
@@ -125,8 +144,8 @@ export class ConfirmTracker {
   }
 }
 
-function finishOne(w: ConfirmWaiter, seq: number, nack: ((seq: number) => Error) | undefined): void {
-  if (nack) w.reject(nack(seq));
+function answerWaiter(w: ConfirmWaiter, seq: number, nack: boolean): void {
+  if (nack) w.reject(new PublishNackedError(seq));
   else if (w.returned) w.reject(w.returned);
   else w.resolve();
 }

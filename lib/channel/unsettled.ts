@@ -85,7 +85,7 @@ export class Unsettled {
     return { multipleUpTo: run > 1 ? last : 0, singles };
   }
 
-  /** Forgets everything (the channel is gone; the broker requeues what was unsettled). */
+  /** Forgets everything (the channel finished; the broker requeues what was unsettled). */
   clear(): void {
     this.byTag.clear();
     this.queued = [];

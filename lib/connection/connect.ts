@@ -48,7 +48,6 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
     let current: Connection | null = null;
     let retry: Subscription | null = null;
     let stopped = false;
-    let generation = 0;
     const topology = new TopologyRegistry();
     const provider = options.credentialsProvider?.option;
     const credentials = new CredentialsSource(provider, options.credentials);
@@ -113,7 +112,6 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
             secretInUse = login;
             failures = 0;
             attempts = 0;
-            generation++;
             status?.next?.({ state: 'open', endpoint: info, connection });
             blockedWatch = core.blocked$.pipe(skip(1)).subscribe((blocked) => {
               if (blocked) status?.next?.({ state: 'blocked', endpoint: info, reason: core.blockedReason });
@@ -147,7 +145,6 @@ export function connect(url?: string | ConnectOptions): Observable<Connection> {
           },
         },
         topology,
-        generation,
       );
       const connection = new Connection(core);
       current = connection;

@@ -75,8 +75,6 @@ export class ConnectionCore implements ChannelHost, FrameSink {
     private readonly events: ConnectionEvents,
     /** What the application deleted, shared by the connections of one `connect()`. */
     readonly topology: TopologyRegistry = new TopologyRegistry(),
-    /** 0 for the first connection of a `connect()` subscription, then 1, 2, ... per reconnect. */
-    readonly generation = 0,
   ) {
     this.protocol = options.protocol;
     this.table = methodTable(options.protocol);

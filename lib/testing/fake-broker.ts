@@ -45,7 +45,6 @@ export class FakeBroker implements ChannelHost {
   readonly writable$ = new BehaviorSubject<boolean>(true);
   readonly endpoint = { hostname: '', port: 0, tls: false };
   readonly topology = new TopologyRegistry();
-  readonly generation = 0;
   readonly isClosing = false;
   readonly closeTimeout = 10000;
   readonly queues = new Map<string, FakeQueue>();

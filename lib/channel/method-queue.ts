@@ -15,18 +15,28 @@ export interface PendingCall {
 }
 
 /**
- * One outstanding synchronous method per channel (0-9-1 section 2.2.2 allows no more), the
- * rest queued in order. Replies carry no correlation id; order is the correlation.
+ * A call of `def` with `args`, not yet sent. `noReply`: sent in order without awaiting a
+ * reply (nowait), which a method without a reply always is.
  */
-export class RpcQueue {
+export function pendingCall(
+  def: MethodDef,
+  args: object,
+  noReply: boolean,
+  resolve: PendingCall['resolve'],
+  reject: PendingCall['reject'],
+): PendingCall {
+  return { def, args, noReply: noReply || !def.synchronous, sent: false, abandoned: false, resolve, reject };
+}
+
+/**
+ * The synchronous-method queue of a channel: one outstanding synchronous method per channel
+ * (0-9-1 section 2.2.2 allows no more), the rest queued in order. Replies carry no correlation
+ * id; order is the correlation. (Not the request/reply messaging pattern of `lib/rpc/`.)
+ */
+export class MethodQueue {
   private readonly queue: PendingCall[] = [];
 
   constructor(private readonly send: (call: PendingCall) => void) {}
-
-  /** Number of calls queued or awaiting a reply. */
-  get size(): number {
-    return this.queue.length;
-  }
 
   /** The call awaiting a reply, if one was sent. */
   get head(): PendingCall | undefined {
