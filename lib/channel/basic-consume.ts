@@ -85,7 +85,7 @@ export function basicConsume<D extends DeliveryBase>(
       handle.active = false;
       if (ended) return;
       if (tag !== undefined) cancelConsumer(core, tag);
-      else if (!call.sent) core.rpc.withdraw(call);
+      else if (!call.sent) core.methods.withdraw(call);
     };
   });
 }

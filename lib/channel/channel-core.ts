@@ -46,7 +46,7 @@ export class ChannelCore implements DeliverySettler {
    */
   deliveryFactory!: DeliveryFactory;
   /** The synchronous-method queue: one outstanding synchronous method, the rest in order. */
-  readonly rpc: MethodQueue;
+  readonly methods: MethodQueue;
   readonly consumers: Consumers = new Map();
   readonly confirms = new ConfirmTracker();
   /** Deliveries awaiting ack/nack/reject, and acks queued for the next batch. */
@@ -78,7 +78,7 @@ export class ChannelCore implements DeliverySettler {
   ) {
     const t = host.table;
     this.ticket = host.protocol === '0-8' ? 1 : 0;
-    this.rpc = new MethodQueue((call) => this.write(call.def, call.args));
+    this.methods = new MethodQueue((call) => this.write(call.def, call.args));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.handshake = new CloseHandshake(this);
     this.content = new ContentAssembler(id, host, new MethodDispatch(this, this.handshake));
@@ -136,7 +136,7 @@ export class ChannelCore implements DeliverySettler {
       reject(new NotOpenError(`channel ${this.id} is ${this.state}`, { cause: this.error }));
       return call;
     }
-    this.rpc.enqueue(call);
+    this.methods.enqueue(call);
     return call;
   }
 
@@ -272,7 +272,7 @@ export class ChannelCore implements DeliverySettler {
     const failure = error ?? new NotOpenError(`channel ${this.id} closed`);
     this.unsettled.clear();
     this.gate.failAll(failure);
-    this.rpc.failAll(failure);
+    this.methods.failAll(failure);
     this.confirms.failAll(failure);
     endConsumers(this.consumers, error);
     // Side streams complete rather than error: the channel's own stream carries the error,

@@ -42,7 +42,7 @@ export function request<T>(
     );
     return () => {
       if (settled) return;
-      if (!core.rpc.withdraw(call)) call.abandoned = true;
+      if (!core.methods.withdraw(call)) call.abandoned = true;
     };
   });
 }

@@ -32,7 +32,7 @@ export interface DispatchingChannel extends DeliverySettler {
   readonly deliveryFactory: DeliveryFactory;
   readonly state: ChannelState;
   readonly confirmMode: boolean;
-  readonly rpc: MethodQueue;
+  readonly methods: MethodQueue;
   readonly consumers: Consumers;
   readonly confirms: ConfirmTracker;
   readonly unsettled: Unsettled;
@@ -85,13 +85,13 @@ export class MethodDispatch implements ContentSink {
         ch.alerts$.next({ replyCode: m.args.replyCode, replyText: m.args.replyText, details: m.args.details });
         return;
     }
-    const head = ch.rpc.head;
+    const head = ch.methods.head;
     if (!head?.def.replies.includes(m.name)) {
       throw new UnexpectedFrameError(
         `unexpected ${m.name} on channel ${ch.id}${head ? ` (awaiting a reply to ${head.def.name})` : ''}`,
       );
     }
-    ch.rpc.complete(m.name, m.args);
+    ch.methods.complete(m.name, m.args);
   }
 
   onDeliver(args: DeliverArgs, body: Buffer, properties: MessageProperties): void {
@@ -117,7 +117,7 @@ export class MethodDispatch implements ContentSink {
 
   onGetOk(args: ArgsOf<'basic.get-ok'>, body: Buffer, properties: MessageProperties): void {
     const ch = this.channel;
-    const head = ch.rpc.head;
+    const head = ch.methods.head;
     if (head?.def.name !== 'basic.get') throw new UnexpectedFrameError('basic.get-ok without a basic.get');
     const noAck = (head.args as { noAck?: boolean }).noAck ?? false;
     const d = ch.deliveryFactory.createDelivery(
@@ -133,7 +133,7 @@ export class MethodDispatch implements ContentSink {
     );
     if (!noAck) ch.unsettled.add(d);
     if (head.abandoned && !noAck) d.reject(true);
-    ch.rpc.complete('basic.get-ok', args, d);
+    ch.methods.complete('basic.get-ok', args, d);
   }
 
   onReturn(args: ArgsOf<'basic.return'>, body: Buffer, properties: MessageProperties): void {
