@@ -7,7 +7,8 @@
  *                                       then the top self-time functions of each
  *
  * Options: --runs N (default 3; the median is reported), --case TEXT / --client TEXT (run only
- * those whose name contains TEXT), --scale X (multiply every message count), --profile.
+ * those whose name contains TEXT; a comma-separated list of whole names selects exactly those),
+ * --scale X (multiply every message count), --profile.
  * Environment: AMQP_URL for the real broker (default amqp://guest:guest@127.0.0.1:5672).
  *
  * How: each client's driver (bench/clients/*.ts) is bundled with bench/client.ts by esbuild
@@ -194,7 +195,11 @@ async function benchmark(dir: string, port: number): Promise<void> {
       rabbit = `not usable (${(e as Error).message}): real-broker cases skipped`;
     }
   }
-  const clients = CLIENTS.filter((c) => !clientFilter || c.name.includes(clientFilter));
+  // --client takes a comma-separated list; an item that is a client's whole name selects that
+  // client only ("rx-amqp,amqplib"), any other item every client whose name contains it.
+  const filters = clientFilter?.split(',').map((f) => f.trim());
+  const selects = (name: string, f: string) => (CLIENTS.some((c) => c.name === f) ? name === f : name.includes(f));
+  const clients = CLIENTS.filter((c) => !filters || filters.some((f) => selects(c.name, f)));
   const cases = CASES.filter(
     (c) => (!caseFilter || c.name.includes(caseFilter)) && (c.broker === 'fake' || !rabbit.endsWith('skipped')),
   );
