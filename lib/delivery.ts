@@ -33,11 +33,16 @@ export interface DeliveryFactory {
   ): DeliveryBase;
 }
 
-// The public Delivery (lib/facades.ts) adds `channel` to this base, whose type names the
-// Delivery back; the channel layer works with the base.
+// The public Delivery (lib/facades.ts) adds the getter `channel` to this base, whose type names
+// the Delivery back; the channel layer works with the base. The base holds the channel as an
+// opaque `C` so that the Delivery needs no constructor of its own: one delivery is made per
+// message, and a second constructor level costs on the consume path.
 
-/** Every member of a `Delivery` but `channel`: what `basic.deliver` / `basic.get-ok` carried, and settling it. */
-export abstract class DeliveryBase extends Message {
+/**
+ * Every member of a `Delivery` but `channel`: what `basic.deliver` / `basic.get-ok` carried,
+ * and settling it. `C` is the type of the channel it arrived on.
+ */
+export abstract class DeliveryBase<C = unknown> extends Message {
   /** The channel-scoped tag that settles this message. */
   readonly deliveryTag: number;
   /** Whether the broker delivered it before (it was requeued). */
@@ -55,9 +60,12 @@ export abstract class DeliveryBase extends Message {
   private settled: boolean;
   /** @internal */
   readonly settler: DeliverySettler;
+  /** @internal The channel it arrived on; undefined for testing's `delivery()`. */
+  readonly arrivedOn: C | undefined;
 
   /** @internal Created by the channel. */
   constructor(
+    arrivedOn: C | undefined,
     settler: DeliverySettler,
     deliveryTag: number,
     redelivered: boolean,
@@ -70,6 +78,7 @@ export abstract class DeliveryBase extends Message {
     properties: MessageProperties,
   ) {
     super(body, properties);
+    this.arrivedOn = arrivedOn;
     this.settler = settler;
     this.deliveryTag = deliveryTag;
     this.redelivered = redelivered;

@@ -8,7 +8,7 @@
 import { ChannelBase } from './channel/channel';
 import type { ChannelCore } from './channel/channel-core';
 import { ConnectionBase } from './connection/connection';
-import { DeliveryBase, type DeliverySettler } from './delivery';
+import { DeliveryBase } from './delivery';
 import type { MessageProperties } from './message';
 
 /**
@@ -20,27 +20,7 @@ import type { MessageProperties } from './message';
  * the broker discards what follows a close and requeues the message, and its tag means
  * nothing on any other channel.
  */
-export class Delivery extends DeliveryBase {
-  private readonly arrivedOn: Channel | undefined;
-
-  /** @internal Created by its channel (or, without one, by testing's `delivery()`). */
-  constructor(
-    channel: Channel | undefined,
-    settler: DeliverySettler,
-    deliveryTag: number,
-    redelivered: boolean,
-    exchange: string,
-    routingKey: string,
-    consumerTag: string | undefined,
-    messageCount: number | undefined,
-    noAck: boolean,
-    body: Buffer,
-    properties: MessageProperties,
-  ) {
-    super(settler, deliveryTag, redelivered, exchange, routingKey, consumerTag, messageCount, noAck, body, properties);
-    this.arrivedOn = channel;
-  }
-
+export class Delivery extends DeliveryBase<Channel> {
   /** The channel it arrived on. */
   get channel(): Channel {
     if (this.arrivedOn === undefined) throw new Error('a delivery() made outside a fakeChannel has no channel');
