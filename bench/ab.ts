@@ -12,12 +12,8 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CASES, type Case } from './cases';
-
-interface Run {
-  messages: number;
-  cpuMicros: number;
-}
+import { median, runBundled } from './bundled-run';
+import { CASES } from './cases';
 
 const [oldDir, newDir, caseText = '', roundsArg = '10', scaleArg = '1', clientsArg = 'rx-amqp,rx-amqp ops'] =
   process.argv.slice(2);
@@ -28,25 +24,6 @@ if (!oldDir || !newDir) {
 const rounds = Number(roundsArg);
 const scale = Number(scaleArg);
 const clients = clientsArg.split(',');
-
-function run(file: string, c: Case, url: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, JSON.stringify({ case: c, url })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`${file}: exit ${code}`)),
-    );
-  });
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function main(): Promise<void> {
   const broker = spawn(process.execPath, [join(oldDir, 'fake-broker.js'), '0'], {
@@ -64,11 +41,11 @@ async function main(): Promise<void> {
         const order = i % 2 ? (['new', 'old'] as const) : (['old', 'new'] as const);
         for (const client of clients) {
           for (const side of order) {
-            const r = await run(join(side === 'old' ? oldDir : newDir, `client-${client}.js`), c, url);
+            const r = await runBundled(side === 'old' ? oldDir : newDir, client, c, url);
             cpu[client][side].push(r.cpuMicros / r.messages);
           }
         }
-        const a = await run(join(oldDir, 'client-amqplib.js'), c, url);
+        const a = await runBundled(oldDir, 'amqplib', c, url);
         amqplib.push(a.cpuMicros / a.messages);
       }
       const a = median(amqplib);

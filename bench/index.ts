@@ -27,6 +27,7 @@ import { build } from 'esbuild'; // esbuild comes with tsx
 import { open } from 'rx-amqp';
 import { CASES, type Case } from './cases';
 import { topSelfTime } from './profile';
+import { median, runBundled, type RunResult } from './bundled-run';
 
 /** The clients compared; `driver` is the export of `module` that implements cases.ts's Driver. */
 const CLIENTS = [
@@ -42,18 +43,9 @@ const CLIENTS = [
   { name: 'amqp-client', module: './clients/amqp-client', driver: 'amqpClientDriver' },
 ];
 const BASELINE = 'amqplib';
-const RUN_TIMEOUT_MS = 60_000;
 /** A run starts once the machine is at most this busy (share of all CPUs), or after QUIET_WAIT_MS. */
 const QUIET_BUSY = 0.15;
 const QUIET_WAIT_MS = 5_000;
-
-interface RunResult {
-  messages: number;
-  seconds: number;
-  cpuMicros: number;
-  peakRssMB: number;
-  rssAfterConnectMB: number;
-}
 
 const argv = process.argv.slice(2);
 const option = (name: string) => {
@@ -112,24 +104,9 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-/** One run: a fresh node process for `client` on case `c`. */
+/** One run: a fresh node process for `client` on case `c` (under --cpu-prof with `profileDir`). */
 function runOnce(dir: string, client: string, c: Case, url: string, profileDir?: string): Promise<RunResult> {
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...flags, join(dir, `client-${client}.js`), JSON.stringify({ case: c, url })],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!));
-      else reject(new Error(`${client} / ${c.name}: exit ${code ?? signal}`));
-    });
-  });
+  return runBundled(dir, client, c, url, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
 }
 
 /** Share of all CPUs busy over 300 ms (Linux /proc/stat; 0 elsewhere). */
@@ -154,11 +131,6 @@ async function waitForQuiet(): Promise<boolean> {
   return false;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const rate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`);
 
 function table(header: string[], rows: string[][]): string {

@@ -35,8 +35,7 @@ export interface DeliveryFactory {
 
 // The public Delivery (lib/facades.ts) adds the getter `channel` to this base, whose type names
 // the Delivery back; the channel layer works with the base. The base holds the channel as an
-// opaque `C` so that the Delivery needs no constructor of its own: one delivery is made per
-// message, and a second constructor level costs on the consume path.
+// opaque `C`, so the Delivery does not repeat the constructor (measured: no faster or slower).
 
 /**
  * Every member of a `Delivery` but `channel`: what `basic.deliver` / `basic.get-ok` carried,
