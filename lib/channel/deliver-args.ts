@@ -1,5 +1,5 @@
 import { FrameSyntaxError } from '../protocol/errors';
-import type { Reader } from '../protocol/reader';
+import { ShortStringMemo, type Reader } from '../protocol/reader';
 
 /**
  * The arguments of the basic.deliver being received, decoded in place.
@@ -8,7 +8,9 @@ import type { Reader } from '../protocol/reader';
  * method frame of every consumed message, so it is on the consume hot path. `decodeArgs` walks
  * the method's field list and returns a new object per method; this reads the five arguments
  * (consumer-tag, delivery-tag, redelivered, exchange, routing-key; the same layout in 0-8 and
- * 0-9-1) into the fields of one object that the channel reuses for every delivery.
+ * 0-9-1) into the fields of one object that the channel reuses for every delivery. The three
+ * strings mostly repeat from one delivery to the next, so each is compared with the last one
+ * read there before it is decoded (`Reader.shortstrAgain`).
  */
 export class DeliverArgs {
   consumerTag = '';
@@ -16,14 +18,17 @@ export class DeliverArgs {
   redelivered = false;
   exchange = '';
   routingKey = '';
+  private readonly seenConsumerTag = new ShortStringMemo();
+  private readonly seenExchange = new ShortStringMemo();
+  private readonly seenRoutingKey = new ShortStringMemo();
 
   /** Reads the arguments from `r`'s position; they must end exactly at `end`. */
   read(r: Reader, end: number): void {
-    this.consumerTag = r.shortstr();
+    this.consumerTag = r.shortstrAgain(this.seenConsumerTag);
     this.deliveryTag = r.longlongNumber('delivery tag');
     this.redelivered = (r.octet() & 1) !== 0;
-    this.exchange = r.shortstr();
-    this.routingKey = r.shortstr();
+    this.exchange = r.shortstrAgain(this.seenExchange);
+    this.routingKey = r.shortstrAgain(this.seenRoutingKey);
     if (r.pos !== end) throw new FrameSyntaxError(`basic.deliver: ${end - r.pos} bytes after the last argument`);
   }
 }

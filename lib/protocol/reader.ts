@@ -14,6 +14,14 @@ const HIGH_WORD = 0x100000000;
 /** Short strings of bytes below this are ASCII, which decodes as Latin-1 without a UTF-8 check. */
 const ASCII_END = 0x80;
 
+/** The last short string {@link Reader.shortstrAgain} read at one place, and its bytes. */
+export class ShortStringMemo {
+  /** Its bytes (a copy: the frame buffer is not pinned). */
+  bytes: Uint8Array = new Uint8Array(0);
+  /** The string they decode to; '' is what no bytes decode to. */
+  value = '';
+}
+
 /**
  * Bounds-checked cursor over one frame payload. Every read checks that its bytes are present
  * and throws {@link FrameSyntaxError} (502) otherwise, so truncated input can never surface as
@@ -103,6 +111,32 @@ export class Reader implements FieldReader {
     }
     this.pos = stop;
     return decodeShortUtf8(this.buf, start, stop);
+  }
+
+  /**
+   * A short string that usually repeats the one read at the same place of the previous frame
+   * (the consumer tag, exchange and routing key of a consumer's deliveries). Why: one compare
+   * with the bytes `memo` kept is a single pass with no hashing and no string made, where
+   * {@link shortstr} hashes, looks up its cache and compares; measured about 9 % of the CPU of
+   * consuming 100-byte messages. Bytes that differ are read by {@link shortstr} (with its
+   * checks) and remembered; equal bytes were valid UTF-8 when first read.
+   */
+  shortstrAgain(memo: ShortStringMemo): string {
+    const { buf, pos } = this;
+    const seen = memo.bytes;
+    const len = seen.length;
+    if (pos < this.end && buf[pos] === len && pos + 1 + len <= this.end) {
+      let i = 0;
+      while (i < len && seen[i] === buf[pos + 1 + i]) i++;
+      if (i === len) {
+        this.pos = pos + 1 + len;
+        return memo.value;
+      }
+    }
+    const value = this.shortstr();
+    memo.bytes = Uint8Array.prototype.slice.call(buf, pos + 1, this.pos);
+    memo.value = value;
+    return value;
   }
 
   /** Long string as raw bytes (a copy, so the frame buffer is not pinned). */
