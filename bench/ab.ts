@@ -3,8 +3,9 @@
  * by run against one fake broker and reports paired CPU ratios, which cancel the drift of the
  * host better than two whole `npm run bench` runs back to back.
  *
- *   npm run bench -- --profile --scale 0.01 --case "publish 100"   # in each checkout: keeps its bundles
- *   npx tsx bench/ab.ts <old bundle dir> <new bundle dir> [case text] [rounds] [scale] [clients]
+ *   npx tsx bench/bundle.ts <old checkout> /tmp/old   # each build's library, this bench's clients
+ *   npx tsx bench/bundle.ts . /tmp/new
+ *   npx tsx bench/ab.ts /tmp/old /tmp/new [case text] [rounds] [scale] [clients]
  *
  * Each round runs every client of both builds (old/new order alternating by round) and the old
  * build's amqplib once. Reported per case and client: the median CPU µs/msg of each build, the

@@ -12,8 +12,8 @@
  * Environment: AMQP_URL for the real broker (default amqp://guest:guest@127.0.0.1:5672).
  *
  * How: each client's driver (bench/clients/*.ts) is bundled with bench/client.ts by esbuild
- * into a plain-JS file of its own (so a run loads only its own library and no TypeScript
- * loader), and every run of every case is a fresh `node` child process. The fake broker
+ * (bench/bundle.ts) into a plain-JS file of its own (so a run loads only its own library and
+ * no TypeScript loader), and every run of every case is a fresh `node` child process. The fake broker
  * (bench/fake-broker.ts) runs in one more child process for the whole benchmark, so the CPU
  * and memory a run reports are the client's alone. Runs of a case alternate between clients,
  * and each waits (up to 5 s) for other work on the machine to leave the CPUs mostly idle.
@@ -23,25 +23,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
-import { build } from 'esbuild'; // esbuild comes with tsx
 import { open } from 'rx-amqp';
 import { CASES, type Case } from './cases';
 import { topSelfTime } from './profile';
 import { median, runBundled, type RunResult } from './bundled-run';
+import { bundleClients, CLIENTS } from './bundle';
 
-/** The clients compared; `driver` is the export of `module` that implements cases.ts's Driver. */
-const CLIENTS = [
-  { name: 'rx-amqp', module: './clients/rx-amqp', driver: 'rxAmqp' },
-  { name: 'rx-amqp ops', module: './clients/rx-amqp', driver: 'rxAmqpOperators' },
-  // observability costs (bench/clients/rx-amqp-observed.ts); run them with --client rx-amqp
-  { name: 'rx-amqp diag', module: './clients/rx-amqp-observed', driver: 'rxAmqpDiag' },
-  { name: 'rx-amqp otel', module: './clients/rx-amqp-observed', driver: 'rxAmqpOtel' },
-  { name: 'rx-amqp ackAfter', module: './clients/rx-amqp-observed', driver: 'rxAmqpAckAfter' },
-  { name: 'rx-amqp ackAfter diag', module: './clients/rx-amqp-observed', driver: 'rxAmqpAckAfterDiag' },
-  { name: 'rx-amqp ackAfter otel', module: './clients/rx-amqp-observed', driver: 'rxAmqpAckAfterOtel' },
-  { name: 'amqplib', module: './clients/amqplib', driver: 'amqplibDriver' },
-  { name: 'amqp-client', module: './clients/amqp-client', driver: 'amqpClientDriver' },
-];
 const BASELINE = 'amqplib';
 /** A run starts once the machine is at most this busy (share of all CPUs), or after QUIET_WAIT_MS. */
 const QUIET_BUSY = 0.15;
@@ -58,30 +45,6 @@ const scale = Number(option('scale') ?? 1);
 const caseFilter = option('case');
 const clientFilter = option('client');
 const realUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-
-async function bundle(dir: string): Promise<void> {
-  const common = {
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    tsconfig: join(__dirname, '..', 'tsconfig.json'),
-    logLevel: 'warning',
-  } as const;
-  await build({ ...common, entryPoints: [join(__dirname, 'fake-broker.ts')], outfile: join(dir, 'fake-broker.js') });
-  for (const c of CLIENTS) {
-    await build({
-      ...common,
-      stdin: {
-        contents: `import { main } from './client';\nimport { ${c.driver} } from '${c.module}';\nmain(${c.driver});\n`,
-        resolveDir: __dirname,
-        loader: 'ts',
-      },
-      outfile: join(dir, `client-${c.name}.js`),
-    });
-  }
-}
 
 /** Starts the fake broker process; resolves with it and its port. */
 function startBroker(dir: string): Promise<{ child: ChildProcess; port: number }> {
@@ -143,7 +106,7 @@ function table(header: string[], rows: string[][]): string {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rx-amqp-bench-'));
-  await bundle(dir);
+  await bundleClients(dir);
   const broker = await startBroker(dir);
   try {
     await benchmark(dir, broker.port);
