@@ -466,4 +466,29 @@ describe('RingBuffer (property)', () => {
       { numRuns: 200 },
     );
   });
+
+  it('keeps every element at its position through bursts that grow it past its kept capacity and drain it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5000, max: 5000 }), { maxLength: 12 }), (ops) => {
+        const ring = new RingBuffer<number>();
+        let shifted = 0;
+        let pushed = 0;
+        for (const op of ops) {
+          for (let i = 0; i < op; i++) ring.push(pushed++);
+          for (let i = 0; i < -op && shifted < pushed; i++) {
+            if (ring.at(ring.head) !== shifted) throw new Error(`head holds ${ring.at(ring.head)}, not ${shifted}`);
+            ring.shift();
+            shifted++;
+          }
+          if (ring.head !== shifted || ring.tail !== pushed || ring.size !== pushed - shifted) {
+            throw new Error(`head ${ring.head} tail ${ring.tail} size ${ring.size}; expected ${shifted} ${pushed}`);
+          }
+          for (let p = shifted; p < pushed; p++) {
+            if (ring.at(p) !== p) throw new Error(`position ${p} holds ${ring.at(p)}`);
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
