@@ -14,7 +14,7 @@ const HIGH_WORD = 0x100000000;
 /** Short strings of bytes below this are ASCII, which decodes as Latin-1 without a UTF-8 check. */
 const ASCII_END = 0x80;
 
-/** The last short string {@link Reader.shortstrAgain} read at one place, and its bytes. */
+/** @internal The last short string {@link Reader.shortstrAgain} read at one place, and its bytes. */
 export class ShortStringMemo {
   /** Its bytes (a copy: the frame buffer is not pinned). */
   bytes: Uint8Array = new Uint8Array(0);
@@ -114,6 +114,8 @@ export class Reader implements FieldReader {
   }
 
   /**
+   * @internal The consume path's (`DeliverArgs`), not part of the public Reader.
+   *
    * A short string that usually repeats the one read at the same place of the previous frame
    * (the consumer tag, exchange and routing key of a consumer's deliveries). Why: one compare
    * with the bytes `memo` kept is a single pass with no hashing and no string made, where
