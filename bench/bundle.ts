@@ -14,7 +14,8 @@
  * surviving the first scavenges was enough to make V8 grow the young generation for the whole
  * run and cost some cases 10-20 % (measured in bench/RESULTS.md, "One rxjs").
  */
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild'; // esbuild comes with tsx
 
 /** A benchmark client: `driver` is the export of `module` that implements cases.ts's Driver. */
@@ -38,6 +39,13 @@ export const CLIENTS: BenchClient[] = [
   { name: 'amqp-client', module: './clients/amqp-client', driver: 'amqpClientDriver' },
 ];
 
+/** rxjs's ES-module entry (dist/esm beside the dist/cjs that `require` resolves to). */
+function rxjsModuleBuild(): string {
+  const entry = join(dirname(require.resolve('rxjs')), '..', 'esm', 'index.js');
+  if (!existsSync(entry)) throw new Error(`rxjs has no ES-module build at ${entry}; bench/bundle.ts expects rxjs 7`);
+  return entry;
+}
+
 /**
  * Writes `fake-broker.js` and `client-<name>.js` for each of `clients` into `dir`, with the
  * rx-amqp of the checkout at `root` (default: this one).
@@ -54,7 +62,7 @@ export async function bundleClients(
     format: 'cjs',
     sourcemap: true,
     tsconfig: join(root, 'tsconfig.json'),
-    alias: { rxjs: require.resolve('rxjs').replace(/dist[\\/]cjs[\\/]index\.js$/, 'dist/esm/index.js') },
+    alias: { rxjs: rxjsModuleBuild() },
     logLevel: 'warning',
   } as const;
   await build({ ...common, entryPoints: [join(__dirname, 'fake-broker.ts')], outfile: join(dir, 'fake-broker.js') });
